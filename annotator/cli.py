@@ -1,0 +1,314 @@
+"""The ``annotator`` command: thin glue over the library, one command per task."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from annotator.domain.errors import AnnotatorError
+from annotator.settings import get_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def friendly_errors(command: F) -> F:
+    """Turn library errors into one-line messages and a non-zero exit, without a traceback."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except AnnotatorError as error:
+            raise click.ClickException(str(error)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _engine(ctx: click.Context) -> Engine:
+    """The store named by --db or ANNOTATOR_DB_URL, with its tables created."""
+    from annotator.store.engine import create_tables, make_engine
+
+    obj = ctx.ensure_object(dict)
+    if "engine" not in obj:
+        engine = make_engine(obj["db_url"])
+        create_tables(engine)
+        obj["engine"] = engine
+    return obj["engine"]  # type: ignore[no-any-return]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--db", "db_url", metavar="URL", envvar="ANNOTATOR_DB_URL", default=None,
+    help="SQLAlchemy URL of the store. Default: sqlite:///annotator.db in the working folder.",
+)
+@click.version_option(package_name="annotator")
+@click.pass_context
+def cli(ctx: click.Context, db_url: str | None) -> None:
+    """Fact-attribution annotation: who says so?
+
+    Import articles, label each sentence's claim with its source and confidence
+    in the browser, measure agreement and export JSONL.
+
+    \b
+    Example:
+        annotator import-articles article.txt --sources sources.yaml
+        annotator users add alice --role annotator
+        annotator serve
+    """
+    ctx.ensure_object(dict)["db_url"] = db_url or get_settings().db_url
+
+
+@cli.command("init")
+@click.pass_context
+@friendly_errors
+def init_command(ctx: click.Context) -> None:
+    """Create the tables; on an empty database import the sample article and add 'admin'.
+
+    The admin password comes from ANNOTATOR_ADMIN_PASSWORD, or is generated and
+    printed once.
+
+    \b
+    Example:
+        annotator --db sqlite:///team.db init
+    """
+    from annotator.io.bootstrap import prepare_database
+
+    report = prepare_database(_engine(ctx), admin_password=get_settings().admin_password)
+    _print_bootstrap(report)
+
+
+def _print_bootstrap(report: Any) -> None:
+    if report.sample_imported:
+        click.echo("Imported the sample article (France 24, 2017-07-22: Sessions and Kislyak).")
+    if report.generated_admin_password:
+        click.secho(
+            f"Created user 'admin' with password: {report.generated_admin_password}\n"
+            "  (shown only this once; change it on the Users page)", fg="yellow",
+        )
+    elif report.admin_created:
+        click.echo("Created user 'admin' with the password from ANNOTATOR_ADMIN_PASSWORD.")
+
+
+@cli.command("import-articles")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--sources", "sources_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON or YAML list of {key, label, aliases} for plain-text and HTML articles.")
+@click.option("--dry-run", is_flag=True, help="Show what would be imported; store nothing.")
+@click.pass_context
+@friendly_errors
+def import_articles_command(ctx: click.Context, paths: tuple[Path, ...], sources_file: Path | None,
+                            dry_run: bool) -> None:
+    """Import articles (.txt, .html, .json, .jsonl) as sentences, all or nothing.
+
+    Page furniture (navigation, "Read more", photo credits, dates) is dropped and
+    listed so you can check it. The article id is the file name without its
+    extension, or the "id" of a JSON record.
+
+    \b
+    Example:
+        annotator import-articles france24.txt --sources sources.yaml
+        annotator import-articles articles.jsonl
+    """
+    from annotator.io.articles import read_articles, read_sources_file
+    from annotator.store.documents import add_articles
+
+    sources = read_sources_file(sources_file) if sources_file else ()
+    drafts = read_articles(list(paths), sources=sources)
+    for draft in drafts:
+        click.echo(f"{draft.id}: {len(draft.sentences)} sentences, {len(draft.sources)} sources"
+                   f" — {draft.title}")
+        for block in draft.dropped:
+            click.echo(f"  dropped ({block.reason}): {_one_line(block.text)}")
+    if dry_run:
+        click.echo("Dry run: nothing stored.")
+        return
+    with Session(_engine(ctx)) as session:
+        stored = add_articles(session=session, drafts=drafts)
+    skipped = len(drafts) - len(stored)
+    click.echo(f"Stored {len(stored)} article(s)" + (f"; {skipped} already there, unchanged." if skipped else "."))
+
+
+def _one_line(text: str, width: int = 90) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+@cli.command("import-labels")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+@friendly_errors
+def import_labels_command(ctx: click.Context, file: Path) -> None:
+    """Import a labels JSONL file (an export, maybe from another machine), all or nothing.
+
+    Missing documents, sentences, sources and annotators are created. A label that
+    exists is replaced only by a newer record (updated_at), the old one kept in
+    history; importing the same file twice changes nothing.
+
+    \b
+    Example:
+        annotator import-labels exports/labels-20260101T120000Z.jsonl
+    """
+    from annotator.io.import_labels import import_labels_file
+
+    report = import_labels_file(_engine(ctx), file)
+    click.echo(
+        f"{report.lines} records: {report.inserted} new, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {report.older_skipped} older than the stored label (kept stored)."
+    )
+    if report.documents_created:
+        click.echo(f"Created documents: {', '.join(report.documents_created)}")
+    if report.sources_added:
+        click.echo(f"Added {report.sources_added} source(s) to article source lists (marked imported).")
+    if report.users_created:
+        click.echo(f"Created inactive annotators: {', '.join(report.users_created)} "
+                   "(set a password with 'annotator users password NAME' to let them log in)")
+
+
+@cli.command("export")
+@click.option("--what", type=click.Choice(["labels", "sentences", "documents"]), default="labels",
+              show_default=True, help="Which records to write.")
+@click.option("--document", "document_id", metavar="ID", help="Only this article.")
+@click.option("-o", "--output", metavar="FILE",
+              help="Output file, '-' for stdout. Default: a timestamped file in exports/.")
+@click.pass_context
+@friendly_errors
+def export_command(ctx: click.Context, what: str, document_id: str | None, output: str | None) -> None:
+    """Export labels, sentences or documents as JSONL (one JSON object per line).
+
+    The file is written under a temporary name and renamed when complete, so an
+    interrupted export never leaves a half file. Load it with
+    pandas.read_json(path, lines=True).
+
+    \b
+    Example:
+        annotator export --what labels -o labels.jsonl
+        annotator export --what sentences --document france24-sessions-kislyak -o -
+    """
+    from annotator.io.export import default_export_path, export_jsonl, stdout_binary
+
+    engine = _engine(ctx)
+    if output == "-":
+        export_jsonl(engine, what=what, out=stdout_binary(), document_id=document_id)  # type: ignore[arg-type]
+        return
+    path = Path(output) if output else default_export_path(get_settings().exports_dir, what, document_id)
+    result = export_jsonl(engine, what=what, out=path, document_id=document_id)  # type: ignore[arg-type]
+    click.echo(f"Wrote {result.records} {what} records to {path}", err=True)
+
+
+@cli.group("users")
+def users_group() -> None:
+    """Manage accounts: annotators, reviewers and admins."""
+
+
+@users_group.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["annotator", "reviewer", "admin"]), default="annotator",
+              show_default=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.pass_context
+@friendly_errors
+def users_add(ctx: click.Context, name: str, role: str, password_stdin: bool) -> None:
+    """Add a user. Without --password-stdin a password is generated and printed once.
+
+    \b
+    Example:
+        annotator users add alice --role annotator
+        echo 's3cret-pass' | annotator users add bob --role reviewer --password-stdin
+    """
+    from annotator.domain.passwords import generate_password
+    from annotator.store.models import Role, UserCreate
+    from annotator.store.users import create_user
+
+    password = _read_password() if password_stdin else generate_password()
+    with Session(_engine(ctx)) as session:
+        create_user(session=session, user_in=UserCreate(name=name, role=Role(role), password=password))
+    click.echo(f"Added {role} '{name}'.")
+    if not password_stdin:
+        click.secho(f"Password: {password}  (shown only this once)", fg="yellow")
+
+
+@users_group.command("password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the new password from standard input.")
+@click.pass_context
+@friendly_errors
+def users_password(ctx: click.Context, name: str, password_stdin: bool) -> None:
+    """Set a new password for NAME and activate the account.
+
+    \b
+    Example:
+        annotator users password alice
+    """
+    from annotator.domain.errors import NotFoundError
+    from annotator.domain.passwords import generate_password
+    from annotator.store.users import get_user_by_name, set_active, set_password
+
+    password = _read_password() if password_stdin else generate_password()
+    with Session(_engine(ctx)) as session:
+        user = get_user_by_name(session=session, name=name)
+        if user is None or user.id is None:
+            raise NotFoundError(f"no user {name!r}: 'annotator users list' shows the names")
+        set_password(session=session, user_id=user.id, password=password)
+        set_active(session=session, user_id=user.id, active=True)
+    click.echo(f"New password set for '{name}'; the account is active.")
+    if not password_stdin:
+        click.secho(f"Password: {password}  (shown only this once)", fg="yellow")
+
+
+def _read_password() -> str:
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@users_group.command("list")
+@click.pass_context
+@friendly_errors
+def users_list(ctx: click.Context) -> None:
+    """List users with their role and whether they can log in.
+
+    \b
+    Example:
+        annotator users list
+    """
+    from annotator.store.users import list_users
+
+    with Session(_engine(ctx)) as session:
+        rows = list_users(session=session)
+    if not rows:
+        click.echo("No users yet: 'annotator users add NAME --role admin' adds one.")
+    for user in rows:
+        state = "active" if user.active else "inactive"
+        click.echo(f"{user.name:<24} {user.role.value:<10} {state}")
+
+
+@cli.command("documents")
+@click.pass_context
+@friendly_errors
+def documents_command(ctx: click.Context) -> None:
+    """List the articles with their sentence and source counts.
+
+    \b
+    Example:
+        annotator documents
+    """
+    from annotator.store.documents import count_sentences, list_documents, list_sources
+
+    with Session(_engine(ctx)) as session:
+        for doc in list_documents(session=session):
+            n = count_sentences(session=session, document_id=doc.id)
+            s = len(list_sources(session=session, document_id=doc.id))
+            click.echo(f"{doc.id}\t{n} sentences\t{s} sources\t{doc.title}")
+
+
+def main() -> None:
+    cli(prog_name="annotator", auto_envvar_prefix=None)
+
+
+if __name__ == "__main__":
+    main()

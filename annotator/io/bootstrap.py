@@ -1,0 +1,44 @@
+"""First start: tables, the sample article and an admin account on an empty database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from annotator.domain import passwords
+from annotator.io.articles import load_sample_article
+from annotator.store import documents, users
+from annotator.store.engine import create_tables
+from annotator.store.models import Role, UserCreate
+
+ADMIN_NAME = "admin"
+
+
+@dataclass(frozen=True)
+class BootstrapReport:
+    sample_imported: bool
+    admin_created: bool
+    generated_admin_password: str | None
+    """Shown once in the terminal, never stored in clear."""
+
+
+def prepare_database(engine: Engine, *, admin_password: str | None = None) -> BootstrapReport:
+    """Create the tables; on an empty database also import the sample article and add ``admin``."""
+    create_tables(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        sample_imported = False
+        if not documents.list_documents(session=session):
+            documents.add_articles(session=session, drafts=[load_sample_article()])
+            sample_imported = True
+        generated = None
+        admin_created = False
+        if users.count_users(session=session) == 0:
+            password = admin_password or passwords.generate_password()
+            generated = None if admin_password else password
+            users.create_user(
+                session=session, user_in=UserCreate(name=ADMIN_NAME, role=Role.admin, password=password)
+            )
+            admin_created = True
+    return BootstrapReport(sample_imported, admin_created, generated)

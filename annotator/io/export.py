@@ -1,0 +1,180 @@
+"""JSONL exports: labels, sentences, documents — streamed, written atomically."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import orjson
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from annotator.domain.errors import InputError
+from annotator.io.schemas import load_label_schema
+from annotator.store import documents as documents_store
+from annotator.store.exports import iso_utc, iter_label_rows, iter_sentence_rows
+
+ExportKind = Literal["labels", "sentences", "documents"]
+EXPORT_KINDS: tuple[ExportKind, ...] = ("labels", "sentences", "documents")
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    records: int
+    path: Path | None
+
+
+def default_export_path(exports_dir: Path, what: str, document_id: str | None = None) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    scope = f"-{document_id}" if document_id else ""
+    return exports_dir / f"{what}{scope}-{stamp}.jsonl"
+
+
+def export_jsonl(
+    engine: Engine,
+    *,
+    what: ExportKind,
+    out: Path | IO[bytes],
+    document_id: str | None = None,
+    on_progress: Progress | None = None,
+) -> ExportResult:
+    """Write one JSONL record per line to ``out`` (a path, written atomically, or a binary stream)."""
+    if what not in EXPORT_KINDS:
+        raise InputError(
+            f"unknown export kind {what!r}", field="what", hint=f"choose one of {', '.join(EXPORT_KINDS)}"
+        )
+    if document_id is not None:
+        with Session(engine) as session:
+            documents_store.require_document(session=session, document_id=document_id)
+    if isinstance(out, Path):
+        with atomic_writer(out) as stream:
+            count = _write(engine, what, stream, document_id, on_progress)
+        return ExportResult(records=count, path=out)
+    count = _write(engine, what, out, document_id, on_progress)
+    return ExportResult(records=count, path=None)
+
+
+def export_bytes(engine: Engine, *, what: ExportKind, document_id: str | None = None) -> bytes:
+    """The whole export in memory, for a download button."""
+    import io
+
+    buffer = io.BytesIO()
+    _write(engine, what, buffer, document_id, None)
+    return buffer.getvalue()
+
+
+def _write(
+    engine: Engine, what: ExportKind, stream: IO[bytes], document_id: str | None, on_progress: Progress | None
+) -> int:
+    count = 0
+    for chunk in _encoded_chunks(engine, what, document_id):
+        stream.write(b"".join(chunk))
+        count += len(chunk)
+        if on_progress is not None:
+            on_progress(count)
+    return count
+
+
+def _encoded_chunks(engine: Engine, what: ExportKind, document_id: str | None) -> Iterator[list[bytes]]:
+    dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+    if what == "documents":
+        yield [dumps(record, option=newline) for record in _document_records(engine, document_id)]
+        return
+    with engine.connect() as connection:
+        if what == "sentences":
+            for batch in iter_sentence_rows(connection, document_id=document_id):
+                yield [
+                    dumps(
+                        {
+                            "document_id": d,
+                            "sentence_index": i,
+                            "text": t,
+                            "char_start": cs,
+                            "char_end": ce,
+                            "paragraph": p,
+                        },
+                        option=newline,
+                    )
+                    for d, i, t, cs, ce, p in batch
+                ]
+            return
+        version = load_label_schema().version
+        for batch in iter_label_rows(connection, document_id=document_id):
+            yield [
+                dumps(
+                    {
+                        "document_id": d,
+                        "sentence_index": i,
+                        "text": t,
+                        "char_start": cs,
+                        "char_end": ce,
+                        "annotator": a,
+                        "is_claim": bool(c),
+                        "source": s,
+                        "source_other": so,
+                        "confidence": conf,
+                        "note": n,
+                        "flagged": bool(f),
+                        "created_at": iso_utc(ca),
+                        "updated_at": iso_utc(ua),
+                        "schema_version": version,
+                    },
+                    option=newline,
+                )
+                for d, i, t, cs, ce, a, c, s, so, conf, n, f, ca, ua in batch
+            ]
+
+
+def _document_records(engine: Engine, document_id: str | None) -> list[dict[str, Any]]:
+    with Session(engine) as session:
+        docs = (
+            [documents_store.require_document(session=session, document_id=document_id)]
+            if document_id
+            else documents_store.list_documents(session=session)
+        )
+        return [
+            {
+                "document_id": doc.id,
+                "title": doc.title,
+                "text": doc.text,
+                "url": doc.url,
+                "published": doc.published,
+                "sources": [
+                    {"key": s.key, "label": s.label, "aliases": list(s.aliases), "origin": s.origin.value}
+                    for s in documents_store.list_sources(session=session, document_id=doc.id)
+                ],
+            }
+            for doc in docs
+        ]
+
+
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[IO[bytes]]:
+    """Write to a temporary file beside ``path`` and rename it into place only when complete.
+
+    An interrupted export therefore never leaves a half file under the final name.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def stdout_binary() -> IO[bytes]:
+    return sys.stdout.buffer

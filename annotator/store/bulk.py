@@ -1,0 +1,334 @@
+"""Bulk writes for label imports: set-based, one transaction, no ORM object per row."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlmodel import Session, col
+
+from annotator.domain import passwords
+from annotator.domain.errors import InputError
+from annotator.store.engine import with_write_retry
+from annotator.store.models import (
+    Document,
+    Label,
+    LabelHistory,
+    Role,
+    Sentence,
+    Source,
+    SourceOrigin,
+    User,
+    as_utc,
+    utcnow,
+)
+
+_IN_CHUNK = 900  # stays under SQLite's bound-parameter limit on old builds
+
+
+@dataclass(frozen=True, slots=True)
+class LabelRecord:
+    """One checked line of a labels file."""
+
+    line: int
+    document_id: str
+    sentence_index: int
+    text: str
+    char_start: int
+    char_end: int
+    annotator: str
+    is_claim: bool
+    source: str | None
+    source_other: str | None
+    confidence: int | None
+    note: str
+    flagged: bool
+    created_at: datetime | None
+    updated_at: datetime | None
+
+    def values(self) -> tuple[Any, ...]:
+        return (self.is_claim, self.source, self.source_other, self.confidence, self.note, self.flagged)
+
+
+_VALUE_COLUMNS = ("is_claim", "source", "source_other", "confidence", "note", "flagged")
+
+
+def store_label_records(
+    *,
+    session: Session,
+    records: Sequence[LabelRecord],
+    file: str,
+    special_keys: frozenset[str],
+) -> dict[str, Any]:
+    """Write checked records in one transaction; raise InputError (and write nothing) on a conflict."""
+
+    def write() -> dict[str, Any]:
+        try:
+            result = _store(session=session, records=records, file=file, special_keys=special_keys)
+            session.commit()
+            return result
+        except BaseException:
+            session.rollback()
+            raise
+
+    return with_write_retry(write)
+
+
+def _store(
+    *, session: Session, records: Sequence[LabelRecord], file: str, special_keys: frozenset[str]
+) -> dict[str, Any]:
+    by_document: dict[str, list[LabelRecord]] = defaultdict(list)
+    for record in records:
+        by_document[record.document_id].append(record)
+
+    sentence_ids: dict[tuple[str, int], int] = {}
+    created_documents: list[str] = []
+    for document_id, document_records in by_document.items():
+        if session.get(Document, document_id) is None:
+            sentence_ids.update(_create_document(session, document_id, document_records, file))
+            created_documents.append(document_id)
+        else:
+            sentence_ids.update(_match_sentences(session, document_id, document_records, file))
+
+    sources_added = _add_missing_sources(session, by_document, special_keys)
+    user_ids, users_created = _user_ids(session, {r.annotator for r in records})
+    counts = _write_labels(session, records, sentence_ids, user_ids)
+    return {
+        **counts,
+        "documents_created": created_documents,
+        "sources_added": sources_added,
+        "users_created": users_created,
+    }
+
+
+def _create_document(
+    session: Session, document_id: str, records: list[LabelRecord], file: str
+) -> dict[tuple[str, int], int]:
+    """A document known only from labels: each sentence placed at its offsets, spaces between."""
+    sentences: dict[int, LabelRecord] = {}
+    for record in records:
+        first = sentences.setdefault(record.sentence_index, record)
+        if (first.text, first.char_start) != (record.text, record.char_start):
+            raise InputError(
+                f"sentence {record.sentence_index} of {document_id!r} differs from line {first.line}",
+                file=file,
+                line=record.line,
+                field="text",
+                hint="all labels of a sentence share its text",
+            )
+    ordered = sorted(sentences.values(), key=lambda r: r.sentence_index)
+    for before, after in zip(ordered, ordered[1:], strict=False):
+        if after.char_start < before.char_end:
+            raise InputError(
+                f"sentence {after.sentence_index} overlaps sentence {before.sentence_index} "
+                f"(line {before.line})",
+                file=file,
+                line=after.line,
+                field="char_start",
+            )
+    length = max(r.char_end for r in ordered)
+    text = [" "] * length
+    for record in ordered:
+        text[record.char_start : record.char_end] = record.text
+    session.add(Document(id=document_id, title=document_id, text="".join(text)))
+    session.flush()
+    rows = [
+        {
+            "document_id": document_id,
+            "index": r.sentence_index,
+            "char_start": r.char_start,
+            "char_end": r.char_end,
+            "text": r.text,
+            "paragraph": 0,
+        }
+        for r in ordered
+    ]
+    ids = (
+        session.execute(insert(Sentence).returning(col(Sentence.id), sort_by_parameter_order=True), rows)
+        .scalars()
+        .all()
+    )
+    return {(document_id, r.sentence_index): sid for r, sid in zip(ordered, ids, strict=True)}
+
+
+def _match_sentences(
+    session: Session, document_id: str, records: list[LabelRecord], file: str
+) -> dict[tuple[str, int], int]:
+    stored = {
+        index: (sid, text)
+        for sid, index, text in session.execute(
+            select(col(Sentence.id), col(Sentence.index), col(Sentence.text)).where(
+                col(Sentence.document_id) == document_id
+            )
+        ).all()
+    }
+    found: dict[tuple[str, int], int] = {}
+    for record in records:
+        match = stored.get(record.sentence_index)
+        if match is None:
+            raise InputError(
+                f"sentence_index {record.sentence_index} is past the document {document_id!r} "
+                f"(it has {len(stored)} sentences)",
+                file=file,
+                line=record.line,
+                field="sentence_index",
+            )
+        if match[1] != record.text:
+            raise InputError(
+                f"text differs from sentence {record.sentence_index} of {document_id!r} as stored",
+                file=file,
+                line=record.line,
+                field="text",
+                hint="was the article re-segmented? export its sentences and compare",
+            )
+        found[(document_id, record.sentence_index)] = match[0]
+    return found
+
+
+def _add_missing_sources(
+    session: Session, by_document: dict[str, list[LabelRecord]], special_keys: frozenset[str]
+) -> int:
+    added = 0
+    for document_id, records in by_document.items():
+        known = set(
+            session.execute(select(col(Source.key)).where(col(Source.document_id) == document_id)).scalars()
+        )
+        for key in sorted({r.source for r in records if r.source} - known - special_keys):
+            session.add(
+                Source(document_id=document_id, key=key, label=key, aliases=[], origin=SourceOrigin.imported)
+            )
+            added += 1
+    session.flush()
+    return added
+
+
+def _user_ids(session: Session, names: set[str]) -> tuple[dict[str, int], list[str]]:
+    ids = {
+        name: uid
+        for uid, name in session.execute(
+            select(col(User.id), col(User.name)).where(col(User.name).in_(names))
+        ).all()
+    }
+    created = sorted(names - ids.keys())
+    for name in created:
+        # Imported annotators cannot log in until an admin sets a password and activates them.
+        user = User(
+            name=name,
+            role=Role.annotator,
+            active=False,
+            password_hash=passwords.hash_password(passwords.generate_password()),
+        )
+        session.add(user)
+        session.flush()
+        assert user.id is not None
+        ids[name] = user.id
+    return ids, created
+
+
+def _existing_labels(session: Session, sentence_ids: Iterable[int]) -> dict[tuple[int, int], Any]:
+    found: dict[tuple[int, int], Any] = {}
+    unique = sorted(set(sentence_ids))
+    columns = [
+        col(Label.id),
+        col(Label.sentence_id),
+        col(Label.user_id),
+        col(Label.version),
+        col(Label.updated_at),
+        *(getattr(Label, c) for c in _VALUE_COLUMNS),
+    ]
+    for start in range(0, len(unique), _IN_CHUNK):
+        chunk = unique[start : start + _IN_CHUNK]
+        for row in session.execute(select(*columns).where(col(Label.sentence_id).in_(chunk))).all():
+            found[(row.sentence_id, row.user_id)] = row
+    return found
+
+
+def _write_labels(
+    session: Session,
+    records: Sequence[LabelRecord],
+    sentence_ids: dict[tuple[str, int], int],
+    user_ids: dict[str, int],
+) -> dict[str, int]:
+    now = utcnow()
+    keyed = [(sentence_ids[(r.document_id, r.sentence_index)], user_ids[r.annotator], r) for r in records]
+    existing = _existing_labels(session, (sid for sid, _, _ in keyed))
+    new_rows: list[dict[str, Any]] = []
+    updates: list[tuple[Any, LabelRecord]] = []
+    unchanged = older = 0
+    for sentence_id, user_id, record in keyed:
+        current = existing.get((sentence_id, user_id))
+        if current is None:
+            new_rows.append(_label_row(record, sentence_id, user_id, now))
+        elif tuple(getattr(current, c) for c in _VALUE_COLUMNS) == record.values():
+            unchanged += 1
+        elif record.updated_at is not None and record.updated_at > as_utc(current.updated_at):
+            updates.append((current, record))
+        else:
+            older += 1
+
+    if new_rows:
+        ids = (
+            session.execute(insert(Label).returning(col(Label.id), sort_by_parameter_order=True), new_rows)
+            .scalars()
+            .all()
+        )
+        session.execute(
+            insert(LabelHistory),
+            [
+                {
+                    **{c: row[c] for c in _VALUE_COLUMNS},
+                    "label_id": label_id,
+                    "sentence_id": row["sentence_id"],
+                    "user_id": row["user_id"],
+                    "version": 1,
+                    "action": "import",
+                    "changed_at": row["updated_at"],
+                }
+                for row, label_id in zip(new_rows, ids, strict=True)
+            ],
+        )
+    for current, record in updates:
+        values = dict(zip(_VALUE_COLUMNS, record.values(), strict=True))
+        session.execute(
+            update(Label)
+            .where(col(Label.id) == current.id)
+            .values(**values, version=current.version + 1, updated_at=record.updated_at)
+        )
+        session.execute(
+            insert(LabelHistory).values(
+                **values,
+                label_id=current.id,
+                sentence_id=current.sentence_id,
+                user_id=current.user_id,
+                version=current.version + 1,
+                action="import",
+                changed_at=record.updated_at,
+            )
+        )
+    return {
+        "inserted": len(new_rows),
+        "updated": len(updates),
+        "unchanged": unchanged,
+        "older_skipped": older,
+    }
+
+
+def _label_row(record: LabelRecord, sentence_id: int, user_id: int, now: datetime) -> dict[str, Any]:
+    updated = record.updated_at or now
+    return {
+        "sentence_id": sentence_id,
+        "user_id": user_id,
+        "version": 1,
+        "is_claim": record.is_claim,
+        "source": record.source,
+        "source_other": record.source_other,
+        "confidence": record.confidence,
+        "note": record.note,
+        "flagged": record.flagged,
+        "created_at": record.created_at or updated,
+        "updated_at": updated,
+    }

@@ -1,0 +1,196 @@
+"""SQLModel tables, one model family per entity (Base / table / Create / Public).
+
+Times are stored as timezone-aware UTC. Labels are the current value per
+(sentence, annotator); every change also appends a LabelHistory row, which is
+never updated or deleted.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes even for timezone-aware columns: they are UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _utc_column(**kwargs: object) -> Column:  # type: ignore[type-arg]
+    return Column(DateTime(timezone=True), **kwargs)  # type: ignore[arg-type]
+
+
+class Role(StrEnum):
+    annotator = "annotator"
+    reviewer = "reviewer"
+    admin = "admin"
+
+
+class SourceOrigin(StrEnum):
+    article = "article"
+    proposed = "proposed"
+    imported = "imported"
+
+
+# --- documents -------------------------------------------------------------
+
+
+class DocumentBase(SQLModel):
+    id: str = Field(primary_key=True, max_length=200)
+    title: str
+    text: str
+    url: str | None = None
+    published: str | None = None
+
+
+class Document(DocumentBase, table=True):
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+
+
+class DocumentPublic(DocumentBase):
+    created_at: datetime
+
+
+# --- sentences -------------------------------------------------------------
+
+
+class SentenceBase(SQLModel):
+    document_id: str = Field(foreign_key="document.id", ondelete="CASCADE")
+    index: int = Field(ge=0)
+    char_start: int = Field(ge=0)
+    char_end: int = Field(ge=0)
+    text: str
+    paragraph: int = 0
+
+
+class Sentence(SentenceBase, table=True):
+    __table_args__ = (UniqueConstraint("document_id", "index", name="uq_sentence_position"),)
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class SentencePublic(SentenceBase):
+    id: int
+
+
+# --- sources ---------------------------------------------------------------
+
+
+class SourceBase(SQLModel):
+    key: str = Field(max_length=64)
+    label: str
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Source(SourceBase, table=True):
+    __table_args__ = (UniqueConstraint("document_id", "key", name="uq_source_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: str = Field(foreign_key="document.id", ondelete="CASCADE", index=True)
+    origin: SourceOrigin = SourceOrigin.article
+    proposed_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+class SourceCreate(SourceBase):
+    pass
+
+
+class SourcePublic(SourceBase):
+    id: int
+    document_id: str
+    origin: SourceOrigin
+
+
+# --- users -----------------------------------------------------------------
+
+
+class UserBase(SQLModel):
+    name: str = Field(unique=True, index=True, max_length=100)
+    role: Role = Role.annotator
+    active: bool = True
+
+
+class User(UserBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    password_hash: str
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    failed_logins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class UserCreate(UserBase):
+    password: str
+
+
+class UserPublic(UserBase):
+    id: int
+    created_at: datetime
+
+
+# --- labels ----------------------------------------------------------------
+
+
+class LabelBase(SQLModel):
+    is_claim: bool
+    source: str | None = Field(default=None, max_length=64)
+    source_other: str | None = None
+    """Free-text name when ``source`` is the schema's "other" choice."""
+    confidence: int | None = None
+    note: str = ""
+    flagged: bool = False
+
+
+class Label(LabelBase, table=True):
+    __table_args__ = (
+        UniqueConstraint("sentence_id", "user_id", name="uq_label_sentence_user"),
+        # "Which sentences has this annotator labelled?" drives the work queue.
+        Index("ix_label_user_sentence", "user_id", "sentence_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    sentence_id: int = Field(foreign_key="sentence.id", ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user.id")
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+
+
+class LabelCreate(LabelBase):
+    pass
+
+
+class LabelPublic(LabelBase):
+    sentence_id: int
+    user_id: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class LabelHistory(LabelBase, table=True):
+    """Append-only: one row per acknowledged change of a label."""
+
+    __tablename__ = "label_history"
+    __table_args__ = (Index("ix_label_history_label", "label_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    label_id: int = Field(foreign_key="label.id", ondelete="CASCADE")
+    sentence_id: int
+    user_id: int
+    version: int
+    action: str = "save"
+    changed_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+
+
+# --- work settings ---------------------------------------------------------
+
+
+class ProjectSetting(SQLModel, table=True):
+    """Small key/value settings a lead changes in the app (e.g. annotators per sentence)."""
+
+    __tablename__ = "project_setting"
+    key: str = Field(primary_key=True)
+    value: str

@@ -1,0 +1,77 @@
+"""JSONL exports: every line validates against its JSON Schema and loads in pandas."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import orjson
+import pandas as pd
+import pytest
+from sqlalchemy.engine import Engine
+
+from annotator.domain.errors import NotFoundError
+from annotator.io import export as export_module
+from annotator.io.export import export_jsonl
+from annotator.io.schemas import record_validator
+from tests.helpers import add_small_article, add_user, label
+
+
+@pytest.fixture
+def labelled(engine: Engine) -> Engine:
+    add_small_article(engine)
+    alice, bob = add_user(engine, "alice"), add_user(engine, "bob")
+    label(engine, alice, 0, is_claim=True, source="alpha", confidence=5, note='He said "so" <b>')
+    label(engine, alice, 1, is_claim=True, source=None, confidence=None)
+    label(engine, bob, 0, is_claim=True, source="other", source_other="A neighbour", confidence=2)
+    label(engine, bob, 2, is_claim=False, flagged=True)
+    return engine
+
+
+@pytest.mark.parametrize("what", ["labels", "sentences", "documents"])
+def test_every_line_validates_and_loads_in_pandas(labelled: Engine, tmp_path: Path, what: str) -> None:
+    out = tmp_path / f"{what}.jsonl"
+    result = export_jsonl(labelled, what=what, out=out)  # type: ignore[arg-type]
+    lines = out.read_bytes().splitlines()
+    assert result.records == len(lines) == {"labels": 4, "sentences": 3, "documents": 1}[what]
+    validator = record_validator(what)
+    for line in lines:
+        errors = list(validator.iter_errors(orjson.loads(line)))
+        assert errors == []
+    frame = pd.read_json(out, lines=True)
+    assert len(frame) == len(lines)
+
+
+def test_label_fields(labelled: Engine) -> None:
+    buffer = io.BytesIO()
+    export_jsonl(labelled, what="labels", out=buffer)
+    records = [orjson.loads(line) for line in buffer.getvalue().splitlines()]
+    first = records[0]
+    assert first["document_id"] == "doc" and first["sentence_index"] == 0
+    assert first["text"] == "Alpha said one thing." and (first["char_start"], first["char_end"]) == (0, 21)
+    assert first["annotator"] == "alice" and first["is_claim"] is True and first["source"] == "alpha"
+    assert first["confidence"] == 5 and first["note"] == 'He said "so" <b>'
+    assert first["created_at"].endswith("Z") and first["updated_at"] >= first["created_at"]
+    unattributed = records[2]
+    assert unattributed["source"] is None and unattributed["confidence"] is None
+    assert [r["annotator"] for r in records] == ["alice", "bob", "alice", "bob"]
+
+
+def test_document_filter_and_unknown_document(labelled: Engine, tmp_path: Path) -> None:
+    add_small_article(labelled, "other-doc")
+    out = tmp_path / "s.jsonl"
+    assert export_jsonl(labelled, what="sentences", out=out, document_id="other-doc").records == 3
+    with pytest.raises(NotFoundError, match="no document 'nope'"):
+        export_jsonl(labelled, what="sentences", out=out, document_id="nope")
+
+
+def test_interrupted_export_leaves_no_file(labelled: Engine, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: object, **kwargs: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(export_module, "_write", boom)
+    out = tmp_path / "labels.jsonl"
+    with pytest.raises(KeyboardInterrupt):
+        export_jsonl(labelled, what="labels", out=out)
+    assert list(tmp_path.iterdir()) == []
