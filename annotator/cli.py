@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -94,6 +95,47 @@ def _print_bootstrap(report: Any) -> None:
         )
     elif report.admin_created:
         click.echo("Created user 'admin' with the password from ANNOTATOR_ADMIN_PASSWORD.")
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 makes the app reachable from other machines.")
+@click.option("--port", default=8501, show_default=True, type=int)
+@click.pass_context
+@friendly_errors
+def serve_command(ctx: click.Context, host: str, port: int) -> None:
+    """Start the web app (Streamlit) on the store; prepare an empty store first.
+
+    On an empty database this imports the sample article and creates 'admin',
+    printing its generated password once (or using ANNOTATOR_ADMIN_PASSWORD).
+
+    \b
+    Example:
+        annotator serve
+        annotator --db postgresql+psycopg://user@dbhost/annotator serve --port 8600
+    """
+    from annotator.io.bootstrap import prepare_database
+
+    db_url = ctx.obj["db_url"]
+    _print_bootstrap(prepare_database(_engine(ctx), admin_password=get_settings().admin_password))
+    app = Path(__file__).with_name("ui") / "app.py"
+    click.echo(f"annotator on http://{host}:{port} (store: {_safe_url(db_url)}); Ctrl+C stops it.")
+    sys.stdout.flush()
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        "--server.headless", "true", "--server.address", host, "--server.port", str(port),
+        "--browser.gatherUsageStats", "false",
+        "--server.maxUploadSize", str(get_settings().max_upload_mb),
+        "--server.enableXsrfProtection", "true",
+    ]
+    # Replace this process, so that stopping or killing it stops the server too.
+    os.execve(sys.executable, command, {**os.environ, "ANNOTATOR_DB_URL": db_url})
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 @cli.command("import-articles")

@@ -80,6 +80,12 @@ def list_sentences(*, session: Session, document_id: str) -> list[Sentence]:
     )
 
 
+def get_sentence(*, session: Session, document_id: str, index: int) -> Sentence | None:
+    return session.exec(
+        select(Sentence).where(Sentence.document_id == document_id, Sentence.index == index)
+    ).first()
+
+
 def count_sentences(*, session: Session, document_id: str | None = None) -> int:
     query = select(func.count()).select_from(Sentence)
     if document_id is not None:

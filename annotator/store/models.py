@@ -177,12 +177,23 @@ class LabelHistory(LabelBase, table=True):
     __tablename__ = "label_history"
     __table_args__ = (Index("ix_label_history_label", "label_id", "version"),)
     id: int | None = Field(default=None, primary_key=True)
-    label_id: int = Field(foreign_key="label.id", ondelete="CASCADE")
+    # Not a foreign key: history outlives a label merged away with its sentence.
+    label_id: int
     sentence_id: int
     user_id: int
     version: int
     action: str = "save"
     changed_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+
+
+class LoginSession(SQLModel, table=True):
+    """A login that survives a page reload: the browser keeps the token, we keep its hash."""
+
+    __tablename__ = "login_session"
+    token_hash: str = Field(primary_key=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    expires_at: datetime = Field(sa_column=_utc_column(nullable=False))
 
 
 # --- work settings ---------------------------------------------------------

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import timedelta
+
 from sqlmodel import Session, col, select
 
 from annotator.domain import passwords
 from annotator.domain.errors import AuthenticationError, InputError, NotFoundError
-from annotator.store.models import Role, User, UserCreate, as_utc, utcnow
+from annotator.store.models import LoginSession, Role, User, UserCreate, as_utc, utcnow
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -75,6 +79,9 @@ def set_active(*, session: Session, user_id: int, active: bool) -> User:
     user = require_user(session=session, user_id=user_id)
     user.active = active
     session.add(user)
+    if not active:
+        for login in session.exec(select(LoginSession).where(LoginSession.user_id == user_id)):
+            session.delete(login)
     session.commit()
     return user
 
@@ -122,6 +129,41 @@ def authenticate(*, session: Session, name: str, password: str) -> User:
         session.add(user)
         session.commit()
     return user
+
+
+LOGIN_DAYS = 7
+
+
+def open_login_session(*, session: Session, user_id: int) -> str:
+    """A random token for the browser; only its SHA-256 is stored."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        LoginSession(
+            token_hash=_token_hash(token), user_id=user_id, expires_at=utcnow() + timedelta(days=LOGIN_DAYS)
+        )
+    )
+    session.commit()
+    return token
+
+
+def user_for_token(*, session: Session, token: str) -> User | None:
+    """The active user a login token belongs to, or None when it is unknown or expired."""
+    login = session.get(LoginSession, _token_hash(token))
+    if login is None or as_utc(login.expires_at) < utcnow():
+        return None
+    user = session.get(User, login.user_id)
+    return user if user is not None and user.active else None
+
+
+def close_login_session(*, session: Session, token: str) -> None:
+    login = session.get(LoginSession, _token_hash(token))
+    if login is not None:
+        session.delete(login)
+        session.commit()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 _DUMMY_HASH = passwords.hash_password("not a real password")

@@ -1,0 +1,35 @@
+"""Entry file: declares the pages each role may open. Run with ``annotator serve``."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from annotator.store.models import Role
+from annotator.ui.common import current_user, log_out
+
+st.set_page_config(page_title="annotator — who says so?", page_icon="🗞️", layout="wide")
+
+PAGES = {
+    "login": st.Page("pages/login.py", title="Log in", icon="🔑"),
+    "annotate": st.Page("pages/annotate.py", title="Annotate", icon="✍️", default=True),
+    "progress": st.Page("pages/progress.py", title="My progress", icon="📈"),
+    "exports": st.Page("pages/exports.py", title="Exports", icon="📦"),
+    "users": st.Page("pages/users.py", title="Users", icon="👥"),
+    "articles": st.Page("pages/articles.py", title="Articles & sources", icon="📰"),
+}
+BY_ROLE = {
+    Role.annotator: ["annotate", "progress"],
+    Role.reviewer: ["annotate", "progress", "exports"],
+    Role.admin: ["annotate", "progress", "exports", "users", "articles"],
+}
+
+user = current_user()
+if user is None:
+    navigation = st.navigation([PAGES["login"]], position="hidden")
+else:
+    _, name, role = user
+    navigation = st.navigation([PAGES[key] for key in BY_ROLE[role]])
+    with st.sidebar:
+        st.caption(f"Logged in as **{name}** ({role.value})")
+        st.button("Log out", on_click=log_out, key="logout")
+navigation.run()

@@ -1,0 +1,111 @@
+"""Callbacks of the Articles page: import uploads, edit sources, fix sentence splits, set the queue."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from annotator.domain.article import ArticleDraft, SourceSpec
+from annotator.domain.errors import AnnotatorError
+from annotator.io.articles import read_articles, read_sources_file
+from annotator.store import documents, queue, resegment
+from annotator.ui.common import db_session
+
+MESSAGE = "articles_message"
+PREVIEW = "articles_preview"
+
+
+def preview_upload() -> None:
+    """Read the uploaded files as the CLI would; keep the drafts for the lead to check."""
+    state = st.session_state
+    uploads = state.get("article_files") or []
+    sources_upload = state.get("sources_file")
+    state[PREVIEW] = None
+    if not uploads:
+        state[MESSAGE] = ("warning", "Choose one or more files first.")
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            sources: list[SourceSpec] = []
+            if sources_upload is not None:
+                path = Path(folder) / Path(sources_upload.name).name
+                path.write_bytes(sources_upload.getvalue())
+                sources = read_sources_file(path)
+            paths = []
+            for upload in uploads:
+                path = Path(folder) / Path(upload.name).name
+                path.write_bytes(upload.getvalue())
+                paths.append(path)
+            state[PREVIEW] = read_articles(paths, sources=sources)
+            state[MESSAGE] = None
+        except AnnotatorError as error:
+            state[MESSAGE] = ("error", f"Nothing imported: {error}")
+
+
+def import_preview() -> None:
+    state = st.session_state
+    drafts: list[ArticleDraft] = state.get(PREVIEW) or []
+    with db_session() as session:
+        try:
+            stored = documents.add_articles(session=session, drafts=drafts)
+        except AnnotatorError as error:
+            state[MESSAGE] = ("error", f"Nothing imported: {error}")
+            return
+    state[PREVIEW] = None
+    skipped = len(drafts) - len(stored)
+    state[MESSAGE] = ("success", f"Imported {len(stored)} article(s)"
+                                 + (f"; {skipped} already there, unchanged." if skipped else "."))
+
+
+def set_annotators_per_sentence() -> None:
+    value = int(st.session_state["per_sentence"])
+    with db_session() as session:
+        queue.set_annotators_per_sentence(session=session, value=value or None)
+    st.session_state[MESSAGE] = ("success", "Everyone labels every sentence." if not value
+                                 else f"Each sentence now goes to {value} annotator(s).")
+
+
+def add_source(document_id: str) -> None:
+    state = st.session_state
+    aliases = tuple(a.strip() for a in state.get("src_aliases", "").split(",") if a.strip())
+    spec = SourceSpec(state.get("src_key", "").strip(), state.get("src_label", "").strip(), aliases)
+    with db_session() as session:
+        try:
+            documents.add_source(session=session, document_id=document_id, spec=spec)
+        except AnnotatorError as error:
+            state[MESSAGE] = ("error", str(error))
+            return
+    state.update(src_key="", src_label="", src_aliases="")
+    state[MESSAGE] = ("success", f"Added source “{spec.label}”.")
+
+
+def save_source(source_id: int) -> None:
+    state = st.session_state
+    aliases = [a.strip() for a in state.get("edit_src_aliases", "").split(",") if a.strip()]
+    with db_session() as session:
+        documents.update_source(session=session, source_id=source_id, label=state["edit_src_label"],
+                                aliases=aliases)
+    state[MESSAGE] = ("success", "Source saved.")
+
+
+def merge(document_id: str, index: int) -> None:
+    with db_session() as session:
+        try:
+            resegment.merge_with_next(session=session, document_id=document_id, index=index)
+        except AnnotatorError as error:
+            st.session_state[MESSAGE] = ("error", str(error))
+            return
+    st.session_state[MESSAGE] = ("success", f"Merged sentences {index + 1} and {index + 2}; labels kept.")
+
+
+def split(document_id: str, index: int) -> None:
+    at = int(st.session_state["split_at"])
+    with db_session() as session:
+        try:
+            resegment.split_sentence(session=session, document_id=document_id, index=index, at=at)
+        except AnnotatorError as error:
+            st.session_state[MESSAGE] = ("error", str(error))
+            return
+    st.session_state[MESSAGE] = ("success", f"Split sentence {index + 1}; its labels stay on the first part.")

@@ -1,0 +1,93 @@
+"""What every page shares: the engine, the logged-in user, the label schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from annotator.domain.errors import AuthenticationError
+from annotator.domain.label_schema import LabelSchema
+from annotator.io.schemas import load_label_schema
+from annotator.settings import get_settings
+from annotator.store import users
+from annotator.store.engine import create_tables, make_engine
+from annotator.store.models import Role
+
+TOKEN_PARAM = "s"
+
+
+@st.cache_resource
+def engine() -> Engine:
+    db = make_engine(get_settings().db_url)
+    create_tables(db)
+    return db
+
+
+@contextmanager
+def db_session() -> Iterator[Session]:
+    with Session(engine(), expire_on_commit=False) as session:
+        yield session
+
+
+def schema() -> LabelSchema:
+    return load_label_schema()
+
+
+def current_user() -> tuple[int, str, Role] | None:
+    """(id, name, role) of the logged-in user, checked against the database on every run.
+
+    A deactivated account or a changed role takes effect at the next click. Only ids live in
+    session state; the login token in the URL survives a reload but cannot be forged.
+    """
+    state = st.session_state
+    with db_session() as session:
+        user = None
+        if state.get("user_id") is not None:
+            user = users.get_user(session=session, user_id=state["user_id"])
+        elif token := st.query_params.get(TOKEN_PARAM):
+            user = users.user_for_token(session=session, token=token)
+            if user is not None:
+                state["user_id"], state["login_token"] = user.id, token
+        if user is None or not user.active or user.id is None:
+            state.pop("user_id", None)
+            return None
+        if state.get("login_token") and st.query_params.get(TOKEN_PARAM) != state["login_token"]:
+            st.query_params[TOKEN_PARAM] = state["login_token"]
+        return user.id, user.name, user.role
+
+
+def log_in(name: str, password: str) -> None:
+    """Callback of the login form: errors land in session state for the page to show."""
+    with db_session() as session:
+        try:
+            user = users.authenticate(session=session, name=name, password=password)
+        except AuthenticationError as error:
+            st.session_state["login_error"] = str(error)
+            return
+        assert user.id is not None
+        token = users.open_login_session(session=session, user_id=user.id)
+    st.session_state.update(user_id=user.id, login_token=token, login_error=None)
+    st.query_params[TOKEN_PARAM] = token
+
+
+def log_out() -> None:
+    token = st.session_state.get("login_token")
+    if token:
+        with db_session() as session:
+            users.close_login_session(session=session, token=token)
+    st.session_state.clear()
+    st.query_params.clear()
+
+
+def require_role(*roles: Role) -> tuple[int, str, Role]:
+    """Stop the page unless the user has one of ``roles`` (pages are also hidden by navigation)."""
+    user = current_user()
+    if user is None or user[2] not in roles:
+        st.error("This page is not available to your account.")
+        st.stop()
+    assert user is not None
+    return user

@@ -1,0 +1,172 @@
+"""The Streamlit app through AppTest: pages by role, the annotate flow, blind labelling, admin pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from annotator.store import documents, labels, queue, users
+from annotator.store.models import Role
+from tests.helpers import add_small_article, add_user, label
+from tests.ui_helpers import app_as, app_engine
+
+
+@pytest.fixture
+def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    engine = app_engine(tmp_path, monkeypatch)
+    add_small_article(engine)
+    return engine
+
+
+def _own_labels(engine: Engine, user_id: int) -> dict[int, tuple[bool, str | None, int | None]]:
+    with Session(engine) as session:
+        mine = labels.labels_by_index(session=session, document_id="doc", user_id=user_id)
+        return {i: (lab.is_claim, lab.source, lab.confidence) for i, lab in mine.items()}
+
+
+def test_logged_out_sees_only_the_login_form(engine: Engine) -> None:
+    at = app_as(None)
+    assert not at.exception
+    assert [t.label for t in at.text_input] == ["User name", "Password"]
+    assert not [b for b in at.button if b.key and b.key.startswith("src_")]
+
+
+def test_login_with_password_and_wrong_password(engine: Engine) -> None:
+    add_user(engine, "alice")
+    at = app_as(None)
+    at.text_input(key="login_name").input("alice")
+    at.text_input(key="login_password").input("wrong-password")
+    at.button[0].click().run()
+    assert "wrong user name or password" in at.error[0].value
+    at.text_input(key="login_password").input("password-1")
+    at.button[0].click().run()
+    assert at.session_state["user_id"] is not None
+    at.switch_page("pages/annotate.py")
+    at.run()
+    assert not at.exception
+    assert at.button(key="src_alpha").label == "Alpha"
+
+
+def test_two_key_flow_saves_and_moves_on(engine: Engine) -> None:
+    alice = add_user(engine, "alice")
+    at = app_as(alice)
+    assert at.session_state["ann_index"] == 0
+    at.button(key="src_alpha").click().run()
+    assert at.session_state["ann_stage"] == "confidence"
+    at.button(key="conf_5").click().run()
+    assert at.session_state["ann_index"] == 1
+    at.button(key="not_claim").click().run()
+    assert at.session_state["ann_index"] == 2
+    assert _own_labels(engine, alice) == {0: (True, "alpha", 5), 1: (False, None, None)}
+
+
+def test_going_back_shows_the_saved_label_and_editing_appends_history(engine: Engine) -> None:
+    alice = add_user(engine, "alice")
+    label(engine, alice, 0, is_claim=True, source="beta", confidence=2, note="first thought")
+    at = app_as(alice)
+    assert at.session_state["ann_index"] == 1  # first sentence not labelled yet
+    at.button(key="prev").click().run()
+    assert (at.session_state["ann_source"], at.session_state["ann_confidence"]) == ("beta", 2)
+    assert at.text_area(key="ann_note").value == "first thought"
+    at.button(key="src_alpha").click().run()
+    at.button(key="conf_4").click().run()
+    with Session(engine) as session:
+        sentence = documents.get_sentence(session=session, document_id="doc", index=0)
+        assert sentence is not None and sentence.id is not None
+        history = labels.label_history(session=session, sentence_id=sentence.id, user_id=alice)
+    assert [(h.source, h.confidence) for h in history] == [("beta", 2), ("alpha", 4)]
+
+
+def test_other_needs_a_name(engine: Engine) -> None:
+    alice = add_user(engine, "alice")
+    at = app_as(alice)
+    at.button(key="src_other").click().run()
+    assert at.session_state["ann_stage"] == "source" and at.warning
+    at.text_input(key="ann_other").input("A neighbour")
+    at.button(key="src_other").click().run()
+    at.button(key="conf_3").click().run()
+    assert _own_labels(engine, alice)[0] == (True, "other", 3)
+
+
+def test_annotator_never_sees_another_annotators_labels(engine: Engine) -> None:
+    alice, bob = add_user(engine, "alice"), add_user(engine, "bob")
+    label(engine, alice, 0, is_claim=True, source="beta", confidence=5, note="alice's secret note")
+    at = app_as(bob)
+    assert at.session_state["ann_index"] == 0
+    assert at.session_state["ann_source"] is None and at.text_area(key="ann_note").value == ""
+    rendered = " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.text]
+                        if isinstance(getattr(e, "value", None), str))
+    assert "alice's secret note" not in rendered
+    progress = [p.proto.text for p in at.get("progress")]
+    assert progress[0] == "This article: 0 of 3"  # alice's label does not count for bob
+
+
+def test_annotator_cannot_open_admin_or_export_pages(engine: Engine) -> None:
+    alice = add_user(engine, "alice")
+    at = app_as(alice)
+    for page in ("pages/users.py", "pages/articles.py", "pages/exports.py"):
+        # Pages outside the role's navigation are not registered for this session at all.
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(page)
+
+
+def test_deactivated_user_is_logged_out_at_next_click(engine: Engine) -> None:
+    alice = add_user(engine, "alice")
+    at = app_as(alice)
+    with Session(engine) as session:
+        users.set_active(session=session, user_id=alice, active=False)
+    at.run()
+    assert "user_id" not in at.session_state
+    assert not [b for b in at.button if b.key and b.key.startswith("src_")]
+    at.switch_page("pages/login.py")
+    at.run()
+    assert [t.label for t in at.text_input] == ["User name", "Password"]
+
+
+def test_work_queue_skips_sentences_with_enough_annotators(engine: Engine) -> None:
+    alice, bob, carol = add_user(engine, "alice"), add_user(engine, "bob"), add_user(engine, "carol")
+    with Session(engine) as session:
+        queue.set_annotators_per_sentence(session=session, value=2)
+    label(engine, alice, 0, is_claim=False)
+    label(engine, bob, 0, is_claim=False)
+    label(engine, alice, 1, is_claim=False)
+    at = app_as(carol)
+    assert at.session_state["ann_index"] == 1  # sentence 0 has its two annotators
+
+
+def test_admin_pages_render(engine: Engine) -> None:
+    admin = add_user(engine, "root", Role.admin)
+    for page in ("pages/users.py", "pages/articles.py", "pages/exports.py", "pages/progress.py"):
+        at = app_as(admin, page)
+        assert not at.exception, page
+
+
+def test_admin_adds_a_user_and_sees_the_password_once(engine: Engine) -> None:
+    admin = add_user(engine, "root", Role.admin)
+    at = app_as(admin, "pages/users.py")
+    at.text_input(key="new_user_name").input("dora")
+    at.selectbox(key="new_user_role").select("reviewer")
+    next(b for b in at.button if b.label == "Add user").click().run()
+    assert not at.exception
+    shown = at.success[0].value
+    assert "Password (shown once)" in shown
+    password = shown.rsplit(": ", 1)[1]
+    with Session(engine) as session:
+        dora = users.authenticate(session=session, name="dora", password=password)
+    assert dora.role == Role.reviewer
+
+
+def test_admin_sets_the_work_queue_and_fixes_a_split(engine: Engine) -> None:
+    admin = add_user(engine, "root", Role.admin)
+    at = app_as(admin, "pages/articles.py")
+    at.number_input(key="per_sentence").set_value(3)
+    at.button(key="save_queue").click().run()
+    at.button(key="merge").click().run()
+    assert not at.exception
+    with Session(engine) as session:
+        assert queue.get_annotators_per_sentence(session=session) == 3
+        assert [s.text for s in documents.list_sentences(session=session, document_id="doc")] == [
+            "Alpha said one thing. Beta said another.", "Gamma was silent."]
