@@ -46,7 +46,11 @@ def _engine(ctx: click.Context) -> Engine:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
-    "--db", "db_url", metavar="URL", envvar="ANNOTATOR_DB_URL", default=None,
+    "--db",
+    "db_url",
+    metavar="URL",
+    envvar="ANNOTATOR_DB_URL",
+    default=None,
     help="SQLAlchemy URL of the store. Default: sqlite:///annotator.db in the working folder.",
 )
 @click.version_option(package_name="annotator")
@@ -91,15 +95,20 @@ def _print_bootstrap(report: Any) -> None:
     if report.generated_admin_password:
         click.secho(
             f"Created user 'admin' with password: {report.generated_admin_password}\n"
-            "  (shown only this once; change it on the Users page)", fg="yellow",
+            "  (shown only this once; change it on the Users page)",
+            fg="yellow",
         )
     elif report.admin_created:
         click.echo("Created user 'admin' with the password from ANNOTATOR_ADMIN_PASSWORD.")
 
 
 @cli.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; 0.0.0.0 makes the app reachable from other machines.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; 0.0.0.0 makes the app reachable from other machines.",
+)
 @click.option("--port", default=8501, show_default=True, type=int)
 @click.pass_context
 @friendly_errors
@@ -122,11 +131,23 @@ def serve_command(ctx: click.Context, host: str, port: int) -> None:
     click.echo(f"annotator on http://{host}:{port} (store: {_safe_url(db_url)}); Ctrl+C stops it.")
     sys.stdout.flush()
     command = [
-        sys.executable, "-m", "streamlit", "run", str(app),
-        "--server.headless", "true", "--server.address", host, "--server.port", str(port),
-        "--browser.gatherUsageStats", "false",
-        "--server.maxUploadSize", str(get_settings().max_upload_mb),
-        "--server.enableXsrfProtection", "true",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.headless",
+        "true",
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.maxUploadSize",
+        str(get_settings().max_upload_mb),
+        "--server.enableXsrfProtection",
+        "true",
     ]
     # Replace this process, so that stopping or killing it stops the server too.
     os.execve(sys.executable, command, {**os.environ, "ANNOTATOR_DB_URL": db_url})
@@ -139,14 +160,21 @@ def _safe_url(url: str) -> str:
 
 
 @cli.command("import-articles")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--sources", "sources_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="JSON or YAML list of {key, label, aliases} for plain-text and HTML articles.")
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON or YAML list of {key, label, aliases} for plain-text and HTML articles.",
+)
 @click.option("--dry-run", is_flag=True, help="Show what would be imported; store nothing.")
 @click.pass_context
 @friendly_errors
-def import_articles_command(ctx: click.Context, paths: tuple[Path, ...], sources_file: Path | None,
-                            dry_run: bool) -> None:
+def import_articles_command(
+    ctx: click.Context, paths: tuple[Path, ...], sources_file: Path | None, dry_run: bool
+) -> None:
     """Import articles (.txt, .html, .json, .jsonl) as sentences, all or nothing.
 
     Page furniture (navigation, "Read more", photo credits, dates) is dropped and
@@ -164,8 +192,9 @@ def import_articles_command(ctx: click.Context, paths: tuple[Path, ...], sources
     sources = read_sources_file(sources_file) if sources_file else ()
     drafts = read_articles(list(paths), sources=sources)
     for draft in drafts:
-        click.echo(f"{draft.id}: {len(draft.sentences)} sentences, {len(draft.sources)} sources"
-                   f" — {draft.title}")
+        click.echo(
+            f"{draft.id}: {len(draft.sentences)} sentences, {len(draft.sources)} sources — {draft.title}"
+        )
         for block in draft.dropped:
             click.echo(f"  dropped ({block.reason}): {_one_line(block.text)}")
     if dry_run:
@@ -174,7 +203,9 @@ def import_articles_command(ctx: click.Context, paths: tuple[Path, ...], sources
     with Session(_engine(ctx)) as session:
         stored = add_articles(session=session, drafts=drafts)
     skipped = len(drafts) - len(stored)
-    click.echo(f"Stored {len(stored)} article(s)" + (f"; {skipped} already there, unchanged." if skipped else "."))
+    click.echo(
+        f"Stored {len(stored)} article(s)" + (f"; {skipped} already there, unchanged." if skipped else ".")
+    )
 
 
 def _one_line(text: str, width: int = 90) -> str:
@@ -209,16 +240,27 @@ def import_labels_command(ctx: click.Context, file: Path) -> None:
     if report.sources_added:
         click.echo(f"Added {report.sources_added} source(s) to article source lists (marked imported).")
     if report.users_created:
-        click.echo(f"Created inactive annotators: {', '.join(report.users_created)} "
-                   "(set a password with 'annotator users password NAME' to let them log in)")
+        click.echo(
+            f"Created inactive annotators: {', '.join(report.users_created)} "
+            "(set a password with 'annotator users password NAME' to let them log in)"
+        )
 
 
 @cli.command("export")
-@click.option("--what", type=click.Choice(["labels", "sentences", "documents"]), default="labels",
-              show_default=True, help="Which records to write.")
+@click.option(
+    "--what",
+    type=click.Choice(["labels", "sentences", "documents"]),
+    default="labels",
+    show_default=True,
+    help="Which records to write.",
+)
 @click.option("--document", "document_id", metavar="ID", help="Only this article.")
-@click.option("-o", "--output", metavar="FILE",
-              help="Output file, '-' for stdout. Default: a timestamped file in exports/.")
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    help="Output file, '-' for stdout. Default: a timestamped file in exports/.",
+)
 @click.pass_context
 @friendly_errors
 def export_command(ctx: click.Context, what: str, document_id: str | None, output: str | None) -> None:
@@ -251,8 +293,9 @@ def users_group() -> None:
 
 @users_group.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["annotator", "reviewer", "admin"]), default="annotator",
-              show_default=True)
+@click.option(
+    "--role", type=click.Choice(["annotator", "reviewer", "admin"]), default="annotator", show_default=True
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @click.pass_context
 @friendly_errors

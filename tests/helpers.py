@@ -15,30 +15,40 @@ SPANS = (SentenceSpan(0, 21, 0), SentenceSpan(22, 40, 0), SentenceSpan(41, 58, 0
 
 
 def add_small_article(engine: Engine, doc_id: str = "doc") -> None:
-    draft = ArticleDraft(id=doc_id, title="Doc", text=TEXT, sentences=SPANS,
-                         sources=(SourceSpec("alpha", "Alpha", ("A.",)), SourceSpec("beta", "Beta")))
+    draft = ArticleDraft(
+        id=doc_id,
+        title="Doc",
+        text=TEXT,
+        sentences=SPANS,
+        sources=(SourceSpec("alpha", "Alpha", ("A.",)), SourceSpec("beta", "Beta")),
+    )
     with Session(engine) as session:
         documents.add_articles(session=session, drafts=[draft])
 
 
 def add_user(engine: Engine, name: str, role: Role = Role.annotator) -> int:
     with Session(engine) as session:
-        user = users.create_user(session=session, user_in=UserCreate(name=name, role=role,
-                                                                     password="password-1"))
+        user = users.create_user(
+            session=session, user_in=UserCreate(name=name, role=role, password="password-1")
+        )
         assert user.id is not None
         return user.id
 
 
 def label(engine: Engine, user_id: int, index: int, doc_id: str = "doc", **values: object) -> None:
     with Session(engine) as session:
-        sentence = session.exec(select(Sentence).where(Sentence.document_id == doc_id,
-                                                       Sentence.index == index)).one()
+        sentence = session.exec(
+            select(Sentence).where(Sentence.document_id == doc_id, Sentence.index == index)
+        ).one()
         assert sentence.id is not None
-        labels.save_label(session=session, sentence_id=sentence.id, user_id=user_id,
-                          label_in=LabelCreate(**values))  # type: ignore[arg-type]
+        labels.save_label(
+            session=session, sentence_id=sentence.id, user_id=user_id, label_in=LabelCreate(**values)
+        )  # type: ignore[arg-type]
 
 
 def count_rows(engine: Engine) -> tuple[int, int]:
     with Session(engine) as session:
-        return (session.exec(select(func.count()).select_from(Label)).one(),
-                session.exec(select(func.count()).select_from(LabelHistory)).one())
+        return (
+            session.exec(select(func.count()).select_from(Label)).one(),
+            session.exec(select(func.count()).select_from(LabelHistory)).one(),
+        )

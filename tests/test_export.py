@@ -65,8 +65,9 @@ def test_document_filter_and_unknown_document(labelled: Engine, tmp_path: Path) 
         export_jsonl(labelled, what="sentences", out=out, document_id="nope")
 
 
-def test_interrupted_export_leaves_no_file(labelled: Engine, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_export_leaves_no_file(
+    labelled: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def boom(*args: object, **kwargs: object) -> int:
         raise KeyboardInterrupt
 

@@ -51,7 +51,11 @@ def _fresh_engine() -> Engine:
 def test_round_trip_into_empty_database_is_lossless(exported: Path, tmp_path: Path) -> None:
     target = _fresh_engine()
     report = import_labels_file(target, exported)
-    assert (report.inserted, report.documents_created, sorted(report.users_created)) == (4, ["doc"], ["alice", "bob"])
+    assert (report.inserted, report.documents_created, sorted(report.users_created)) == (
+        4,
+        ["doc"],
+        ["alice", "bob"],
+    )
     again = tmp_path / "again.jsonl"
     export_jsonl(target, what="labels", out=again)
     assert _records(again) == _records(exported)  # the times travel with the records too
@@ -89,7 +93,9 @@ def test_newer_record_replaces_and_keeps_history(exported: Path, tmp_path: Path,
         assert history[-1].action == "import"
 
 
-def test_unknown_source_key_joins_the_list_as_imported(exported: Path, tmp_path: Path, engine: Engine) -> None:
+def test_unknown_source_key_joins_the_list_as_imported(
+    exported: Path, tmp_path: Path, engine: Engine
+) -> None:
     records = _records(exported)
     records[0]["source"] = "gamma-press"
     records[0]["updated_at"] = "2099-01-01T00:00:00Z"
@@ -97,15 +103,26 @@ def test_unknown_source_key_joins_the_list_as_imported(exported: Path, tmp_path:
     path.write_bytes(b"\n".join(orjson.dumps(r) for r in records))
     assert import_labels_file(engine, path).sources_added == 1
     with Session(engine) as session:
-        added = [s for s in documents.list_sources(session=session, document_id="doc") if s.key == "gamma-press"]
+        added = [
+            s for s in documents.list_sources(session=session, document_id="doc") if s.key == "gamma-press"
+        ]
         assert added and added[0].origin == SourceOrigin.imported
 
 
 def _line(**overrides: Any) -> dict[str, Any]:
     record: dict[str, Any] = {
-        "document_id": "doc", "sentence_index": 0, "text": "Alpha said one thing.", "char_start": 0,
-        "char_end": 21, "annotator": "carol", "is_claim": True, "source": "alpha", "confidence": 4,
-        "note": "", "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
+        "document_id": "doc",
+        "sentence_index": 0,
+        "text": "Alpha said one thing.",
+        "char_start": 0,
+        "char_end": 21,
+        "annotator": "carol",
+        "is_claim": True,
+        "source": "alpha",
+        "confidence": 4,
+        "note": "",
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
     }
     record.update(overrides)
     return record
@@ -128,19 +145,29 @@ BAD_INPUT = {
     "source key the schema forbids": (orjson.dumps(_line(source="Bad Key!")), 2, "source", "not allowed"),
     "source on a non-claim": (orjson.dumps(_line(is_claim=False)), 2, "source", "not a claim"),
     "sentence index past the document": (
-        orjson.dumps(_line(sentence_index=40)), 2, "sentence_index", "past the document"),
+        orjson.dumps(_line(sentence_index=40)),
+        2,
+        "sentence_index",
+        "past the document",
+    ),
     "text differs from the stored sentence": (
-        orjson.dumps(_line(text="Alpha said one THING.")), 2, "text", "differs"),
+        orjson.dumps(_line(text="Alpha said one THING.")),
+        2,
+        "text",
+        "differs",
+    ),
     "duplicate sentence and annotator": (GOOD, 2, "annotator", "duplicate label"),
     "offsets do not match the text": (orjson.dumps(_line(char_end=30)), 2, "char_end", "characters"),
     "bad time": (orjson.dumps(_line(updated_at="yesterday")), 2, "updated_at", "ISO 8601"),
-    "non-UTF-8": (orjson.dumps(_line(note="caf")) .replace(b"caf", b"caf\xe9"), 2, None, "not UTF-8"),
+    "non-UTF-8": (orjson.dumps(_line(note="caf")).replace(b"caf", b"caf\xe9"), 2, None, "not UTF-8"),
     "10 MB single line": (b'{"document_id": "' + b"x" * 10_000_000 + b'"}', 2, None, "over the"),
 }
 
 
 @pytest.mark.parametrize("case", list(BAD_INPUT), ids=list(BAD_INPUT))
-def test_bad_input_names_file_line_field_and_changes_nothing(case: str, engine: Engine, tmp_path: Path) -> None:
+def test_bad_input_names_file_line_field_and_changes_nothing(
+    case: str, engine: Engine, tmp_path: Path
+) -> None:
     add_small_article(engine)
     second, line, field, message = BAD_INPUT[case]
     path = tmp_path / "bad.jsonl"
@@ -155,7 +182,10 @@ def test_bad_input_names_file_line_field_and_changes_nothing(case: str, engine: 
         assert f"field '{field}'" in text
     assert count_rows(engine) == before
     with Session(engine) as session:
-        assert [s.key for s in documents.list_sources(session=session, document_id="doc")] == ["alpha", "beta"]
+        assert [s.key for s in documents.list_sources(session=session, document_id="doc")] == [
+            "alpha",
+            "beta",
+        ]
 
 
 def test_conflict_found_late_rolls_back_everything(engine: Engine, tmp_path: Path) -> None:

@@ -11,8 +11,16 @@ PACKAGE = Path(__file__).resolve().parents[1] / "annotator"
 
 # What each layer may not import (prefix match on the module name).
 FORBIDDEN = {
-    "domain": ("streamlit", "sqlmodel", "sqlalchemy", "annotator.store", "annotator.io",
-               "annotator.ui", "annotator.cli", "annotator.settings"),
+    "domain": (
+        "streamlit",
+        "sqlmodel",
+        "sqlalchemy",
+        "annotator.store",
+        "annotator.io",
+        "annotator.ui",
+        "annotator.cli",
+        "annotator.settings",
+    ),
     "store": ("streamlit", "annotator.io", "annotator.ui", "annotator.cli"),
     "io": ("streamlit", "annotator.ui", "annotator.cli"),
 }
@@ -42,9 +50,12 @@ def _files(layer: str) -> list[Path]:
 def test_lower_layers_do_not_import_upper_ones(layer: str) -> None:
     files = _files(layer)
     assert files, f"no files in annotator/{layer}"
-    bad = [f"{path.relative_to(PACKAGE)} imports {module}"
-           for path in files for module, _ in _imports(path)
-           if module.startswith(FORBIDDEN[layer])]
+    bad = [
+        f"{path.relative_to(PACKAGE)} imports {module}"
+        for path in files
+        for module, _ in _imports(path)
+        if module.startswith(FORBIDDEN[layer])
+    ]
     assert bad == []
 
 
@@ -55,7 +66,8 @@ def test_shells_hold_no_sql_and_no_maths() -> None:
             if module.startswith(SHELL_FORBIDDEN_MODULES):
                 bad.append(f"{path.relative_to(PACKAGE)} imports {module}")
             if module.startswith(("sqlmodel", "sqlalchemy")) and SHELL_FORBIDDEN_NAMES & set(names):
-                bad.append(f"{path.relative_to(PACKAGE)} builds SQL with {sorted(SHELL_FORBIDDEN_NAMES & set(names))}")
+                names_used = sorted(SHELL_FORBIDDEN_NAMES & set(names))
+                bad.append(f"{path.relative_to(PACKAGE)} builds SQL with {names_used}")
     assert bad == []
 
 

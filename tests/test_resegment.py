@@ -47,8 +47,12 @@ def test_split_keeps_labels_on_the_first_part(engine: Engine) -> None:
     label(engine, alice, 1, is_claim=True, source="beta", confidence=2)
     with Session(engine) as session:
         split_sentence(session=session, document_id="doc", index=0, at=len("Alpha said"))
-        assert _texts(session) == [(0, "Alpha said"), (1, "one thing."), (2, "Beta said another."),
-                                   (3, "Gamma was silent.")]
+        assert _texts(session) == [
+            (0, "Alpha said"),
+            (1, "one thing."),
+            (2, "Beta said another."),
+            (3, "Gamma was silent."),
+        ]
         mine = labels.labels_by_index(session=session, document_id="doc", user_id=alice)
         assert (mine[0].source, mine[2].source) == ("alpha", "beta") and 1 not in mine
 

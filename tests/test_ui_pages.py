@@ -97,8 +97,11 @@ def test_annotator_never_sees_another_annotators_labels(engine: Engine) -> None:
     at = app_as(bob)
     assert at.session_state["ann_index"] == 0
     assert at.session_state["ann_source"] is None and at.text_area(key="ann_note").value == ""
-    rendered = " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.text]
-                        if isinstance(getattr(e, "value", None), str))
+    rendered = " ".join(
+        str(e.value)
+        for e in [*at.markdown, *at.caption, *at.text]
+        if isinstance(getattr(e, "value", None), str)
+    )
     assert "alice's secret note" not in rendered
     progress = [p.proto.text for p in at.get("progress")]
     assert progress[0] == "This article: 0 of 3"  # alice's label does not count for bob
@@ -169,4 +172,6 @@ def test_admin_sets_the_work_queue_and_fixes_a_split(engine: Engine) -> None:
     with Session(engine) as session:
         assert queue.get_annotators_per_sentence(session=session) == 3
         assert [s.text for s in documents.list_sentences(session=session, document_id="doc")] == [
-            "Alpha said one thing. Beta said another.", "Gamma was silent."]
+            "Alpha said one thing. Beta said another.",
+            "Gamma was silent.",
+        ]

@@ -11,8 +11,9 @@ from annotator.store.models import Role, UserCreate
 
 
 def _add(session: Session, name: str = "alice", password: str = "correct-horse") -> int:
-    user = users.create_user(session=session, user_in=UserCreate(name=name, role=Role.annotator,
-                                                                 password=password))
+    user = users.create_user(
+        session=session, user_in=UserCreate(name=name, role=Role.annotator, password=password)
+    )
     assert user.id is not None
     return user.id
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -115,7 +117,7 @@ def _labels(session: Session, sentence_id: int) -> list[Label]:
     return list(session.exec(select(Label).where(Label.sentence_id == sentence_id)).all())
 
 
-def _history_row(label: Label, action: str, now: object, *, sentence_id: int) -> LabelHistory:
+def _history_row(label: Label, action: str, now: datetime, *, sentence_id: int) -> LabelHistory:
     assert label.id is not None
     return LabelHistory(
         label_id=label.id,

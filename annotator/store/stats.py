@@ -45,6 +45,4 @@ def progress_by_article(*, session: Session, user_id: int) -> list[ArticleProgre
             .group_by(col(Sentence.document_id))
         ).all()
     }
-    return [
-        ArticleProgress(doc, title, int(n), *mine.get(doc, (0, 0))) for doc, title, n in totals
-    ]
+    return [ArticleProgress(doc, title, int(n), *mine.get(doc, (0, 0))) for doc, title, n in totals]

@@ -20,6 +20,7 @@ from annotator.ui.common import db_session, schema
 
 DOC, INDEX, STAGE, SOURCE, CONFIDENCE = "ann_doc", "ann_index", "ann_stage", "ann_source", "ann_confidence"
 NOTE, FLAGGED, OTHER, MESSAGE = "ann_note", "ann_flagged", "ann_other", "ann_message"
+TOAST = "ann_toast"  # a passing confirmation; a toast does not push the buttons down
 CONTEXT_SENTENCES = 4
 
 
@@ -61,7 +62,10 @@ def _sentence_id(session: Session, document_id: str, index: int) -> int | None:
 
 def pick_source(source: str) -> None:
     if source == "other" and not st.session_state.get(OTHER, "").strip():
-        st.session_state[MESSAGE] = ("warning", "Type the source's name in “Other source”, then pick Other again.")
+        st.session_state[MESSAGE] = (
+            "warning",
+            "Type the source's name in “Other source”, then pick Other again.",
+        )
         return
     st.session_state[SOURCE] = source
     st.session_state[STAGE] = "confidence"
@@ -112,21 +116,28 @@ def save_and_next(user_id: int, total: int, saved: bool) -> None:
 def _save(user_id: int, total: int, *, is_claim: bool, source: str | None, confidence: int | None) -> None:
     state = st.session_state
     other = state.get(OTHER, "").strip() or None
-    label_in = LabelCreate(is_claim=is_claim, source=source, confidence=confidence,
-                           note=state.get(NOTE, ""), flagged=bool(state.get(FLAGGED)),
-                           source_other=other if source == "other" else None)
+    label_in = LabelCreate(
+        is_claim=is_claim,
+        source=source,
+        confidence=confidence,
+        note=state.get(NOTE, ""),
+        flagged=bool(state.get(FLAGGED)),
+        source_other=other if source == "other" else None,
+    )
     with db_session() as session:
         sentence_id = _sentence_id(session, state[DOC], state[INDEX])
         if sentence_id is None:
             state[MESSAGE] = ("error", "This sentence no longer exists (an admin re-split the article).")
             return
         try:
-            labels.save_label(session=session, sentence_id=sentence_id, user_id=user_id,
-                              label_in=label_in, schema=schema())
+            labels.save_label(
+                session=session, sentence_id=sentence_id, user_id=user_id, label_in=label_in, schema=schema()
+            )
         except AnnotatorError as error:
             state[MESSAGE] = ("error", str(error))
             return
-    state[MESSAGE] = ("success", f"Saved sentence {state[INDEX] + 1}.")
+    state[MESSAGE] = None
+    state[TOAST] = f"Saved sentence {state[INDEX] + 1}."
     go(user_id, total, +1)
 
 
@@ -170,8 +181,13 @@ def propose_source(user_id: int) -> None:
         return
     with db_session() as session:
         try:
-            documents.add_source(session=session, document_id=state[DOC], spec=SourceSpec(key, name, aliases),
-                                 origin=SourceOrigin.proposed, proposed_by_id=user_id)
+            documents.add_source(
+                session=session,
+                document_id=state[DOC],
+                spec=SourceSpec(key, name, aliases),
+                origin=SourceOrigin.proposed,
+                proposed_by_id=user_id,
+            )
         except AnnotatorError as error:
             state[MESSAGE] = ("error", str(error))
             return

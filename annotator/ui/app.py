@@ -7,15 +7,15 @@ import streamlit as st
 from annotator.store.models import Role
 from annotator.ui.common import current_user, log_out
 
-st.set_page_config(page_title="annotator — who says so?", page_icon="🗞️", layout="wide")
+st.set_page_config(page_title="annotator — who says so?", page_icon=":material/format_quote:", layout="wide")
 
 PAGES = {
-    "login": st.Page("pages/login.py", title="Log in", icon="🔑"),
-    "annotate": st.Page("pages/annotate.py", title="Annotate", icon="✍️", default=True),
-    "progress": st.Page("pages/progress.py", title="My progress", icon="📈"),
-    "exports": st.Page("pages/exports.py", title="Exports", icon="📦"),
-    "users": st.Page("pages/users.py", title="Users", icon="👥"),
-    "articles": st.Page("pages/articles.py", title="Articles & sources", icon="📰"),
+    "login": st.Page("pages/login.py", title="Log in", icon=":material/login:"),
+    "annotate": st.Page("pages/annotate.py", title="Annotate", icon=":material/edit_note:", default=True),
+    "progress": st.Page("pages/progress.py", title="My progress", icon=":material/trending_up:"),
+    "exports": st.Page("pages/exports.py", title="Exports", icon=":material/download:"),
+    "users": st.Page("pages/users.py", title="Users", icon=":material/group:"),
+    "articles": st.Page("pages/articles.py", title="Articles & sources", icon=":material/newspaper:"),
 }
 BY_ROLE = {
     Role.annotator: ["annotate", "progress"],

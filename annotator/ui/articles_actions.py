@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import streamlit as st
 
 from annotator.domain.article import ArticleDraft, SourceSpec
 from annotator.domain.errors import AnnotatorError
-from annotator.io.articles import read_articles, read_sources_file
+from annotator.io.articles import read_sources, read_upload
 from annotator.store import documents, queue, resegment
 from annotator.ui.common import db_session
 
@@ -26,22 +23,18 @@ def preview_upload() -> None:
     if not uploads:
         state[MESSAGE] = ("warning", "Choose one or more files first.")
         return
-    with tempfile.TemporaryDirectory() as folder:
-        try:
-            sources: list[SourceSpec] = []
-            if sources_upload is not None:
-                path = Path(folder) / Path(sources_upload.name).name
-                path.write_bytes(sources_upload.getvalue())
-                sources = read_sources_file(path)
-            paths = []
-            for upload in uploads:
-                path = Path(folder) / Path(upload.name).name
-                path.write_bytes(upload.getvalue())
-                paths.append(path)
-            state[PREVIEW] = read_articles(paths, sources=sources)
-            state[MESSAGE] = None
-        except AnnotatorError as error:
-            state[MESSAGE] = ("error", f"Nothing imported: {error}")
+    try:
+        sources = read_sources(sources_upload.name, sources_upload.getvalue()) if sources_upload else []
+        drafts = [
+            draft
+            for upload in uploads
+            for draft in read_upload(upload.name, upload.getvalue(), sources=sources)
+        ]
+    except AnnotatorError as error:
+        state[MESSAGE] = ("error", f"Nothing imported: {error}")
+        return
+    state[PREVIEW] = drafts
+    state[MESSAGE] = None
 
 
 def import_preview() -> None:
@@ -55,16 +48,22 @@ def import_preview() -> None:
             return
     state[PREVIEW] = None
     skipped = len(drafts) - len(stored)
-    state[MESSAGE] = ("success", f"Imported {len(stored)} article(s)"
-                                 + (f"; {skipped} already there, unchanged." if skipped else "."))
+    state[MESSAGE] = (
+        "success",
+        f"Imported {len(stored)} article(s)" + (f"; {skipped} already there, unchanged." if skipped else "."),
+    )
 
 
 def set_annotators_per_sentence() -> None:
     value = int(st.session_state["per_sentence"])
     with db_session() as session:
         queue.set_annotators_per_sentence(session=session, value=value or None)
-    st.session_state[MESSAGE] = ("success", "Everyone labels every sentence." if not value
-                                 else f"Each sentence now goes to {value} annotator(s).")
+    st.session_state[MESSAGE] = (
+        "success",
+        "Everyone labels every sentence."
+        if not value
+        else f"Each sentence now goes to {value} annotator(s).",
+    )
 
 
 def add_source(document_id: str) -> None:
@@ -85,8 +84,9 @@ def save_source(source_id: int) -> None:
     state = st.session_state
     aliases = [a.strip() for a in state.get("edit_src_aliases", "").split(",") if a.strip()]
     with db_session() as session:
-        documents.update_source(session=session, source_id=source_id, label=state["edit_src_label"],
-                                aliases=aliases)
+        documents.update_source(
+            session=session, source_id=source_id, label=state["edit_src_label"], aliases=aliases
+        )
     state[MESSAGE] = ("success", "Source saved.")
 
 

@@ -18,13 +18,19 @@ def add_user() -> None:
     password = generate_password()
     with db_session() as session:
         try:
-            users.create_user(session=session, user_in=UserCreate(
-                name=state["new_user_name"], role=Role(state["new_user_role"]), password=password))
+            users.create_user(
+                session=session,
+                user_in=UserCreate(
+                    name=state["new_user_name"], role=Role(state["new_user_role"]), password=password
+                ),
+            )
         except AnnotatorError as error:
             state[MESSAGE] = ("error", str(error))
             return
-    state[MESSAGE] = ("success", f"Added {state['new_user_role']} “{state['new_user_name']}”. "
-                                 f"Password (shown once): {password}")
+    state[MESSAGE] = (
+        "success",
+        f"Added {state['new_user_role']} “{state['new_user_name']}”. Password (shown once): {password}",
+    )
     state["new_user_name"] = ""
 
 

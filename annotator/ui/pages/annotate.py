@@ -31,10 +31,14 @@ source_names.update({sp.key: md_escape(sp.label) for sp in label_schema.special_
 
 with st.sidebar:
     st.selectbox("Article", doc_ids, key="ann_doc_select", on_change=s.choose_document, args=(user_id,))
-    st.progress(view.article_progress.fraction,
-                text=f"This article: {view.article_progress.done} of {view.article_progress.total}")
-    st.progress(view.overall_progress.fraction,
-                text=f"Overall: {view.overall_progress.done} of {view.overall_progress.total}")
+    st.progress(
+        view.article_progress.fraction,
+        text=f"This article: {view.article_progress.done} of {view.article_progress.total}",
+    )
+    st.progress(
+        view.overall_progress.fraction,
+        text=f"Overall: {view.overall_progress.done} of {view.overall_progress.total}",
+    )
     with st.expander("Guidelines"):
         st.markdown(label_schema.guidelines)
 
@@ -42,49 +46,98 @@ st.subheader(md_escape(view.title), anchor=False)
 st.caption(f"Sentence {index + 1} of {total}" + (" · labelled" if saved else " · not labelled yet"))
 st.html(s.reading_column_html(view.sentences, index))
 
+if message := state.pop(s.TOAST, None):
+    st.toast(message)
 if message := state.get(s.MESSAGE):
     getattr(st, message[0])(message[1])
 
 stage = state[s.STAGE]
 chosen = state.get(s.SOURCE)
 if stage == "source":
-    st.markdown("**Who says so?** Pick the source (its key shows on the button), or **N** if it is not a claim.")
+    st.markdown(
+        "**Who says so?** Pick the source (its key shows on the button), or **N** if it is not a claim."
+    )
 else:
-    st.markdown(f"**How sure are you** that it is *{source_names.get(chosen or '', chosen)}*? "
-                "A digit saves and moves on; **Esc** goes back.")
+    st.markdown(
+        f"**How sure are you** that it is *{source_names.get(chosen or '', chosen)}*? "
+        "A digit saves and moves on; **Esc** goes back."
+    )
 
-bindings = keys.source_shortcuts([src.key for src in view.sources],
-                                 [sp.key for sp in label_schema.special_sources])
+bindings = keys.source_shortcuts(
+    [src.key for src in view.sources], [sp.key for sp in label_schema.special_sources]
+)
 with st.container(horizontal=True, key="source_buttons"):
     for binding in bindings:
-        st.button(f"{source_names[binding.source]}", key=f"src_{binding.source}",
-                  type="primary" if binding.source == chosen else "secondary",
-                  shortcut=binding.key if stage == "source" else None,
-                  on_click=s.pick_source, args=(binding.source,))
-    st.button("Not a claim", key="not_claim", shortcut=keys.NOT_A_CLAIM_KEY,
-              type="primary" if saved is not None and not saved.is_claim else "secondary",
-              on_click=s.not_a_claim, args=(user_id, total))
-    st.button("Same source as previous", key="same_prev", shortcut=keys.SAME_AS_PREVIOUS_KEY,
-              on_click=s.same_as_previous, args=(user_id,))
+        st.button(
+            f"{source_names[binding.source]}",
+            key=f"src_{binding.source}",
+            type="primary" if binding.source == chosen else "secondary",
+            shortcut=binding.key if stage == "source" else None,
+            on_click=s.pick_source,
+            args=(binding.source,),
+        )
+    st.button(
+        "Not a claim",
+        key="not_claim",
+        shortcut=keys.NOT_A_CLAIM_KEY,
+        type="primary" if saved is not None and not saved.is_claim else "secondary",
+        on_click=s.not_a_claim,
+        args=(user_id, total),
+    )
+    st.button(
+        "Same source as previous",
+        key="same_prev",
+        shortcut=keys.SAME_AS_PREVIOUS_KEY,
+        on_click=s.same_as_previous,
+        args=(user_id,),
+    )
 
 with st.container(horizontal=True, key="confidence_buttons"):
     for value in label_schema.confidence:
-        st.button(f"{value.value} · {value.label}", key=f"conf_{value.value}", help=value.description,
-                  type="primary" if state.get(s.CONFIDENCE) == value.value else "secondary",
-                  shortcut=str(value.value) if stage == "confidence" else None,
-                  on_click=s.pick_confidence, args=(user_id, total, value.value))
+        st.button(
+            f"{value.value} · {value.label}",
+            key=f"conf_{value.value}",
+            help=value.description,
+            type="primary" if state.get(s.CONFIDENCE) == value.value else "secondary",
+            shortcut=str(value.value) if stage == "confidence" else None,
+            on_click=s.pick_confidence,
+            args=(user_id, total, value.value),
+        )
     if stage == "confidence":
         st.button("Back to source", key="cancel", shortcut=keys.CANCEL_KEY, on_click=s.cancel)
 
 with st.container(horizontal=True, key="nav_buttons"):
-    st.button("Previous", key="prev", shortcut=keys.BACK_KEY, disabled=index == 0,
-              on_click=s.go, args=(user_id, total, -1))
-    st.button("Save & next", key="save_next", shortcut=keys.SAVE_KEY, type="primary",
-              on_click=s.save_and_next, args=(user_id, total, saved is not None))
-    st.button("Next", key="next", shortcut=keys.FORWARD_KEY, disabled=index >= total - 1,
-              on_click=s.go, args=(user_id, total, +1))
-    st.button("Next that needs me", key="next_needed", shortcut=keys.NEXT_NEEDED_KEY,
-              on_click=s.next_needed, args=(user_id,))
+    st.button(
+        "Previous",
+        key="prev",
+        shortcut=keys.BACK_KEY,
+        disabled=index == 0,
+        on_click=s.go,
+        args=(user_id, total, -1),
+    )
+    st.button(
+        "Save & next",
+        key="save_next",
+        shortcut=keys.SAVE_KEY,
+        type="primary",
+        on_click=s.save_and_next,
+        args=(user_id, total, saved is not None),
+    )
+    st.button(
+        "Next",
+        key="next",
+        shortcut=keys.FORWARD_KEY,
+        disabled=index >= total - 1,
+        on_click=s.go,
+        args=(user_id, total, +1),
+    )
+    st.button(
+        "Next that needs me",
+        key="next_needed",
+        shortcut=keys.NEXT_NEEDED_KEY,
+        on_click=s.next_needed,
+        args=(user_id,),
+    )
 
 col_note, col_other = st.columns(2)
 col_note.text_area("Note (optional)", key=s.NOTE, height=68)
@@ -101,7 +154,8 @@ with st.expander("Keys"):
     lines = [f"- **{b.key}** {source_names[b.source]}" for b in bindings]
     lines += [
         "- **1–5** after a source: confidence, saves and moves on",
-        f"- **{keys.NOT_A_CLAIM_KEY}** not a claim (saves) · **{keys.SAME_AS_PREVIOUS_KEY}** same source as previous",
+        f"- **{keys.NOT_A_CLAIM_KEY}** not a claim (saves)",
+        f"- **{keys.SAME_AS_PREVIOUS_KEY}** same source as the previous sentence",
         "- **Enter** save & next · **←/→** previous/next · **Esc** back to source",
         f"- **{keys.NEXT_NEEDED_KEY}** next sentence that needs you, across articles",
     ]

@@ -18,22 +18,36 @@ if message := st.session_state.get(actions.MESSAGE):
     getattr(st, message[0])(message[1])
 
 tab_import, tab_sources, tab_sentences, tab_queue = st.tabs(
-    ["Import", "Sources", "Fix sentence splits", "Work queue"])
+    ["Import", "Sources", "Fix sentence splits", "Work queue"]
+)
 
 with tab_import:
-    st.file_uploader("Articles (.txt, .html, .json, .jsonl)", type=["txt", "html", "htm", "json", "jsonl"],
-                     accept_multiple_files=True, key="article_files",
-                     help=f"Up to {get_settings().max_upload_mb} MB per file.")
-    st.file_uploader("Sources for .txt/.html articles (JSON or YAML list of key, label, aliases)",
-                     type=["json", "yaml", "yml"], key="sources_file")
+    st.file_uploader(
+        "Articles (.txt, .html, .json, .jsonl)",
+        type=["txt", "html", "htm", "json", "jsonl"],
+        accept_multiple_files=True,
+        key="article_files",
+        help=f"Up to {get_settings().max_upload_mb} MB per file.",
+    )
+    st.file_uploader(
+        "Sources for .txt/.html articles (JSON or YAML list of key, label, aliases)",
+        type=["json", "yaml", "yml"],
+        key="sources_file",
+    )
     st.button("Preview", on_click=actions.preview_upload, key="preview")
     for draft in st.session_state.get(actions.PREVIEW) or []:
-        st.markdown(f"**{md_escape(draft.title)}** — `{md_escape(draft.id)}`: "
-                    f"{len(draft.sentences)} sentences, {len(draft.sources)} sources")
+        st.markdown(
+            f"**{md_escape(draft.title)}** — `{md_escape(draft.id)}`: "
+            f"{len(draft.sentences)} sentences, {len(draft.sources)} sources"
+        )
         st.dataframe(pd.DataFrame({"kept sentence": draft.sentence_texts()}), hide_index=False)
         if draft.dropped:
-            st.dataframe(pd.DataFrame({"dropped": [b.text for b in draft.dropped],
-                                       "why": [b.reason for b in draft.dropped]}), hide_index=True)
+            st.dataframe(
+                pd.DataFrame(
+                    {"dropped": [b.text for b in draft.dropped], "why": [b.reason for b in draft.dropped]}
+                ),
+                hide_index=True,
+            )
     if st.session_state.get(actions.PREVIEW):
         st.button("Import these articles", type="primary", on_click=actions.import_preview, key="do_import")
 
@@ -50,10 +64,17 @@ with db_session() as session:
     sentences = documents.list_sentences(session=session, document_id=document_id)
 
 with tab_sources:
-    st.dataframe(pd.DataFrame({
-        "key": [s.key for s in sources], "label": [s.label for s in sources],
-        "aliases": [", ".join(s.aliases) for s in sources], "origin": [s.origin.value for s in sources],
-    }), hide_index=True)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "key": [s.key for s in sources],
+                "label": [s.label for s in sources],
+                "aliases": [", ".join(s.aliases) for s in sources],
+                "origin": [s.origin.value for s in sources],
+            }
+        ),
+        hide_index=True,
+    )
     if sources:
         by_key = {s.key: s for s in sources}
         chosen = by_key[st.selectbox("Edit source", list(by_key), key="edit_src")]
@@ -68,19 +89,40 @@ with tab_sources:
     st.button("Add source", on_click=actions.add_source, args=(document_id,), key="add_src")
 
 with tab_sentences:
-    st.caption("Merge a sentence with the next one, or split one in two. Labels already made are kept: "
-               "on a merge they move to the merged sentence; on a split they stay on the first part.")
-    index = st.number_input("Sentence number", min_value=1, max_value=max(len(sentences), 1), step=1,
-                            key="fix_index") - 1
+    st.caption(
+        "Merge a sentence with the next one, or split one in two. Labels already made are kept: "
+        "on a merge they move to the merged sentence; on a split they stay on the first part."
+    )
+    index = (
+        st.number_input(
+            "Sentence number", min_value=1, max_value=max(len(sentences), 1), step=1, key="fix_index"
+        )
+        - 1
+    )
     if sentences:
         st.text(sentences[index].text)
-        st.button("Merge with next", on_click=actions.merge, args=(document_id, index),
-                  disabled=index >= len(sentences) - 1, key="merge")
-        st.number_input("Split at character", min_value=1, max_value=max(len(sentences[index].text) - 1, 1),
-                        key="split_at", value=max(len(sentences[index].text) // 2, 1))
+        st.button(
+            "Merge with next",
+            on_click=actions.merge,
+            args=(document_id, index),
+            disabled=index >= len(sentences) - 1,
+            key="merge",
+        )
+        st.number_input(
+            "Split at character",
+            min_value=1,
+            max_value=max(len(sentences[index].text) - 1, 1),
+            key="split_at",
+            value=max(len(sentences[index].text) // 2, 1),
+        )
         st.button("Split", on_click=actions.split, args=(document_id, index), key="split")
 
 with tab_queue:
-    st.number_input("Annotators per sentence (0 = everyone labels everything)", min_value=0, step=1,
-                    value=per_sentence or 0, key="per_sentence")
+    st.number_input(
+        "Annotators per sentence (0 = everyone labels everything)",
+        min_value=0,
+        step=1,
+        value=per_sentence or 0,
+        key="per_sentence",
+    )
     st.button("Save", on_click=actions.set_annotators_per_sentence, key="save_queue")

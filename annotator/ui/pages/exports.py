@@ -11,8 +11,10 @@ from annotator.ui.common import db_session, engine, require_role
 
 require_role(Role.reviewer, Role.admin)
 st.title("Exports")
-st.caption("One JSON object per line; load with `pandas.read_json(path, lines=True)`. "
-           "The formats are described in the README and in `schemas/`.")
+st.caption(
+    "One JSON object per line; load with `pandas.read_json(path, lines=True)`. "
+    "The formats are described in the README and in `schemas/`."
+)
 with db_session() as session:
     doc_ids = [d.id for d in list_documents(session=session)]
 scope = st.selectbox("Articles", ["all articles", *doc_ids], key="export_scope")
@@ -22,6 +24,11 @@ for kind in EXPORT_KINDS:
         with st.spinner(f"Exporting {kind}…"):
             st.session_state[f"export_{kind}"] = export_bytes(engine(), what=kind, document_id=document_id)
     if data := st.session_state.get(f"export_{kind}"):
-        st.download_button(f"Download {kind}.jsonl ({len(data):,} bytes)", data,
-                           file_name=f"{kind}{'-' + document_id if document_id else ''}.jsonl",
-                           mime="application/jsonl", key=f"download_{kind}", on_click="ignore")
+        st.download_button(
+            f"Download {kind}.jsonl ({len(data):,} bytes)",
+            data,
+            file_name=f"{kind}{'-' + document_id if document_id else ''}.jsonl",
+            mime="application/jsonl",
+            key=f"download_{kind}",
+            on_click="ignore",
+        )

@@ -13,7 +13,8 @@ with st.form("login"):
     st.text_input("User name", key="login_name", autocomplete="username")
     st.text_input("Password", type="password", key="login_password", autocomplete="current-password")
     st.form_submit_button(
-        "Log in", type="primary",
+        "Log in",
+        type="primary",
         on_click=lambda: log_in(st.session_state["login_name"], st.session_state["login_password"]),
     )
 if st.session_state.get("login_error"):

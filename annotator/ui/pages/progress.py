@@ -17,10 +17,18 @@ st.title("My progress")
 done, total, fraction = total_fraction(rows)
 st.progress(fraction, text=f"{done} of {total} sentences labelled")
 frame = pd.DataFrame(
-    {"article": [r.title for r in rows], "labelled": [r.labelled for r in rows],
-     "sentences": [r.sentences for r in rows], "claims": [r.claims for r in rows],
-     "done": [r.fraction for r in rows]}
+    {
+        "article": [r.title for r in rows],
+        "labelled": [r.labelled for r in rows],
+        "sentences": [r.sentences for r in rows],
+        "claims": [r.claims for r in rows],
+        "done": [r.fraction for r in rows],
+    }
 )
-st.dataframe(frame, hide_index=True, column_config={
-    "done": st.column_config.ProgressColumn("done", min_value=0.0, max_value=1.0, format="percent"),
-})
+st.dataframe(
+    frame,
+    hide_index=True,
+    column_config={
+        "done": st.column_config.ProgressColumn("done", min_value=0.0, max_value=1.0, format="percent"),
+    },
+)

@@ -17,10 +17,17 @@ if message := st.session_state.get(actions.MESSAGE):
 
 with db_session() as session:
     people = list_users(session=session)
-st.dataframe(pd.DataFrame({
-    "name": [u.name for u in people], "role": [u.role.value for u in people],
-    "active": [u.active for u in people], "created": [u.created_at for u in people],
-}), hide_index=True)
+st.dataframe(
+    pd.DataFrame(
+        {
+            "name": [u.name for u in people],
+            "role": [u.role.value for u in people],
+            "active": [u.active for u in people],
+            "created": [u.created_at for u in people],
+        }
+    ),
+    hide_index=True,
+)
 
 with st.form("add_user", clear_on_submit=False):
     st.subheader("Add a user", anchor=False)
@@ -37,7 +44,12 @@ left.selectbox("Role", [r.value for r in Role], index=list(Role).index(chosen.ro
 left.button("Change role", on_click=actions.change_role, args=(chosen.id,), disabled=chosen.id == me)
 middle.button("Reset password", on_click=actions.reset_password, args=(chosen.id,))
 if chosen.active:
-    right.button("Deactivate", on_click=actions.set_active, args=(chosen.id, False), disabled=chosen.id == me,
-                 help="A deactivated user cannot log in; their labels stay.")
+    right.button(
+        "Deactivate",
+        on_click=actions.set_active,
+        args=(chosen.id, False),
+        disabled=chosen.id == me,
+        help="A deactivated user cannot log in; their labels stay.",
+    )
 else:
     right.button("Activate", on_click=actions.set_active, args=(chosen.id, True))

@@ -1,0 +1,198 @@
+"""Real-browser testing: `annotator serve` on a free loopback port, Debian's Chromium via Playwright.
+
+Waiting for Streamlit is the delicate part (see shared notes): we listen to the app's
+websocket, decode Streamlit's own protobuf messages and wait for a finished script run
+after each action, then for the page to report it is idle.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ADMIN_PASSWORD = "admin-pass-for-tests"
+
+
+def require_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs it with apt-get install -y chromium")
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def served_app(db_url: str, workdir: Path, *, port: int | None = None) -> Iterator[str]:
+    """Run `annotator serve` as a user would; yield its base URL."""
+    port = port or free_port()
+    env = {**os.environ, "ANNOTATOR_ADMIN_PASSWORD": ADMIN_PASSWORD, "ANNOTATOR_DB_URL": db_url}
+    log = (workdir / f"serve-{port}.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "annotator.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=workdir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((workdir / f"serve-{port}.log").read_text())
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _parses(message: Any, payload: bytes) -> bool:
+    try:
+        message.ParseFromString(payload)
+    except Exception:  # noqa: BLE001 - a frame that is not this message type
+        return False
+    return True
+
+
+class StreamlitPage:
+    """A Playwright page that knows when Streamlit has finished the rerun an action asked for.
+
+    It counts the rerun requests the page sends and marks them done when a script run
+    finishes (a run cut short by a newer request does not count).
+    """
+
+    def __init__(self, page: Any) -> None:
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        self.page = page
+        self.requested = 0
+        self.done = 0
+        self.dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
+        cut_short = ForwardMsg.FINISHED_EARLY_FOR_RERUN
+
+        def on_sent(payload: bytes | str) -> None:
+            message = BackMsg()
+            if (
+                isinstance(payload, bytes)
+                and _parses(message, payload)
+                and message.WhichOneof("type") == "rerun_script"
+            ):
+                self.requested += 1
+
+        def on_received(payload: bytes | str) -> None:
+            message = ForwardMsg()
+            if (
+                isinstance(payload, bytes)
+                and _parses(message, payload)
+                and message.WhichOneof("type") == "script_finished"
+                and message.script_finished != cut_short
+            ):
+                self.done = self.requested
+
+        def on_websocket(ws: Any) -> None:
+            ws.on("framesent", on_sent)
+            ws.on("framereceived", on_received)
+
+        page.on("websocket", on_websocket)
+
+    def act(self, action: Callable[[], object], *, timeout_s: float = 20) -> None:
+        """Do something that triggers a rerun, and return once that rerun has been drawn."""
+        before = self.requested
+        action()
+        self._wait(lambda: self.requested > before and self.done >= self.requested, timeout_s)
+
+    def _wait(self, ready: Callable[[], bool], timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not ready():
+            if time.monotonic() > deadline:
+                raise TimeoutError("no Streamlit rerun finished after the action")
+            self.page.wait_for_timeout(10)
+        self.idle()
+
+    def idle(self) -> None:
+        self.page.wait_for_selector(
+            '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=20_000
+        )
+        self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+    def press(self, key: str) -> None:
+        self.act(lambda: self.page.keyboard.press(key))
+
+    def goto(self, url: str) -> None:
+        self.act(lambda: self.page.goto(url), timeout_s=30)
+
+    def reload(self) -> None:
+        self.act(lambda: self.page.reload(), timeout_s=30)
+
+    def focus_page(self) -> None:
+        # Playwright deems Streamlit's <body> invisible; a heading takes the focus for key presses.
+        self.page.locator("h1, h2, h3").first.click()
+
+    def log_in(self, name: str, password: str) -> None:
+        self.page.locator(".st-key-login_name input").fill(name)
+        self.page.locator(".st-key-login_password input").fill(password)
+        self.act(lambda: self.page.get_by_role("button", name="Log in").click())
+
+    def caption(self) -> str:
+        return str(
+            self.page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first.inner_text()
+        )
+
+    def current_sentence(self) -> str:
+        return str(self.page.locator("mark#current-sentence").inner_text())
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def new_page(browser: Any) -> StreamlitPage:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    return StreamlitPage(context.new_page())

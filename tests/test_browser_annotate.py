@@ -1,0 +1,181 @@
+"""The annotate experience in a real browser: `annotator serve` + Debian's Chromium via Playwright."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from annotator.domain.article import ArticleDraft, SentenceSpan
+from annotator.store import documents, labels, users
+from annotator.store.engine import create_tables, make_engine
+from annotator.store.models import Role, UserCreate
+from tests.browser_helpers import ADMIN_PASSWORD, chromium, new_page, served_app
+
+pytestmark = pytest.mark.browser
+
+SAMPLE = "france24-sessions-kislyak"
+HOSTILE_TEXT = (
+    "He wrote <script>alert(1)</script> and **bold** [link](http://x) <img src=x onerror=alert(2)>."
+)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engine, Path]]:
+    workdir = tmp_path_factory.mktemp("serve")
+    db_url = f"sqlite:///{workdir / 'annotator.db'}"
+    with served_app(db_url, workdir) as base:
+        engine = make_engine(db_url)
+        create_tables(engine)
+        with Session(engine) as session:
+            text = "A hostile page.\n\n" + HOSTILE_TEXT
+            start = text.index(HOSTILE_TEXT)
+            documents.add_articles(
+                session=session,
+                drafts=[
+                    ArticleDraft(
+                        id="zz-hostile",
+                        title="<script>alert(3)</script> **Hostile**",
+                        text=text,
+                        sentences=(SentenceSpan(0, 15, 0), SentenceSpan(start, len(text), 1)),
+                    )
+                ],
+            )
+            users.create_user(
+                session=session, user_in=UserCreate(name="bob", role=Role.annotator, password="bob-password")
+            )
+        yield base, engine, workdir
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as browser:
+        yield browser
+
+
+def _mine(engine: Engine, name: str) -> dict[int, tuple[bool, str | None, int | None]]:
+    with Session(engine) as session:
+        user = users.get_user_by_name(session=session, name=name)
+        assert user is not None and user.id is not None
+        found = labels.labels_by_index(session=session, document_id=SAMPLE, user_id=user.id)
+        return {i: (lab.is_claim, lab.source, lab.confidence) for i, lab in found.items()}
+
+
+def test_admin_adds_an_annotator_who_labels_from_the_keyboard(
+    app: tuple[str, Engine, Path], browser: Any
+) -> None:
+    base, engine, workdir = app
+    admin = new_page(browser)
+    admin.goto(base)
+    admin.log_in("admin", ADMIN_PASSWORD)
+    admin.act(lambda: admin.page.get_by_role("link", name="Users").click())
+    admin.page.locator(".st-key-new_user_name input").fill("alice")
+    admin.act(lambda: admin.page.get_by_role("button", name="Add user").click())
+    shown = admin.page.get_by_text("Password (shown once)").inner_text()
+    password = re.search(r"shown once\): (\S+)", shown).group(1)  # type: ignore[union-attr]
+
+    alice = new_page(browser)
+    alice.goto(base)
+    alice.log_in("alice", password)
+    assert alice.caption().startswith("Sentence 1 of 17")
+    alice.focus_page()
+    # Three sentences, keyboard only: source then confidence (2 keys), N (1 key), source then confidence.
+    alice.press("1")
+    alice.press("5")
+    assert alice.caption().startswith("Sentence 2 of 17")
+    alice.press("N")
+    alice.press("8")
+    alice.press("4")
+    assert alice.caption().startswith("Sentence 4 of 17")
+    # Back one and change it: the saved label is shown, and the change appends history.
+    alice.press("ArrowLeft")
+    assert alice.caption().startswith("Sentence 3 of 17 · labelled")
+    assert "primary" in (alice.page.locator(".st-key-src_us-officials button").get_attribute("kind") or "")
+    alice.press("2")
+    alice.press("3")
+    assert _mine(engine, "alice") == {
+        0: (True, "intercepts", 5),
+        1: (False, None, None),
+        2: (True, "us-official", 3),
+    }
+    # A reload returns to the first sentence not labelled yet, still logged in.
+    alice.reload()
+    assert alice.caption().startswith("Sentence 4 of 17")
+
+    with Session(engine) as session:
+        sentence = documents.get_sentence(session=session, document_id=SAMPLE, index=2)
+        user = users.get_user_by_name(session=session, name="alice")
+        assert sentence is not None and sentence.id and user is not None and user.id
+        history = labels.label_history(session=session, sentence_id=sentence.id, user_id=user.id)
+    assert [(h.source, h.confidence) for h in history] == [("us-officials", 4), ("us-official", 3)]
+
+    exported = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "annotator.cli",
+            "--db",
+            str(engine.url),
+            "export",
+            "--what",
+            "labels",
+            "-o",
+            "-",
+        ],
+        cwd=workdir,
+        capture_output=True,
+        check=True,
+    ).stdout
+    records = [orjson.loads(line) for line in exported.splitlines()]
+    assert [(r["annotator"], r["sentence_index"], r["source"], r["confidence"]) for r in records] == [
+        ("alice", 0, "intercepts", 5),
+        ("alice", 1, None, None),
+        ("alice", 2, "us-official", 3),
+    ]
+    alice.page.screenshot(path=str(workdir / "annotate.png"), full_page=True)
+
+
+def test_annotator_does_not_see_others_and_cannot_open_admin_pages(
+    app: tuple[str, Engine, Path], browser: Any
+) -> None:
+    base, engine, _ = app
+    bob = new_page(browser)
+    bob.goto(base)
+    bob.log_in("bob", "bob-password")
+    assert bob.caption() == "Sentence 1 of 17 · not labelled yet"
+    expect(bob.page.locator('[data-testid="stSidebar"]')).to_contain_text("This article: 0 of 17")
+    assert not bob.page.locator("button[kind=primary]").filter(has_text="intercepts").count()
+    links = bob.page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
+    assert [link.split("\n")[-1] for link in links] == ["Annotate", "My progress"]
+    for path in ("users", "articles", "exports"):
+        bob.goto(f"{base}/{path}")
+        assert not bob.page.get_by_role("button", name="Add user").count()
+        assert not bob.page.get_by_role("button", name="Prepare labels").count()
+        assert not bob.page.get_by_text("Articles & sources").count()
+
+
+def test_article_text_is_shown_as_text_and_never_runs(app: tuple[str, Engine, Path], browser: Any) -> None:
+    base, _, _ = app
+    bob = new_page(browser)
+    bob.goto(base)
+    bob.log_in("bob", "bob-password")
+    select = bob.page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
+    select.click()
+    bob.act(lambda: bob.page.get_by_role("option", name="zz-hostile").click())
+    bob.focus_page()
+    bob.press("ArrowRight")
+    assert bob.current_sentence() == HOSTILE_TEXT
+    assert "<script>alert(3)</script> **Hostile**" in bob.page.locator("h3").first.inner_text()
+    assert bob.page.locator("mark#current-sentence script, mark#current-sentence img").count() == 0
+    bob.page.wait_for_timeout(300)
+    assert bob.dialogs == []
