@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import orjson
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -389,6 +390,59 @@ def documents_command(ctx: click.Context) -> None:
             n = count_sentences(session=session, document_id=doc.id)
             s = len(list_sources(session=session, document_id=doc.id))
             click.echo(f"{doc.id}\t{n} sentences\t{s} sources\t{doc.title}")
+
+
+@cli.command("agreement")
+@click.option("--document", "document_id", metavar="ID", help="Only this article.")
+@click.option(
+    "--annotator",
+    "annotators",
+    metavar="NAME",
+    multiple=True,
+    help="Only these annotators (repeat the option).",
+)
+@click.option(
+    "--bootstrap",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Resamples for the 95% intervals of alpha and Fleiss' kappa (0: none).",
+)
+@click.option("--seed", default=1, show_default=True, type=int, help="Seed of the bootstrap.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+@click.pass_context
+@friendly_errors
+def agreement_command(
+    ctx: click.Context,
+    document_id: str | None,
+    annotators: tuple[str, ...],
+    bootstrap: int,
+    seed: int,
+    as_json: bool,
+) -> None:
+    """Inter-annotator agreement on is_claim, source and confidence.
+
+    Units are sentences; each annotator's current label is their value. Reports
+    percent agreement, Krippendorff's alpha, Fleiss' kappa, Gwet's AC1, Cohen's
+    kappa per pair (weighted for confidence), per-source agreement and the most
+    disputed sentences.
+
+    \b
+    Example:
+        annotator agreement
+        annotator agreement --document france24-sessions-kislyak --json
+    """
+    from annotator.io.agreement import describe_disagreements, store_agreement
+    from annotator.io.report_text import agreement_text
+
+    engine = _engine(ctx)
+    report = store_agreement(
+        engine, document_id=document_id, annotators=annotators or None, bootstrap=bootstrap, seed=seed
+    )
+    if as_json:
+        click.echo(orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2).decode())
+        return
+    click.echo(agreement_text(report, describe_disagreements(engine, report, limit=10)))
 
 
 def main() -> None:

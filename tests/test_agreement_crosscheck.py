@@ -42,9 +42,7 @@ def make(units: int, annotators: int, q: int, seed: int, missing: float = 0.3) -
 def their_alpha(ratings: np.ndarray, q: int, metric: str) -> float:
     data = np.where(ratings < 0, np.nan, ratings.astype(float)).T
     return float(
-        krippendorff.alpha(
-            reliability_data=data, level_of_measurement=metric, value_domain=list(range(q))
-        )
+        krippendorff.alpha(reliability_data=data, level_of_measurement=metric, value_domain=list(range(q)))
     )
 
 
@@ -57,8 +55,7 @@ def brute_gwet(ratings: np.ndarray, q: int) -> tuple[float, float, float]:
     units = [u for u in units_of(ratings) if u]
     pairable = [u for u in units if len(u) >= 2]
     pa = sum(
-        sum(u.count(k) * (u.count(k) - 1) for k in range(q)) / (len(u) * (len(u) - 1))
-        for u in pairable
+        sum(u.count(k) * (u.count(k) - 1) for k in range(q)) / (len(u) * (len(u) - 1)) for u in pairable
     ) / len(pairable)
     pi = [sum(u.count(k) / len(u) for u in units) / len(units) for k in range(q)]
     pe_fleiss = sum(p * p for p in pi)
@@ -99,9 +96,7 @@ def test_cohen_kappa_matches_sklearn(units: int, q: int, weights: str | None) ->
     ratings = make(units, 2, q, seed=q)
     first, second = ratings[:, 0], ratings[:, 1]
     both = (first >= 0) & (second >= 0)
-    expected = cohen_kappa_score(
-        first[both], second[both], labels=list(range(q)), weights=weights
-    )
+    expected = cohen_kappa_score(first[both], second[both], labels=list(range(q)), weights=weights)
     ours = ag.cohen_kappa(first, second, q, weights=weights).require()  # type: ignore[arg-type]
     assert ours == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
@@ -109,9 +104,7 @@ def test_cohen_kappa_matches_sklearn(units: int, q: int, weights: str | None) ->
 def test_field_agreement_pairs_match_sklearn() -> None:
     q, names = 5, ["cleo", "ada", "bo", "dee"]
     ratings = make(600, 4, q, seed=3)
-    result = ag.field_agreement(
-        ratings, level="ordinal", annotators=names, categories=list("12345")
-    )
+    result = ag.field_agreement(ratings, level="ordinal", annotators=names, categories=list("12345"))
     for a, b in itertools.combinations(range(4), 2):
         both = (ratings[:, a] >= 0) & (ratings[:, b] >= 0)
         key = "|".join(sorted((names[a], names[b])))

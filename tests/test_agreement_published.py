@@ -91,9 +91,7 @@ def test_krippendorff_2011_four_coders_missing(metric: str, published: float) ->
 
 def test_krippendorff_2011_two_coders_binary() -> None:
     """Krippendorff (2011), section B: alpha = 0.095."""
-    ratings = codes(
-        [[0, 1, 0, 0, 0, 0, 0, 0, 1, 0], [1, 1, 1, 0, 0, 1, 0, 0, 0, 0]], [0, 1]
-    )
+    ratings = codes([[0, 1, 0, 0, 0, 0, 0, 0, 1, 0], [1, 1, 1, 0, 0, 1, 0, 0, 0, 0]], [0, 1])
     assert round(krippendorff_alpha(ratings, 2).require(), 3) == 0.095
 
 
@@ -208,11 +206,13 @@ def test_gwet_2014_raw_ratings(
 TABLES = {
     "Cohen-textbook-2x2-Wikipedia": ([[20, 5], [10, 15]], 0.40, None, None, None),
     "SAS-PROC-FREQ-3x3": ([[0, 4, 1], [0, 8, 0], [0, 1, 5]], 0.4842, 0.4701, None, None),
-    "Gwet2014-cont3x3abstractors": (
-        [[13, 0, 0], [0, 20, 7], [0, 4, 56]], 0.796, 0.843, 0.892, 0.849
-    ),
+    "Gwet2014-cont3x3abstractors": ([[13, 0, 0], [0, 20, 7], [0, 4, 56]], 0.796, 0.843, 0.892, 0.849),
     "Gwet2014-cont4x4diagnosis": (
-        [[40, 4, 4, 17], [6, 25, 2, 13], [4, 1, 21, 12], [15, 5, 9, 45]], 0.432, 0.407, 0.383, 0.456
+        [[40, 4, 4, 17], [6, 25, 2, 13], [4, 1, 21, 12], [15, 5, 9, 45]],
+        0.432,
+        0.407,
+        0.383,
+        0.456,
     ),
 }
 
@@ -221,9 +221,7 @@ def _decimals(value: float) -> int:
     return len(repr(value).split(".")[1])
 
 
-@pytest.mark.parametrize(
-    ("table", "kappa", "linear", "quadratic", "ac1"), TABLES.values(), ids=TABLES.keys()
-)
+@pytest.mark.parametrize(("table", "kappa", "linear", "quadratic", "ac1"), TABLES.values(), ids=TABLES.keys())
 def test_two_rater_tables(
     table: list[list[int]],
     kappa: float,

@@ -175,3 +175,19 @@ def test_admin_sets_the_work_queue_and_fixes_a_split(engine: Engine) -> None:
             "Alpha said one thing. Beta said another.",
             "Gamma was silent.",
         ]
+
+
+def test_agreement_page_for_reviewers_only(engine: Engine) -> None:
+    from annotator.io.import_labels import import_labels_file
+    from tests.test_agreement_report import SAMPLE_LABELS
+
+    import_labels_file(engine, SAMPLE_LABELS)
+    reviewer, annotator = add_user(engine, "rita", Role.reviewer), add_user(engine, "alice")
+    at = app_as(reviewer, "pages/agreement.py")
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Who says so? (source): α (nominal)"] == "0.646"
+    assert "unreliable" in " ".join(c.value for c in at.caption)
+    at = app_as(annotator)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("pages/agreement.py")

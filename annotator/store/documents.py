@@ -86,6 +86,13 @@ def get_sentence(*, session: Session, document_id: str, index: int) -> Sentence 
     ).first()
 
 
+def sentences_by_id(*, session: Session, sentence_ids: Sequence[int]) -> dict[int, Sentence]:
+    if not sentence_ids:
+        return {}
+    rows = session.exec(select(Sentence).where(col(Sentence.id).in_(list(sentence_ids)))).all()
+    return {row.id: row for row in rows if row.id is not None}
+
+
 def count_sentences(*, session: Session, document_id: str | None = None) -> int:
     query = select(func.count()).select_from(Sentence)
     if document_id is not None:

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from annotator.domain.errors import NotFoundError
 from annotator.domain.label_schema import LabelSchema, check_label
 from annotator.store.engine import with_write_retry
-from annotator.store.models import Label, LabelCreate, LabelHistory, Sentence, utcnow
+from annotator.store.models import Label, LabelCreate, LabelHistory, Sentence, User, utcnow
 
 _LABEL_FIELDS = ("is_claim", "source", "source_other", "confidence", "note", "flagged")
 
@@ -105,6 +105,22 @@ def labels_by_index(*, session: Session, document_id: str, user_id: int) -> dict
         .where(Sentence.document_id == document_id, Label.user_id == user_id)
     ).all()
     return {index: label for index, label in rows}
+
+
+def labels_of_sentence(*, session: Session, sentence_id: int) -> list[tuple[str, Label]]:
+    """Every annotator's current label on one sentence, by annotator name (for reviewers only)."""
+    rows = session.exec(
+        select(User.name, Label)
+        .join(User, col(User.id) == col(Label.user_id))
+        .where(Label.sentence_id == sentence_id)
+        .order_by(col(User.name))
+    ).all()
+    return [(name, label) for name, label in rows]
+
+
+def data_version(*, session: Session) -> int:
+    """Grows with every label change: a cheap cache key for figures computed from labels."""
+    return int(session.exec(select(func.coalesce(func.max(LabelHistory.id), 0))).one() or 0)
 
 
 def label_history(*, session: Session, sentence_id: int, user_id: int) -> list[LabelHistory]:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from annotator.store.models import Role
 from annotator.ui.common import current_user, log_out
+from annotator.ui.text import md_escape
 
 st.set_page_config(page_title="annotator — who says so?", page_icon=":material/format_quote:", layout="wide")
 
@@ -13,14 +14,15 @@ PAGES = {
     "login": st.Page("pages/login.py", title="Log in", icon=":material/login:"),
     "annotate": st.Page("pages/annotate.py", title="Annotate", icon=":material/edit_note:", default=True),
     "progress": st.Page("pages/progress.py", title="My progress", icon=":material/trending_up:"),
+    "agreement": st.Page("pages/agreement.py", title="Agreement", icon=":material/handshake:"),
     "exports": st.Page("pages/exports.py", title="Exports", icon=":material/download:"),
     "users": st.Page("pages/users.py", title="Users", icon=":material/group:"),
     "articles": st.Page("pages/articles.py", title="Articles & sources", icon=":material/newspaper:"),
 }
 BY_ROLE = {
     Role.annotator: ["annotate", "progress"],
-    Role.reviewer: ["annotate", "progress", "exports"],
-    Role.admin: ["annotate", "progress", "exports", "users", "articles"],
+    Role.reviewer: ["annotate", "progress", "agreement", "exports"],
+    Role.admin: ["annotate", "progress", "agreement", "exports", "users", "articles"],
 }
 
 user = current_user()
@@ -30,6 +32,6 @@ else:
     _, name, role = user
     navigation = st.navigation([PAGES[key] for key in BY_ROLE[role]])
     with st.sidebar:
-        st.caption(f"Logged in as **{name}** ({role.value})")
+        st.caption(f"Logged in as **{md_escape(name)}** ({role.value})")
         st.button("Log out", on_click=log_out, key="logout")
 navigation.run()

@@ -108,8 +108,6 @@ def coincidence_matrix(ratings: npt.ArrayLike, n_categories: int) -> FloatArray:
     return _co.coincidences(profiles_of(ratings, n_categories))
 
 
-def per_category_agreement(
-    ratings: npt.ArrayLike, categories: Sequence[str]
-) -> dict[str, CategoryAgreement]:
+def per_category_agreement(ratings: npt.ArrayLike, categories: Sequence[str]) -> dict[str, CategoryAgreement]:
     """One-vs-rest alpha and specific agreement for each category label."""
     return _co.per_category(profiles_of(ratings, len(categories)), categories)

@@ -106,9 +106,7 @@ class _Features:
         self.pairable_counts = _Sparse(value_row[keep], value_code[keep], ones[keep], q)
         self.shares = _Sparse(value_row, value_code, 1.0 / sizes[value_row], q)
         # Alpha's sum_ck o_ck delta_ck per profile, for nominal and interval.
-        self.nominal_observed = self.unit_scale * (
-            sizes * (sizes - 1.0) - 2.0 * profiles.agreeing_pairs
-        )
+        self.nominal_observed = self.unit_scale * (sizes * (sizes - 1.0) - 2.0 * profiles.agreeing_pairs)
         self.values = co.interval_values(q, values)
         gaps = co.pair_sums(profiles, partial(_squared_gap, self.values))
         self.interval_observed = self.unit_scale * 2.0 * gaps
@@ -128,9 +126,7 @@ class _Features:
             keys.append(first[both] * q + second[both])
             weights.append(2.0 * self.unit_scale[row])
         types, type_of = np.unique(np.concatenate(keys), return_inverse=True)
-        matrix = _Sparse(
-            np.concatenate(rows), type_of.astype(np.int64), np.concatenate(weights), types.size
-        )
+        matrix = _Sparse(np.concatenate(rows), type_of.astype(np.int64), np.concatenate(weights), types.size)
         low = np.asarray(types // q, dtype=np.int64)
         return matrix, low, np.asarray(types % q, dtype=np.int64)
 

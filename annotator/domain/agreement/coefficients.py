@@ -245,8 +245,7 @@ def per_category(profiles: UnitProfiles, categories: Sequence[str]) -> dict[str,
     except UndefinedStatisticError as undefined:
         missing = Coefficient.undefined(str(undefined))
         return {
-            label: CategoryAgreement(missing, missing, int(totals[k]))
-            for k, label in enumerate(categories)
+            label: CategoryAgreement(missing, missing, int(totals[k])) for k, label in enumerate(categories)
         }
     diagonal = coincidence_diagonal(pairable)
     margins = pairable.category_totals

@@ -152,7 +152,5 @@ def field_agreement(
         weighted_kappa_quadratic=kappas("quadratic") if ordered else None,
         per_category=co.per_category(profiles, labels),
         per_annotator=annotator_agreement_from_pairs(pairs, names),
-        intervals=(
-            bootstrap_from_profiles(profiles, metrics, bootstrap, seed) if bootstrap > 0 else {}
-        ),
+        intervals=(bootstrap_from_profiles(profiles, metrics, bootstrap, seed) if bootstrap > 0 else {}),
     )

@@ -36,9 +36,7 @@ _INT64_KEYS = 1 << 62
 _NETWORK_MAX = 16
 
 
-def as_ratings(
-    ratings: npt.ArrayLike, n_categories: int, n_annotators: int | None = None
-) -> IntArray:
+def as_ratings(ratings: npt.ArrayLike, n_categories: int, n_annotators: int | None = None) -> IntArray:
     """Validate a units × annotators matrix of codes ``-1..n_categories-1`` and return it.
 
     An empty input (``[]``) is read as zero units of ``n_annotators`` annotators.
@@ -221,9 +219,7 @@ def unit_profiles(codes: IndexArray, n_categories: int) -> UnitProfiles:
     n_annotators, n_units = codes.shape
     q = n_categories
     if n_annotators == 0 or n_units == 0 or q == 0:
-        return UnitProfiles(
-            np.zeros((0, n_annotators), np.int64), np.zeros(0, np.int64), n_units, q
-        )
+        return UnitProfiles(np.zeros((0, n_annotators), np.int64), np.zeros(0, np.int64), n_units, q)
     if (n_annotators + 1) ** q <= _BINCOUNT_KEYS:
         rows, weights = _additive_profiles(codes, q)
     elif math.comb(q + n_annotators, n_annotators) < _INT64_KEYS:

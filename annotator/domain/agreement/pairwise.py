@@ -249,9 +249,7 @@ def annotator_agreement_from_pairs(
         reason = _why_undefined(len(annotators), shared, kappas)
         out[name] = AnnotatorAgreement(
             mean_kappa=(
-                Coefficient.of(sum(values) / len(values))
-                if values
-                else Coefficient.undefined(reason)
+                Coefficient.of(sum(values) / len(values)) if values else Coefficient.undefined(reason)
             ),
             percent_agreement=(
                 Coefficient.of(agreeing / shared) if shared else Coefficient.undefined(reason)
@@ -309,9 +307,7 @@ def gold_agreement(
     matrix = as_ratings(ratings, n_categories, len(names))
     truth = as_codes(gold, n_categories, "gold")
     if truth.size != matrix.shape[0]:
-        raise InputError(
-            f"the gold vector has {truth.size} unit(s) but the ratings have {matrix.shape[0]}"
-        )
+        raise InputError(f"the gold vector has {truth.size} unit(s) but the ratings have {matrix.shape[0]}")
     codes = missing_as_last(matrix, n_categories)
     gold_codes = missing_as_last(truth[:, None], n_categories)[0]
     out: dict[str, GoldAgreement] = {}

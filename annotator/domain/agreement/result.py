@@ -30,9 +30,7 @@ FEWER_THAN_TWO_CATEGORIES = "undefined, because fewer than two categories are de
 NO_SHARED_UNIT = "undefined, because the two annotators labelled no unit in common"
 NO_PARTNER = "undefined, because the annotator shares no unit with another annotator"
 NO_GOLD_UNIT = "undefined, because the annotator labelled no unit that has a gold value"
-CATEGORY_ABSENT = (
-    "undefined, because the category does not occur on any unit with two or more values"
-)
+CATEGORY_ABSENT = "undefined, because the category does not occur on any unit with two or more values"
 
 _PREFIX = "undefined, "
 

@@ -1,0 +1,267 @@
+"""From stored labels to the agreement report reviewers read: three fields, sources, calibration.
+
+Units are sentences; each annotator's current label is their value. The three fields:
+
+* ``is_claim`` (nominal): ``"no"`` / ``"yes"``;
+* ``source`` (nominal): the source key; a label with ``is_claim = false`` counts as
+  ``NOT_A_CLAIM`` and a claim with no source as ``UNATTRIBUTED``;
+* ``confidence`` (ordinal, also reported as interval): the schema's scale; a label
+  without confidence is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from annotator.domain.agreement import (
+    MISSING,
+    FieldAgreement,
+    Seed,
+    field_agreement,
+    pair_confusion,
+    pair_key,
+    pooled_confusion,
+    rank_disagreements,
+)
+from annotator.domain.agreement.result import JsonValue
+
+NOT_A_CLAIM = "(not a claim)"
+UNATTRIBUTED = "(unattributed)"
+CLAIM_CATEGORIES = ("no", "yes")
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class LabelTable:
+    """Labels in long form, one entry per (sentence, annotator), as read from the store.
+
+    ``unit`` and ``annotator`` index ``unit_ids`` and ``annotators``; ``source`` indexes
+    ``source_keys`` with ``-1`` for no source; ``confidence`` is the raw value or ``-1``.
+    """
+
+    unit_ids: IntArray
+    annotators: tuple[str, ...]
+    source_keys: tuple[str, ...]
+    unit: IntArray
+    annotator: IntArray
+    is_claim: IntArray
+    source: IntArray
+    confidence: IntArray
+
+    @property
+    def n_labels(self) -> int:
+        return int(self.unit.shape[0])
+
+
+@dataclass(frozen=True)
+class FieldMatrices:
+    """Units × annotators code matrices (``-1`` missing) and their category names."""
+
+    is_claim: IntArray
+    source: IntArray
+    source_categories: tuple[str, ...]
+    confidence: IntArray
+    confidence_categories: tuple[str, ...]
+
+
+def to_matrices(table: LabelTable, scale: Sequence[int]) -> FieldMatrices:
+    """Spread the long table into the three ratings matrices."""
+    shape = (len(table.unit_ids), len(table.annotators))
+    where = (table.unit, table.annotator)
+    claim = np.full(shape, MISSING, dtype=np.int64)
+    claim[where] = table.is_claim
+    # Two pseudo-categories first, then the source keys in the table's order.
+    source = np.full(shape, MISSING, dtype=np.int64)
+    source[where] = np.where(table.is_claim == 0, 0, np.where(table.source < 0, 1, table.source + 2))
+    low = min(scale)
+    confidence = np.full(shape, MISSING, dtype=np.int64)
+    valid = (table.confidence >= low) & (table.confidence <= max(scale))
+    confidence[table.unit[valid], table.annotator[valid]] = table.confidence[valid] - low
+    return FieldMatrices(
+        is_claim=claim,
+        source=source,
+        source_categories=(NOT_A_CLAIM, UNATTRIBUTED, *table.source_keys),
+        confidence=confidence,
+        confidence_categories=tuple(str(v) for v in range(low, max(scale) + 1)),
+    )
+
+
+@dataclass(frozen=True)
+class AgreementReport:
+    annotators: tuple[str, ...]
+    fields: dict[str, FieldAgreement]
+    source_confusion_pooled: IntArray
+    source_confusion_pairs: dict[str, IntArray]
+    source_categories: tuple[str, ...]
+    calibration: list[dict[str, Any]]
+    disagreements: list[tuple[int, float, int]]
+    """(sentence id, share of label pairs that differ, number of labels), most disagreeing first;
+    sentences where everyone agrees are left out."""
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        """The JSON of ``annotator agreement --json``: one block per field."""
+        result: dict[str, JsonValue] = {n: _field_block(n, field) for n, field in self.fields.items()}
+        result["source_confusion"] = {
+            "categories": list(self.source_categories),
+            "pooled": self.source_confusion_pooled.tolist(),
+            "pairs": {k: v.tolist() for k, v in self.source_confusion_pairs.items()},
+        }
+        result["calibration"] = [dict(row) for row in self.calibration]
+        result["disagreements"] = [
+            {"sentence_id": s, "disagreement": round(d, 6), "labels": n} for s, d, n in self.disagreements
+        ]
+        return result
+
+
+def _field_block(name: str, field: FieldAgreement) -> dict[str, JsonValue]:
+    full = field.to_dict()
+    alpha = full.pop("alpha")
+    assert isinstance(alpha, dict)
+    block: dict[str, JsonValue] = {
+        "level": full["level"],
+        "units": full["units"],
+        "pairable_units": full["pairable_units"],
+        "annotators": len(field.annotators),
+        "annotator_names": list(field.annotators),
+        "values": full["values"],
+        "percent_agreement": full["percent_agreement"],
+    }
+    if name == "confidence":
+        block["krippendorff_alpha_ordinal"] = alpha["ordinal"]
+        block["krippendorff_alpha_interval"] = alpha["interval"]
+    else:
+        block["krippendorff_alpha"] = alpha["nominal"]
+    block |= {
+        "fleiss_kappa": full["fleiss_kappa"],
+        "gwet_ac1": full["gwet_ac1"],
+        "cohen_kappa": full["cohen_kappa"],
+        "weighted_kappa_linear": full["weighted_kappa_linear"],
+        "weighted_kappa_quadratic": full["weighted_kappa_quadratic"],
+        "per_source": full["per_category"] if name == "source" else None,
+        "per_category": full["per_category"],
+        "per_annotator": full["per_annotator"],
+        "intervals": full["intervals"],
+    }
+    return block
+
+
+def agreement_report(
+    table: LabelTable,
+    *,
+    scale: Sequence[int],
+    bootstrap: int = 0,
+    seed: Seed = None,
+    disagreement_limit: int = 200,
+) -> AgreementReport:
+    """Every agreement figure of the three fields, plus confusion, calibration and the
+    sentences annotators disagree on most (by source, the field that matters most)."""
+    matrices = to_matrices(table, scale)
+    names = table.annotators
+    fields = {
+        "is_claim": field_agreement(
+            matrices.is_claim,
+            level="nominal",
+            annotators=names,
+            categories=CLAIM_CATEGORIES,
+            bootstrap=bootstrap,
+            seed=seed,
+        ),
+        "source": field_agreement(
+            matrices.source,
+            level="nominal",
+            annotators=names,
+            categories=matrices.source_categories,
+            bootstrap=bootstrap,
+            seed=seed,
+        ),
+        "confidence": field_agreement(
+            matrices.confidence,
+            level="ordinal",
+            annotators=names,
+            categories=matrices.confidence_categories,
+            bootstrap=bootstrap,
+            seed=seed,
+        ),
+    }
+    q = len(matrices.source_categories)
+    by_name = sorted(range(len(names)), key=lambda i: names[i])
+    pairs = {
+        pair_key(names[a], names[b]): pair_confusion(matrices.source[:, a], matrices.source[:, b], q)
+        for i, a in enumerate(by_name)
+        for b in by_name[i + 1 :]
+    }
+    ranked = rank_disagreements(matrices.source, q, limit=disagreement_limit)
+    labelled = (matrices.source != MISSING).sum(axis=1)
+    agree_share = _unit_disagreement(matrices.source, ranked)
+    return AgreementReport(
+        annotators=names,
+        fields=fields,
+        source_confusion_pooled=pooled_confusion(matrices.source, q),
+        source_confusion_pairs=pairs,
+        source_categories=matrices.source_categories,
+        calibration=calibration(matrices, scale),
+        disagreements=[
+            (int(table.unit_ids[u]), float(d), int(labelled[u]))
+            for u, d in zip(ranked, agree_share, strict=True)
+            if d > 0
+        ],
+    )
+
+
+def _unit_disagreement(source: IntArray, units: npt.NDArray[np.intp]) -> list[float]:
+    """Share of a unit's value pairs that differ."""
+    shares = []
+    for row in source[units]:
+        values = row[row != MISSING]
+        n = len(values)
+        same = sum(int(c) * (int(c) - 1) for c in np.bincount(values))
+        shares.append(1.0 - same / (n * (n - 1)) if n > 1 else 0.0)
+    return shares
+
+
+def calibration(matrices: FieldMatrices, scale: Sequence[int]) -> list[dict[str, Any]]:
+    """For each confidence value: how often the other annotators of the same sentence chose
+    the same source as the annotator who stated that confidence.
+
+    Does stated confidence predict agreement? Each (label, other annotator's label) pair on a
+    sentence counts once; labels without confidence or without another annotator are left out.
+    """
+    source, confidence = matrices.source, matrices.confidence
+    m = source.shape[1]
+    agree = np.zeros(len(matrices.confidence_categories), dtype=np.int64)
+    total = np.zeros_like(agree)
+    for j in range(m):
+        has_conf = confidence[:, j] != MISSING
+        for k in range(m):
+            if k == j:
+                continue
+            both = has_conf & (source[:, j] != MISSING) & (source[:, k] != MISSING)
+            codes = confidence[both, j]
+            total += np.bincount(codes, minlength=len(agree))
+            agree += np.bincount(codes[source[both, j] == source[both, k]], minlength=len(agree))
+    low = min(scale)
+    return [
+        {
+            "confidence": low + i,
+            "pairs": int(total[i]),
+            "source_agreement": (float(agree[i] / total[i]) if total[i] else None),
+        }
+        for i in range(len(agree))
+    ]
+
+
+def alpha_reading(value: float | None) -> str:
+    """Krippendorff's (2004) guidance in plain words."""
+    if value is None:
+        return "undefined on these labels"
+    if value >= 0.8:
+        return "reliable: α ≥ 0.800, good enough to draw conclusions"
+    if value >= 0.667:
+        return "tentative: 0.667 ≤ α < 0.800, only for tentative conclusions"
+    return "unreliable: α < 0.667, the labels should not be relied on; revise the guidelines"

@@ -1,0 +1,123 @@
+"""The agreement report as pandas frames, ready for charts and tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from annotator.domain.agreement.result import Coefficient
+from annotator.domain.agreement_report import AgreementReport, alpha_reading
+from annotator.io.agreement import Disagreement
+
+FIELD_TITLES = {"is_claim": "Is it a claim?", "source": "Who says so? (source)", "confidence": "Confidence"}
+
+
+def headline_rows(report: AgreementReport) -> list[dict[str, Any]]:
+    """One row per field: its main alpha, the interval and a plain-words reading."""
+    rows: list[dict[str, Any]] = []
+    for name, field in report.fields.items():
+        metric, alpha = next(iter(field.alpha.items()))
+        interval = field.intervals.get(f"alpha_{metric}")
+        defined_interval = interval is not None and interval.low is not None and interval.high is not None
+        rows.append(
+            {
+                "field": name,
+                "title": FIELD_TITLES[name],
+                "alpha_text": coefficient_text(alpha),
+                "interval_text": f"95% CI {interval.low:.2f} to {interval.high:.2f}"  # type: ignore[union-attr]
+                if defined_interval
+                else None,
+                "alpha": alpha.value,
+                "metric": metric,
+                "low": None if interval is None else interval.low,
+                "high": None if interval is None else interval.high,
+                "fleiss_kappa": field.fleiss_kappa.value,
+                "gwet_ac1": field.gwet_ac1.value,
+                "percent_agreement": field.percent_agreement.value,
+                "units": field.units,
+                "labels": field.values,
+                "reading": alpha_reading(alpha.value),
+                "why_undefined": alpha.reason,
+            }
+        )
+    return rows
+
+
+def kappa_frame(report: AgreementReport, field: str = "source") -> pd.DataFrame:
+    """Cohen's kappa for every ordered annotator pair (both directions, for a symmetric heatmap)."""
+    rows = []
+    for pair, kappa in report.fields[field].cohen_kappa.items():
+        first, second = pair.split("|")
+        for a, b in ((first, second), (second, first)):
+            rows.append({"annotator": a, "other": b, "kappa": kappa.value, "why_undefined": kappa.reason})
+    return pd.DataFrame(rows, columns=["annotator", "other", "kappa", "why_undefined"])
+
+
+def confusion_frame(report: AgreementReport, pair: str | None = None) -> pd.DataFrame:
+    """Source confusion counts (pooled over all pairs, or one pair ``"A|B"``), long form, non-zero cells."""
+    matrix = report.source_confusion_pooled if pair is None else report.source_confusion_pairs[pair]
+    names = report.source_categories
+    return pd.DataFrame(
+        [
+            {"source": names[i], "other source": names[j], "count": int(matrix[i, j])}
+            for i in range(len(names))
+            for j in range(len(names))
+            if matrix[i, j]
+        ],
+        columns=["source", "other source", "count"],
+    )
+
+
+def per_source_frame(report: AgreementReport) -> pd.DataFrame:
+    rows = [
+        {
+            "source": key,
+            "alpha": a.alpha.value,
+            "specific_agreement": a.specific_agreement.value,
+            "labels": a.values,
+            "why_undefined": a.alpha.reason,
+        }
+        for key, a in report.fields["source"].per_category.items()
+        if a.values
+    ]
+    return pd.DataFrame(rows, columns=["source", "alpha", "specific_agreement", "labels", "why_undefined"])
+
+
+def calibration_frame(report: AgreementReport) -> pd.DataFrame:
+    return pd.DataFrame(report.calibration, columns=["confidence", "pairs", "source_agreement"])
+
+
+def annotator_frame(report: AgreementReport) -> pd.DataFrame:
+    rows = [
+        {
+            "annotator": name,
+            "mean_kappa": a.mean_kappa.value,
+            "percent_agreement": a.percent_agreement.value,
+            "shared_units": a.shared_units,
+        }
+        for name, a in report.fields["source"].per_annotator.items()
+    ]
+    return pd.DataFrame(rows, columns=["annotator", "mean_kappa", "percent_agreement", "shared_units"])
+
+
+def disagreement_frame(disagreements: Sequence[Disagreement]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "article": d.document_id,
+                "sentence": d.sentence_index + 1,
+                "pairs differing": d.disagreement,
+                "labels": d.labels,
+                "text": d.text,
+                "sentence_id": d.sentence_id,
+            }
+            for d in disagreements
+        ],
+        columns=["article", "sentence", "pairs differing", "labels", "text", "sentence_id"],
+    )
+
+
+def coefficient_text(coefficient: Coefficient) -> str:
+    return "undefined" if coefficient.value is None else f"{coefficient.value:.3f}"

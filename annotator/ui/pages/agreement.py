@@ -1,0 +1,141 @@
+"""Agreement (reviewers, admins): headline coefficients, heatmaps, per-source bars, disputes."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from annotator.io import agreement_frames as frames
+from annotator.io.agreement import describe_disagreements, store_agreement
+from annotator.store.documents import list_documents
+from annotator.store.labels import data_version
+from annotator.store.models import Role
+from annotator.store.users import list_users
+from annotator.ui.common import db_session, engine, require_role
+from annotator.ui.sentence_view import show_sentence_labels
+
+require_role(Role.reviewer, Role.admin)
+st.title("Agreement")
+
+
+@st.cache_data(ttl=300, show_spinner="Computing agreement…")
+def _report(document_id: str | None, annotators: tuple[str, ...], version: int, bootstrap: int):  # type: ignore[no-untyped-def]
+    report = store_agreement(
+        engine(), document_id=document_id, annotators=annotators or None, bootstrap=bootstrap, seed=1
+    )
+    return report, describe_disagreements(engine(), report, limit=100)
+
+
+with db_session() as session:
+    doc_ids = [d.id for d in list_documents(session=session)]
+    names = [u.name for u in list_users(session=session)]
+    version = data_version(session=session)
+left, right = st.columns(2)
+scope = left.selectbox("Article", ["all articles", *doc_ids], key="agr_doc")
+chosen = right.multiselect("Annotators (none = everyone)", names, key="agr_annotators")
+report, disputes = _report(None if scope == "all articles" else scope, tuple(chosen), version, 1000)
+
+headline = frames.headline_rows(report)
+for column, row in zip(st.columns(len(headline)), headline, strict=True):
+    column.metric(
+        f"{row['title']}: α ({row['metric']})",
+        row["alpha_text"],
+        row["interval_text"],
+        delta_color="off",
+        delta_arrow="off",
+        help=row["why_undefined"] or "Krippendorff's alpha; the interval is a bootstrap over sentences.",
+    )
+    column.caption(row["reading"])
+with st.expander("All coefficients"):
+    st.dataframe(
+        pd.DataFrame(headline).drop(columns=["title", "alpha_text", "interval_text"]), hide_index=True
+    )
+    st.caption(
+        "Krippendorff (2004): rely on data with α ≥ 0.800; 0.667 ≤ α < 0.800 allows tentative "
+        "conclusions only. Gwet's AC1 stays high when one category dominates, where κ and α drop."
+    )
+
+kappas = frames.kappa_frame(report)
+tab_pairs, tab_confusion, tab_sources, tab_calibration, tab_disputes = st.tabs(
+    ["Annotator pairs", "Source confusion", "Per source", "Confidence vs agreement", "Disagreements"]
+)
+with tab_pairs:
+    if kappas.empty:
+        st.info("Agreement needs at least two annotators who labelled the same sentences.")
+    else:
+        heat = (
+            alt.Chart(kappas)
+            .mark_rect()
+            .encode(
+                x=alt.X("other:N", title=None),
+                y=alt.Y("annotator:N", title=None),
+                color=alt.Color("kappa:Q", scale=alt.Scale(domain=[-1, 1], scheme="redblue")),
+                tooltip=["annotator", "other", alt.Tooltip("kappa:Q", format=".3f"), "why_undefined"],
+            )
+        )
+        text = heat.mark_text().encode(text=alt.Text("kappa:Q", format=".2f"), color=alt.value("black"))
+        st.altair_chart(
+            (heat + text).properties(height=60 + 40 * kappas["annotator"].nunique()), width="stretch"
+        )
+        st.caption("Cohen's κ on the source (not-a-claim and unattributed count as categories).")
+        st.dataframe(frames.annotator_frame(report), hide_index=True)
+with tab_confusion:
+    pair = st.selectbox("Pair", ["all pairs (pooled)", *report.source_confusion_pairs], key="agr_pair")
+    confusion = frames.confusion_frame(report, None if pair.startswith("all") else pair)
+    st.altair_chart(
+        alt.Chart(confusion)
+        .mark_rect()
+        .encode(
+            x=alt.X("other source:N"),
+            y=alt.Y("source:N"),
+            color=alt.Color("count:Q", scale=alt.Scale(scheme="blues")),
+            tooltip=["source", "other source", "count"],
+        ),
+        width="stretch",
+    )
+with tab_sources:
+    per_source = frames.per_source_frame(report)
+    st.altair_chart(
+        alt.Chart(per_source)
+        .mark_bar()
+        .encode(
+            x=alt.X("alpha:Q", scale=alt.Scale(domain=[-1, 1]), title="α, this source vs the rest"),
+            y=alt.Y("source:N", sort="x"),
+            tooltip=["source", "alpha", "specific_agreement", "labels"],
+        ),
+        width="stretch",
+    )
+    st.caption("Low bars show the sources the guidelines fail on.")
+with tab_calibration:
+    calibration = frames.calibration_frame(report)
+    st.altair_chart(
+        alt.Chart(calibration)
+        .mark_bar()
+        .encode(
+            x=alt.X("confidence:O"),
+            y=alt.Y(
+                "source_agreement:Q", scale=alt.Scale(domain=[0, 1]), title="others chose the same source"
+            ),
+            tooltip=["confidence", "pairs", "source_agreement"],
+        ),
+        width="stretch",
+    )
+    st.caption("If stated confidence means something, the bars rise from left to right.")
+with tab_disputes:
+    table = frames.disagreement_frame(disputes)
+    st.dataframe(
+        table.drop(columns=["sentence_id"]),
+        hide_index=True,
+        column_config={
+            "pairs differing": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent")
+        },
+    )
+    if not table.empty:
+        captions = {
+            row.sentence_id: f"{row.article} #{row.sentence}: {row.text[:90]}" for row in table.itertuples()
+        }
+        sentence_id = st.selectbox(
+            "Open a disputed sentence", list(captions), format_func=captions.__getitem__, key="agr_open"
+        )
+        show_sentence_labels(int(sentence_id))

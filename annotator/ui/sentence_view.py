@@ -1,0 +1,43 @@
+"""A sentence in its paragraph with every annotator's label side by side (reviewers only)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from annotator.store import documents, labels
+from annotator.ui.annotate_state import reading_column_html
+from annotator.ui.common import db_session
+from annotator.ui.text import md_escape
+
+
+def show_sentence_labels(sentence_id: int, *, hide_names: bool = False) -> None:
+    with db_session() as session:
+        sentence = documents.sentences_by_id(session=session, sentence_ids=[sentence_id]).get(sentence_id)
+        if sentence is None:
+            st.warning("That sentence no longer exists.")
+            return
+        document = documents.require_document(session=session, document_id=sentence.document_id)
+        context = documents.list_sentences(session=session, document_id=sentence.document_id)
+        rows = labels.labels_of_sentence(session=session, sentence_id=sentence_id)
+        names = {s.key: s.label for s in documents.list_sources(session=session, document_id=document.id)}
+    st.markdown(f"**{md_escape(document.title)}** · sentence {sentence.index + 1} of {len(context)}")
+    st.html(reading_column_html(context, sentence.index))
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "annotator": f"annotator {i + 1}" if hide_names else name,
+                    "claim": "yes" if label.is_claim else "no",
+                    "source": (label.source_other or "other")
+                    if label.source == "other"
+                    else names.get(label.source or "", label.source or ("—" if label.is_claim else "")),
+                    "confidence": label.confidence,
+                    "note": label.note,
+                    "flagged": label.flagged,
+                }
+                for i, (name, label) in enumerate(rows)
+            ]
+        ),
+        hide_index=True,
+    )

@@ -1,0 +1,68 @@
+"""The Agreement page in a real browser: charts for reviewers, nothing for annotators."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser_helpers import chromium, new_page, served_app
+
+pytestmark = pytest.mark.browser
+SAMPLE_LABELS = (
+    Path(__file__).resolve().parents[1] / "annotator/data/sample/france24-sessions-kislyak.labels.jsonl"
+)
+
+
+def _cli(db: str, workdir: Path, *args: str, stdin: str | None = None) -> str:
+    return subprocess.run(
+        [sys.executable, "-m", "annotator.cli", "--db", db, *args],
+        cwd=workdir,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def test_reviewer_sees_charts_and_annotator_does_not(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'annotator.db'}"
+    _cli(db, tmp_path, "init")
+    _cli(db, tmp_path, "import-labels", str(SAMPLE_LABELS))
+    _cli(
+        db,
+        tmp_path,
+        "users",
+        "add",
+        "rita",
+        "--role",
+        "reviewer",
+        "--password-stdin",
+        stdin="rita-password\n",
+    )
+    _cli(db, tmp_path, "users", "password", "ana", "--password-stdin", stdin="ana-password\n")
+    expected = json.loads(_cli(db, tmp_path, "agreement", "--json", "--bootstrap", "0"))
+    with served_app(db, tmp_path) as base, chromium() as browser:
+        rita = new_page(browser)
+        rita.goto(base)
+        rita.log_in("rita", "rita-password")
+        rita.act(lambda: rita.page.get_by_role("link", name="Agreement").click())
+        metrics = rita.page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+        assert metrics == [f"{expected[f]['krippendorff_alpha']:.3f}" for f in ("is_claim", "source")] + [
+            f"{expected['confidence']['krippendorff_alpha_ordinal']:.3f}"
+        ]
+        expect(rita.page.locator(".vega-embed").first).to_be_visible()
+        rita.page.get_by_role("tab", name="Disagreements").click()
+        expect(rita.page.get_by_text("Open a disputed sentence")).to_be_visible()
+
+        ana = new_page(browser)
+        ana.goto(base)
+        ana.log_in("ana", "ana-password")
+        assert not ana.page.get_by_role("link", name="Agreement").count()
+        ana.goto(f"{base}/agreement")
+        assert not ana.page.locator('[data-testid="stMetricValue"]').count()
+        assert not ana.page.locator(".vega-embed").count()
