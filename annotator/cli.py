@@ -250,7 +250,7 @@ def import_labels_command(ctx: click.Context, file: Path) -> None:
 @cli.command("export")
 @click.option(
     "--what",
-    type=click.Choice(["labels", "sentences", "documents"]),
+    type=click.Choice(["labels", "sentences", "documents", "gold"]),
     default="labels",
     show_default=True,
     help="Which records to write.",
@@ -265,7 +265,7 @@ def import_labels_command(ctx: click.Context, file: Path) -> None:
 @click.pass_context
 @friendly_errors
 def export_command(ctx: click.Context, what: str, document_id: str | None, output: str | None) -> None:
-    """Export labels, sentences or documents as JSONL (one JSON object per line).
+    """Export labels, sentences, documents or gold as JSONL (one JSON object per line).
 
     The file is written under a temporary name and renamed when complete, so an
     interrupted export never leaves a half file. Load it with
@@ -275,6 +275,7 @@ def export_command(ctx: click.Context, what: str, document_id: str | None, outpu
     Example:
         annotator export --what labels -o labels.jsonl
         annotator export --what sentences --document france24-sessions-kislyak -o -
+        annotator export --what gold -o gold.jsonl
     """
     from annotator.io.export import default_export_path, export_jsonl, stdout_binary
 
@@ -443,6 +444,78 @@ def agreement_command(
         click.echo(orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2).decode())
         return
     click.echo(agreement_text(report, describe_disagreements(engine, report, limit=10)))
+
+
+@cli.group("gold")
+def gold_group() -> None:
+    """Settle labels into gold and see what is left to review."""
+
+
+@gold_group.command("settle")
+@click.option("--document", "document_id", metavar="ID", help="Only this article.")
+@click.option(
+    "--min-annotators",
+    default=2,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Sentences with fewer labels wait for more annotators.",
+)
+@click.option(
+    "--policy",
+    type=click.Choice(["unanimous", "majority"]),
+    default="majority",
+    show_default=True,
+    help="unanimous: everyone agrees; majority: more than half agree (a tie goes to review).",
+)
+@click.pass_context
+@friendly_errors
+def gold_settle(ctx: click.Context, document_id: str | None, min_annotators: int, policy: str) -> None:
+    """Turn agreeing labels into gold with their provenance; the rest go to the review queue.
+
+    Annotators agree on an answer: not a claim, or a claim and its source. The
+    settled confidence is the lower median of the agreeing annotators'
+    confidences. Existing gold is never changed.
+
+    \b
+    Example:
+        annotator gold settle --policy unanimous --min-annotators 3
+    """
+    from annotator.store.gold import settle_gold
+
+    with Session(_engine(ctx)) as session:
+        report = settle_gold(
+            session=session, document_id=document_id, min_annotators=min_annotators, policy=policy
+        )  # type: ignore[arg-type]
+    click.echo(f"Settled {report.settled}: {report.unanimous} unanimous, {report.majority} majority.")
+    click.echo(
+        f"{report.to_review} to review (no {policy} answer), {report.waiting} waiting for "
+        f"{min_annotators}+ labels, {report.already_gold} already gold (unchanged)."
+    )
+
+
+@gold_group.command("status")
+@click.option("--document", "document_id", metavar="ID", help="Only this article.")
+@click.pass_context
+@friendly_errors
+def gold_status(ctx: click.Context, document_id: str | None) -> None:
+    """Review progress and each annotator's agreement with gold.
+
+    \b
+    Example:
+        annotator gold status
+    """
+    from annotator.io.agreement import store_gold_quality
+    from annotator.store.gold import review_progress, review_queue
+
+    engine = _engine(ctx)
+    with Session(engine) as session:
+        settled, labelled = review_progress(session=session, document_id=document_id)
+        queue = review_queue(session=session, document_id=document_id)
+    click.echo(f"Gold on {settled} of {labelled} labelled sentences; {len(queue)} in the review queue.")
+    for name, quality in store_gold_quality(engine, document_id=document_id).items():
+        kappa = "undefined" if quality.kappa.value is None else f"{quality.kappa.value:.3f}"
+        accuracy = "undefined" if quality.accuracy.value is None else f"{quality.accuracy.value:.0%}"
+        click.echo(f"  {name:<20} kappa vs gold {kappa:>9}  accuracy {accuracy:>5}  on {quality.units}")
 
 
 def main() -> None:

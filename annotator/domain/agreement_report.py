@@ -11,7 +11,7 @@ Units are sentences; each annotator's current label is their value. The three fi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +21,10 @@ import numpy.typing as npt
 from annotator.domain.agreement import (
     MISSING,
     FieldAgreement,
+    GoldAgreement,
     Seed,
     field_agreement,
+    gold_agreement,
     pair_confusion,
     pair_key,
     pooled_confusion,
@@ -265,3 +267,23 @@ def alpha_reading(value: float | None) -> str:
     if value >= 0.667:
         return "tentative: 0.667 ≤ α < 0.800, only for tentative conclusions"
     return "unreliable: α < 0.667, the labels should not be relied on; revise the guidelines"
+
+
+def quality_against_gold(
+    table: LabelTable, gold: Mapping[int, tuple[bool, str | None]]
+) -> dict[str, GoldAgreement]:
+    """Each annotator's Cohen's kappa and accuracy against gold on the source answer
+    (not a claim / unattributed / source key), on the sentences they labelled that have gold."""
+    keys = sorted(set(table.source_keys) | {s for claim, s in gold.values() if claim and s})
+    categories = (NOT_A_CLAIM, UNATTRIBUTED, *keys)
+    position = {key: i + 2 for i, key in enumerate(keys)}
+    remap = np.array([position[k] for k in table.source_keys], dtype=np.int64)
+    ratings = np.full((len(table.unit_ids), len(table.annotators)), MISSING, dtype=np.int64)
+    claim_codes = np.where(table.source < 0, 1, remap[np.maximum(table.source, 0)] if len(remap) else 1)
+    ratings[table.unit, table.annotator] = np.where(table.is_claim == 0, 0, claim_codes)
+    truth = np.full(len(table.unit_ids), MISSING, dtype=np.int64)
+    for row, unit_id in enumerate(table.unit_ids.tolist()):
+        if unit_id in gold:
+            claim, source = gold[unit_id]
+            truth[row] = 0 if not claim else 1 if source is None else position[source]
+    return gold_agreement(ratings, truth, table.annotators, len(categories))

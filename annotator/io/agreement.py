@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from annotator.domain.agreement_report import AgreementReport, agreement_report
+from annotator.domain.agreement import GoldAgreement
+from annotator.domain.agreement_report import AgreementReport, agreement_report, quality_against_gold
 from annotator.io.schemas import load_label_schema
 from annotator.store.agreement import load_label_table
 from annotator.store.documents import require_document, sentences_by_id
+from annotator.store.gold import gold_answers
 
 
 @dataclass(frozen=True)
@@ -52,3 +54,12 @@ def describe_disagreements(engine: Engine, report: AgreementReport, *, limit: in
         for sid, share, n in top
         if sid in sentences
     ]
+
+
+def store_gold_quality(engine: Engine, *, document_id: str | None = None) -> dict[str, GoldAgreement]:
+    """Per annotator: Cohen's kappa and accuracy against gold on the sentences both have."""
+    with engine.connect() as connection:
+        table = load_label_table(connection, document_id=document_id)
+    with Session(engine) as session:
+        gold = gold_answers(session=session, document_id=document_id)
+    return quality_against_gold(table, gold)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,10 +19,10 @@ from sqlmodel import Session
 from annotator.domain.errors import InputError
 from annotator.io.schemas import load_label_schema
 from annotator.store import documents as documents_store
-from annotator.store.exports import iso_utc, iter_label_rows, iter_sentence_rows
+from annotator.store.exports import GOLD_COLUMNS, iso_utc, iter_gold_rows, iter_label_rows, iter_sentence_rows
 
-ExportKind = Literal["labels", "sentences", "documents"]
-EXPORT_KINDS: tuple[ExportKind, ...] = ("labels", "sentences", "documents")
+ExportKind = Literal["labels", "sentences", "documents", "gold"]
+EXPORT_KINDS: tuple[ExportKind, ...] = ("labels", "sentences", "documents", "gold")
 
 Progress = Callable[[int], None]
 
@@ -107,6 +107,10 @@ def _encoded_chunks(engine: Engine, what: ExportKind, document_id: str | None) -
                     for d, i, t, cs, ce, p in batch
                 ]
             return
+        if what == "gold":
+            for batch in iter_gold_rows(connection, document_id=document_id):
+                yield [dumps(_gold_record(row), option=newline) for row in batch]
+            return
         version = load_label_schema().version
         for batch in iter_label_rows(connection, document_id=document_id):
             yield [
@@ -132,6 +136,17 @@ def _encoded_chunks(engine: Engine, what: ExportKind, document_id: str | None) -
                 )
                 for d, i, t, cs, ce, a, c, s, so, conf, n, f, ca, ua in batch
             ]
+
+
+def _gold_record(row: Sequence[Any]) -> dict[str, Any]:
+    record = dict(zip(GOLD_COLUMNS, row, strict=True))
+    votes = record["votes"]
+    record["votes"] = orjson.loads(votes) if isinstance(votes, str | bytes) else votes
+    record["is_claim"] = bool(record["is_claim"])
+    record["needs_review"] = bool(record["needs_review"])
+    record["annotators"] = len(record["votes"])
+    record["updated_at"] = iso_utc(record["updated_at"])
+    return record
 
 
 def _document_records(engine: Engine, document_id: str | None) -> list[dict[str, Any]]:

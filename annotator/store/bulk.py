@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 from annotator.domain import passwords
 from annotator.domain.errors import InputError
 from annotator.store.engine import with_write_retry
+from annotator.store.gold import reopen
 from annotator.store.models import (
     Document,
     Label,
@@ -291,6 +292,8 @@ def _write_labels(
                 for row, label_id in zip(new_rows, ids, strict=True)
             ],
         )
+    changed = [row["sentence_id"] for row in new_rows] + [current.sentence_id for current, _ in updates]
+    reopen(session, changed)
     for current, record in updates:
         values = dict(zip(_VALUE_COLUMNS, record.values(), strict=True))
         session.execute(

@@ -52,6 +52,41 @@ ORDER BY s.document_id, s."index"
 """
 
 
+GOLD_COLUMNS = (
+    "document_id",
+    "sentence_index",
+    "text",
+    "char_start",
+    "char_end",
+    "is_claim",
+    "source",
+    "source_other",
+    "confidence",
+    "provenance",
+    "votes",
+    "agreement",
+    "decided_by",
+    "rationale",
+    "needs_review",
+    "updated_at",
+)
+
+_GOLD_SQL = """
+SELECT s.document_id, s."index", s.text, s.char_start, s.char_end, g.is_claim, g.source, g.source_other,
+       g.confidence, g.provenance, g.votes, g.agreement, u.name, g.rationale, g.needs_review, g.updated_at
+FROM gold_label AS g
+JOIN sentence AS s ON s.id = g.sentence_id
+LEFT JOIN "user" AS u ON u.id = g.decided_by_id
+{where}
+ORDER BY s.document_id, s."index"
+"""
+
+
+def iter_gold_rows(connection: Connection, *, document_id: str | None = None) -> Iterator[Sequence[Any]]:
+    """Batches of gold rows in GOLD_COLUMNS order; ``votes`` is JSON text on SQLite, a dict on PostgreSQL."""
+    yield from _iter_rows(connection, _GOLD_SQL, "s.document_id", document_id)
+
+
 def iter_label_rows(connection: Connection, *, document_id: str | None = None) -> Iterator[Sequence[Any]]:
     """Batches of label rows in LABEL_COLUMNS order; booleans as 0/1 on SQLite."""
     yield from _iter_rows(connection, _LABELS_SQL, "s.document_id", document_id)

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from annotator.domain.errors import NotFoundError
 from annotator.domain.label_schema import LabelSchema, check_label
 from annotator.store.engine import with_write_retry
+from annotator.store.gold import reopen
 from annotator.store.models import Label, LabelCreate, LabelHistory, Sentence, User, utcnow
 
 _LABEL_FIELDS = ("is_claim", "source", "source_other", "confidence", "note", "flagged")
@@ -77,6 +78,7 @@ def _upsert(*, session: Session, sentence_id: int, user_id: int, values: dict[st
         label.updated_at = now
         session.add(label)
     assert label.id is not None
+    reopen(session, [sentence_id])
     session.add(
         LabelHistory(
             label_id=label.id,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -183,6 +184,54 @@ class LabelHistory(LabelBase, table=True):
     user_id: int
     version: int
     action: str = "save"
+    changed_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+
+
+# --- gold --------------------------------------------------------------------
+
+
+class Provenance(StrEnum):
+    unanimous = "unanimous"
+    majority = "majority"
+    adjudicated = "adjudicated"
+
+
+class GoldBase(SQLModel):
+    is_claim: bool
+    source: str | None = Field(default=None, max_length=64)
+    source_other: str | None = None
+    confidence: int | None = None
+    provenance: Provenance
+    votes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+    """Each annotator's label it was settled from: {name: {is_claim, source, source_other, confidence}}."""
+    agreement: int = 0
+    """How many annotators gave the settled answer."""
+    decided_by_id: int | None = Field(default=None, foreign_key="user.id")
+    rationale: str = ""
+
+
+class GoldLabel(GoldBase, table=True):
+    """The settled label of a sentence. Never silently overwritten: a later label change by an
+    annotator sets ``needs_review`` instead."""
+
+    __tablename__ = "gold_label"
+    id: int | None = Field(default=None, primary_key=True)
+    sentence_id: int = Field(foreign_key="sentence.id", ondelete="CASCADE", unique=True)
+    needs_review: bool = False
+    version: int = 1
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+
+
+class GoldHistory(GoldBase, table=True):
+    """Append-only: one row per change of a gold label."""
+
+    __tablename__ = "gold_history"
+    id: int | None = Field(default=None, primary_key=True)
+    gold_id: int = Field(index=True)
+    sentence_id: int
+    version: int
+    action: str
     changed_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
 
 

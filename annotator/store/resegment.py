@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from annotator.domain.errors import InputError, NotFoundError
 from annotator.store.engine import with_write_retry
+from annotator.store.gold import reopen
 from annotator.store.models import Document, Label, LabelHistory, Sentence, utcnow
 
 
@@ -39,6 +40,7 @@ def merge_with_next(*, session: Session, document_id: str, index: int) -> Senten
                     label.sentence_id = first.id
                     session.add(label)
             session.flush()
+            reopen(session, [first.id])
             session.delete(second)
             session.flush()
             _shift(session, document_id, after=index + 1, by=-1)
@@ -88,6 +90,8 @@ def split_sentence(*, session: Session, document_id: str, index: int, at: int) -
             sentence.text = document.text[sentence.char_start : head_end]
             session.add(sentence)
             session.add(tail)
+            assert sentence.id is not None
+            reopen(session, [sentence.id])
             session.commit()
             return sentence, tail
         except BaseException:

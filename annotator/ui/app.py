@@ -15,14 +15,15 @@ PAGES = {
     "annotate": st.Page("pages/annotate.py", title="Annotate", icon=":material/edit_note:", default=True),
     "progress": st.Page("pages/progress.py", title="My progress", icon=":material/trending_up:"),
     "agreement": st.Page("pages/agreement.py", title="Agreement", icon=":material/handshake:"),
+    "review": st.Page("pages/review.py", title="Review", icon=":material/gavel:"),
     "exports": st.Page("pages/exports.py", title="Exports", icon=":material/download:"),
     "users": st.Page("pages/users.py", title="Users", icon=":material/group:"),
     "articles": st.Page("pages/articles.py", title="Articles & sources", icon=":material/newspaper:"),
 }
 BY_ROLE = {
     Role.annotator: ["annotate", "progress"],
-    Role.reviewer: ["annotate", "progress", "agreement", "exports"],
-    Role.admin: ["annotate", "progress", "agreement", "exports", "users", "articles"],
+    Role.reviewer: ["annotate", "progress", "agreement", "review", "exports"],
+    Role.admin: ["annotate", "progress", "agreement", "review", "exports", "users", "articles"],
 }
 
 user = current_user()
