@@ -35,12 +35,17 @@ def friendly_errors(command: F) -> F:
 
 def _engine(ctx: click.Context) -> Engine:
     """The store named by --db or ANNOTATOR_DB_URL, with its tables created."""
-    from annotator.store.engine import create_tables, make_engine
+    from annotator.store.engine import make_engine
+    from annotator.store.migrate import prepare_schema
 
     obj = ctx.ensure_object(dict)
     if "engine" not in obj:
         engine = make_engine(obj["db_url"])
-        create_tables(engine)
+        report = prepare_schema(engine)
+        if report.backup is not None:
+            click.echo(
+                f"Upgraded the schema {report.before} → {report.after}; backup in {report.backup}", err=True
+            )
         obj["engine"] = engine
     return obj["engine"]  # type: ignore[no-any-return]
 
@@ -91,6 +96,11 @@ def init_command(ctx: click.Context) -> None:
 
 
 def _print_bootstrap(report: Any) -> None:
+    if report.schema.backup is not None:
+        click.echo(
+            f"Upgraded the schema {report.schema.before} → {report.schema.after}; "
+            f"the store before the upgrade is in {report.schema.backup}"
+        )
     if report.sample_imported:
         click.echo("Imported the sample article (France 24, 2017-07-22: Sessions and Kislyak).")
     if report.generated_admin_password:
@@ -391,6 +401,74 @@ def documents_command(ctx: click.Context) -> None:
             n = count_sentences(session=session, document_id=doc.id)
             s = len(list_sources(session=session, document_id=doc.id))
             click.echo(f"{doc.id}\t{n} sentences\t{s} sources\t{doc.title}")
+
+
+@cli.group("db")
+def db_group() -> None:
+    """The store's schema: versions and upgrades (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.pass_context
+@friendly_errors
+def db_upgrade(ctx: click.Context) -> None:
+    """Upgrade the store's schema to this version of annotator (SQLite: backup first).
+
+    'annotator serve' does this by itself; run it yourself to upgrade a team's
+    PostgreSQL store before starting several app servers.
+
+    \b
+    Example:
+        annotator --db postgresql+psycopg://annotator@dbhost/annotator db upgrade
+    """
+    from annotator.store.engine import make_engine
+    from annotator.store.migrate import prepare_schema
+
+    report = prepare_schema(make_engine(ctx.obj["db_url"]))
+    if report.created:
+        click.echo(f"Created the schema at revision {report.after}.")
+    elif report.before == report.after:
+        click.echo(f"The schema is up to date (revision {report.after}).")
+    else:
+        click.echo(f"Upgraded the schema from revision {report.before} to {report.after}.")
+    if report.backup is not None:
+        click.echo(f"Backup of the store before the upgrade: {report.backup}")
+
+
+@db_group.command("revision")
+@click.pass_context
+@friendly_errors
+def db_revision(ctx: click.Context) -> None:
+    """Print the store's schema revision and the newest one.
+
+    \b
+    Example:
+        annotator db revision
+    """
+    from annotator.store.engine import make_engine
+    from annotator.store.migrate import current_revision, head_revision
+
+    click.echo(
+        f"store: {current_revision(make_engine(ctx.obj['db_url'])) or 'none'}  newest: {head_revision()}"
+    )
+
+
+@cli.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+@friendly_errors
+def backup_command(ctx: click.Context, file: Path) -> None:
+    """Copy a SQLite store to FILE while it is in use (SQLite's online backup API).
+
+    For PostgreSQL, the command says how to use pg_dump instead.
+
+    \b
+    Example:
+        annotator backup backups/annotator-2026-11-27.db
+    """
+    from annotator.store.migrate import backup_sqlite
+
+    click.echo(f"Backed up the store to {backup_sqlite(_engine(ctx), file)}")
 
 
 @cli.command("agreement")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -15,8 +13,8 @@ from tests.ui_helpers import app_as, app_engine
 
 
 @pytest.fixture
-def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
-    engine = app_engine(tmp_path, monkeypatch)
+def engine(file_db_url: str, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    engine = app_engine(file_db_url, monkeypatch)
     add_small_article(engine)
     return engine
 

@@ -14,8 +14,8 @@ from annotator.ui import common
 APP = str(Path(__file__).resolve().parents[1] / "annotator" / "ui" / "app.py")
 
 
-def app_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
-    url = f"sqlite:///{tmp_path / 'app.db'}"
+def app_engine(url: str, monkeypatch: pytest.MonkeyPatch) -> Engine:
+    """The app's store at ``url`` (the ``file_db_url`` fixture: a SQLite file or a PostgreSQL schema)."""
     monkeypatch.setenv("ANNOTATOR_DB_URL", url)
     common.engine.clear()  # the engine is a cache_resource shared by every AppTest in this process
     engine = make_engine(url)

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from annotator.domain import passwords
 from annotator.io.articles import load_sample_article
 from annotator.store import documents, users
-from annotator.store.engine import create_tables
+from annotator.store.migrate import SchemaReport, prepare_schema
 from annotator.store.models import Role, UserCreate
 
 ADMIN_NAME = "admin"
@@ -22,11 +22,13 @@ class BootstrapReport:
     admin_created: bool
     generated_admin_password: str | None
     """Shown once in the terminal, never stored in clear."""
+    schema: SchemaReport
 
 
 def prepare_database(engine: Engine, *, admin_password: str | None = None) -> BootstrapReport:
-    """Create the tables; on an empty database also import the sample article and add ``admin``."""
-    create_tables(engine)
+    """Bring the schema up to date (backing up SQLite first); on an empty database also import
+    the sample article and add ``admin``."""
+    schema = prepare_schema(engine)
     with Session(engine, expire_on_commit=False) as session:
         sample_imported = False
         if not documents.list_documents(session=session):
@@ -41,4 +43,4 @@ def prepare_database(engine: Engine, *, admin_password: str | None = None) -> Bo
                 session=session, user_in=UserCreate(name=ADMIN_NAME, role=Role.admin, password=password)
             )
             admin_created = True
-    return BootstrapReport(sample_imported, admin_created, generated)
+    return BootstrapReport(sample_imported, admin_created, generated, schema)

@@ -26,6 +26,10 @@ from annotator.store import bulk
 MAX_LINE_BYTES = 2 * 1024 * 1024
 """A label line is a sentence and a few fields; anything longer is not a labels export."""
 
+MAX_OFFSET = 50_000_000
+"""Largest sentence index or character offset: no article is longer (the article importer's
+file limit). Beyond it the database overflows, or a document rebuilt from the labels eats memory."""
+
 _REQUIRED: dict[str, tuple[type, ...]] = {
     "document_id": (str,),
     "sentence_index": (int,),
@@ -152,6 +156,10 @@ def _parse_line(raw: str, *, file: str, line: int, schema: LabelSchema) -> bulk.
     for name in ("sentence_index", "char_start", "char_end"):
         if obj[name] < 0:
             raise InputError(f"is negative ({obj[name]})", file=file, line=line, field=name)
+        if obj[name] > MAX_OFFSET:
+            raise InputError(
+                f"is too large ({obj[name]:,}, the limit is {MAX_OFFSET:,})", file=file, line=line, field=name
+            )
     if obj["char_end"] - obj["char_start"] != len(obj["text"]):
         raise InputError(
             f"char_end - char_start is {obj['char_end'] - obj['char_start']} but the text has "
@@ -211,4 +219,13 @@ def _parse_time(value: str | None, *, file: str, line: int, field: str) -> datet
             field=field,
             hint="e.g. 2017-07-22T10:00:00Z",
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        raise InputError(
+            f"out of range in UTC: {value!r}",
+            file=file,
+            line=line,
+            field=field,
+            hint="e.g. 2017-07-22T10:00:00Z",
+        ) from None

@@ -176,7 +176,11 @@ class LabelHistory(LabelBase, table=True):
     """Append-only: one row per acknowledged change of a label."""
 
     __tablename__ = "label_history"
-    __table_args__ = (Index("ix_label_history_label", "label_id", "version"),)
+    __table_args__ = (
+        Index("ix_label_history_label", "label_id", "version"),
+        # A sentence's history for one annotator (the annotate page, reviews).
+        Index("ix_label_history_sentence_user", "sentence_id", "user_id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     # Not a foreign key: history outlives a label merged away with its sentence.
     label_id: int
@@ -243,6 +247,16 @@ class LoginSession(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", ondelete="CASCADE", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
     expires_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class Assignment(SQLModel, table=True):
+    """A sentence handed to an annotator by the work queue; it counts towards the sentence's
+    annotators until labelled or until it expires, so that several app servers never hand one
+    sentence to more annotators than asked for."""
+
+    sentence_id: int = Field(foreign_key="sentence.id", ondelete="CASCADE", primary_key=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE", primary_key=True)
+    assigned_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
 
 
 # --- work settings ---------------------------------------------------------

@@ -1,13 +1,27 @@
-"""The work queue: which sentence an annotator should label next, across articles."""
+"""The work queue: which sentence an annotator should label next, across articles.
+
+When the lead asks for N annotators per sentence, a sentence handed out is *claimed*
+(an Assignment row) so that annotators on other app servers do not also get it. A claim
+is made under a lock on the sentence row (PostgreSQL) or the single SQLite writer, and
+checked after it is written, so two servers racing for the last place cannot both win.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from typing import Any
+
 from sqlalchemy import and_, exists, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from annotator.store.models import Document, Label, ProjectSetting, Sentence
+from annotator.store.engine import with_write_retry
+from annotator.store.models import Assignment, Document, Label, ProjectSetting, Sentence, utcnow
 
 ANNOTATORS_PER_SENTENCE = "annotators_per_sentence"
+CLAIM_MINUTES = 60
+"""An unlabelled claim is given back after this long (an annotator who left)."""
+_CANDIDATES = 50
 
 
 def get_annotators_per_sentence(*, session: Session) -> int | None:
@@ -25,28 +39,103 @@ def set_annotators_per_sentence(*, session: Session, value: int | None) -> None:
     session.commit()
 
 
+def _takers(sentence_id: Any, *, since: datetime) -> Any:
+    """Annotators counting towards a sentence: a label, or a live claim without a label yet."""
+    labelled = select(func.count()).select_from(Label).where(col(Label.sentence_id) == sentence_id)
+    claimed = (
+        select(func.count())
+        .select_from(Assignment)
+        .where(
+            col(Assignment.sentence_id) == sentence_id,
+            col(Assignment.assigned_at) >= since,
+            ~exists().where(
+                and_(col(Label.sentence_id) == sentence_id, col(Label.user_id) == col(Assignment.user_id))
+            ),
+        )
+    )
+    return labelled.scalar_subquery() + claimed.scalar_subquery()
+
+
 def next_in_queue(
     *, session: Session, user_id: int, document_id: str | None = None
 ) -> tuple[str, int] | None:
-    """The first sentence (by article, then position) this annotator has not labelled and that
-    still needs annotators; prefers ``document_id`` when it has such a sentence."""
+    """The next sentence for this annotator, claiming it when sentences need only N annotators.
+
+    Order: a sentence they already claimed and have not labelled; then the first sentence (by
+    article, then position) they have not labelled that still needs annotators, preferring
+    ``document_id``.
+    """
     needed = get_annotators_per_sentence(session=session)
     mine = exists().where(and_(col(Label.sentence_id) == col(Sentence.id), col(Label.user_id) == user_id))
     query = (
-        select(Sentence.document_id, Sentence.index)
+        select(Sentence.id, Sentence.document_id, Sentence.index)
         .join(Document, col(Document.id) == col(Sentence.document_id))
         .where(~mine)
         .order_by(col(Document.created_at), col(Document.id), col(Sentence.index))
-        .limit(1)
     )
-    if needed is not None:
-        count = (
-            select(func.count()).select_from(Label).where(col(Label.sentence_id) == col(Sentence.id))
-        ).scalar_subquery()
-        query = query.where(count < needed)
-    if document_id is not None:
-        found = session.exec(query.where(col(Sentence.document_id) == document_id)).first()
+    if needed is None:
+        return _first(session, query, document_id)
+    since = utcnow() - timedelta(minutes=CLAIM_MINUTES)
+    held = session.exec(
+        query.join(Assignment, col(Assignment.sentence_id) == col(Sentence.id))
+        .where(col(Assignment.user_id) == user_id, col(Assignment.assigned_at) >= since)
+        .limit(1)
+    ).first()
+    if held is not None:
+        return held[1], int(held[2])
+    open_query = query.where(_takers(col(Sentence.id), since=since) < needed).limit(_CANDIDATES)
+    for scope in ([document_id] if document_id else []) + [None]:
+        scoped = open_query if scope is None else open_query.where(col(Sentence.document_id) == scope)
+        for sentence_id, doc, index in session.exec(scoped).all():
+            assert sentence_id is not None
+            if claim(session=session, sentence_id=sentence_id, user_id=user_id, needed=needed, since=since):
+                return doc, int(index)
+    return None
+
+
+def _first(session: Session, query: Any, document_id: str | None) -> tuple[str, int] | None:
+    for scope in ([document_id] if document_id else []) + [None]:
+        scoped = query if scope is None else query.where(col(Sentence.document_id) == scope)
+        found = session.exec(scoped.limit(1)).first()
         if found is not None:
-            return found[0], int(found[1])
-    found = session.exec(query).first()
-    return None if found is None else (found[0], int(found[1]))
+            return found[1], int(found[2])
+    return None
+
+
+def claim(*, session: Session, sentence_id: int, user_id: int, needed: int, since: datetime) -> bool:
+    """Claim a place on a sentence if one is free; True when this annotator got it."""
+
+    def write() -> bool:
+        try:
+            # Serialises claims on this sentence across servers (FOR UPDATE is a no-op on SQLite,
+            # where the insert below takes the single write lock instead).
+            lock = sa_select(col(Sentence.id)).where(col(Sentence.id) == sentence_id).with_for_update()
+            session.execute(lock)
+            existing = session.get(Assignment, (sentence_id, user_id))
+            if existing is not None:
+                existing.assigned_at = utcnow()
+                session.add(existing)
+            else:
+                session.add(Assignment(sentence_id=sentence_id, user_id=user_id, assigned_at=utcnow()))
+            session.flush()
+            takers = session.execute(sa_select(_takers(sentence_id, since=since))).scalar_one()
+            if int(takers) > needed:
+                session.rollback()
+                return False
+            session.commit()
+            return True
+        except BaseException:
+            session.rollback()
+            raise
+
+    return with_write_retry(write)
+
+
+def release_expired(*, session: Session) -> int:
+    """Forget claims older than CLAIM_MINUTES (they no longer count anyway)."""
+    since = utcnow() - timedelta(minutes=CLAIM_MINUTES)
+    stale = session.exec(select(Assignment).where(col(Assignment.assigned_at) < since)).all()
+    for row in stale:
+        session.delete(row)
+    session.commit()
+    return len(stale)

@@ -14,7 +14,8 @@ from annotator.domain.label_schema import LabelSchema
 from annotator.io.schemas import load_label_schema
 from annotator.settings import get_settings
 from annotator.store import users
-from annotator.store.engine import create_tables, make_engine
+from annotator.store.engine import make_engine
+from annotator.store.migrate import prepare_schema
 from annotator.store.models import Role
 
 TOKEN_PARAM = "s"
@@ -23,7 +24,7 @@ TOKEN_PARAM = "s"
 @st.cache_resource
 def engine() -> Engine:
     db = make_engine(get_settings().db_url)
-    create_tables(db)
+    prepare_schema(db)
     return db
 
 
