@@ -52,8 +52,8 @@ def prepare_schema(engine: Engine, *, backup: bool = True) -> SchemaReport:
     """Bring the store to the newest schema.
 
     An empty store gets every table at once and is stamped with the head revision (the
-    migration test proves both ways give the same schema). A store made before migrations
-    existed is taken as revision 1. Before upgrading a SQLite file, a copy is written beside it.
+    migration test proves both ways give the same schema). A store made without Alembic is
+    taken as head when it has every table, else as revision 1. Before upgrading a SQLite file, a copy is written beside it.
     """
     with engine.connect() as connection:
         tables = set(inspect(connection).get_table_names())
@@ -65,9 +65,10 @@ def prepare_schema(engine: Engine, *, backup: bool = True) -> SchemaReport:
             command.stamp(_config(connection), head)
         return SchemaReport(before=None, after=head, created=True, backup=None)
     if before is None:
+        # Made by create_all, without Alembic: complete means head, else the first release.
+        before = head if set(SQLModel.metadata.tables) <= tables else FIRST_REVISION
         with engine.begin() as connection:
-            command.stamp(_config(connection), FIRST_REVISION)
-        before = FIRST_REVISION
+            command.stamp(_config(connection), before)
     copy = None
     if before != head:
         if backup and sqlite_file(engine) is not None:
