@@ -80,7 +80,7 @@ def cli(ctx: click.Context, db_url: str | None) -> None:
 @click.pass_context
 @friendly_errors
 def init_command(ctx: click.Context) -> None:
-    """Create the tables; on an empty database import the sample article and add 'admin'.
+    """Create or upgrade the schema; on an empty store import the sample article and add 'admin'.
 
     The admin password comes from ANNOTATOR_ADMIN_PASSWORD, or is generated and
     printed once.
@@ -155,6 +155,9 @@ def serve_command(ctx: click.Context, host: str, port: int) -> None:
         str(port),
         "--browser.gatherUsageStats",
         "false",
+        # Annotators are not developers: no Deploy/Rerun/Clear-cache menu.
+        "--client.toolbarMode",
+        "minimal",
         "--server.maxUploadSize",
         str(get_settings().max_upload_mb),
         "--server.enableXsrfProtection",

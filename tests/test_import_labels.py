@@ -158,6 +158,13 @@ BAD_INPUT = {
     ),
     "duplicate sentence and annotator": (GOOD, 2, "annotator", "duplicate label"),
     "offsets do not match the text": (orjson.dumps(_line(char_end=30)), 2, "char_end", "characters"),
+    "offsets that do not match the stored sentence": (
+        orjson.dumps(_line(char_start=1, char_end=22)),
+        2,
+        "char_start",
+        "differs from sentence 0",
+    ),
+    "document id too long": (orjson.dumps(_line(document_id="d" * 201)), 2, "document_id", "over the 200"),
     "bad time": (orjson.dumps(_line(updated_at="yesterday")), 2, "updated_at", "ISO 8601"),
     "non-UTF-8": (orjson.dumps(_line(note="caf")).replace(b"caf", b"caf\xe9"), 2, None, "not UTF-8"),
     "10 MB single line": (b'{"document_id": "' + b"x" * 10_000_000 + b'"}', 2, None, "over the"),

@@ -23,6 +23,9 @@ from annotator.domain.label_schema import LabelSchema, check_label
 from annotator.io.schemas import load_label_schema
 from annotator.store import bulk
 
+MAX_DOCUMENT_ID = 200
+MAX_NAME = 100
+"""The store's column sizes (Document.id, User.name)."""
 MAX_LINE_BYTES = 2 * 1024 * 1024
 """A label line is a sentence and a few fields; anything longer is not a labels export."""
 
@@ -153,6 +156,14 @@ def _parse_line(raw: str, *, file: str, line: int, schema: LabelSchema) -> bulk.
         raise InputError("is empty", file=file, line=line, field="document_id")
     if not obj["annotator"].strip():
         raise InputError("is empty", file=file, line=line, field="annotator")
+    for name, limit in (("document_id", MAX_DOCUMENT_ID), ("annotator", MAX_NAME)):
+        if len(obj[name]) > limit:
+            raise InputError(
+                f"is {len(obj[name])} characters long, over the {limit} limit",
+                file=file,
+                line=line,
+                field=name,
+            )
     for name in ("sentence_index", "char_start", "char_end"):
         if obj[name] < 0:
             raise InputError(f"is negative ({obj[name]})", file=file, line=line, field=name)

@@ -159,12 +159,11 @@ def _create_document(
 def _match_sentences(
     session: Session, document_id: str, records: list[LabelRecord], file: str
 ) -> dict[tuple[str, int], int]:
+    columns = (col(Sentence.id), col(Sentence.index), col(Sentence.text), col(Sentence.char_start))
     stored = {
-        index: (sid, text)
-        for sid, index, text in session.execute(
-            select(col(Sentence.id), col(Sentence.index), col(Sentence.text)).where(
-                col(Sentence.document_id) == document_id
-            )
+        index: (sid, text, start)
+        for sid, index, text, start in session.execute(
+            select(*columns).where(col(Sentence.document_id) == document_id)
         ).all()
     }
     found: dict[tuple[str, int], int] = {}
@@ -185,6 +184,15 @@ def _match_sentences(
                 line=record.line,
                 field="text",
                 hint="was the article re-segmented? export its sentences and compare",
+            )
+        if match[2] != record.char_start:
+            raise InputError(
+                f"char_start {record.char_start} differs from sentence {record.sentence_index} of "
+                f"{document_id!r} as stored ({match[2]})",
+                file=file,
+                line=record.line,
+                field="char_start",
+                hint="offsets count characters of the document's text as stored",
             )
         found[(document_id, record.sentence_index)] = match[0]
     return found

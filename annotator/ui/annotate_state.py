@@ -21,7 +21,7 @@ from annotator.ui.common import db_session, schema
 DOC, INDEX, STAGE, SOURCE, CONFIDENCE = "ann_doc", "ann_index", "ann_stage", "ann_source", "ann_confidence"
 NOTE, FLAGGED, OTHER, MESSAGE = "ann_note", "ann_flagged", "ann_other", "ann_message"
 TOAST = "ann_toast"  # a passing confirmation; a toast does not push the buttons down
-CONTEXT_SENTENCES = 4
+CONTEXT_SENTENCES = 3
 
 
 def init_state(user_id: int) -> bool:
