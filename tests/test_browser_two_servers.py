@@ -30,8 +30,13 @@ def team_store(pg_admin: Engine) -> Iterator[str]:
 
 
 def _cli(db: str, workdir: Path, *args: str) -> str:
-    return subprocess.run([sys.executable, "-m", "annotator.cli", "--db", db, *args], cwd=workdir,
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        [sys.executable, "-m", "annotator.cli", "--db", db, *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def test_two_servers_share_one_queue_and_one_store(team_store: str, tmp_path: Path) -> None:
@@ -40,11 +45,16 @@ def test_two_servers_share_one_queue_and_one_store(team_store: str, tmp_path: Pa
     engine = make_engine(team_store)
     with Session(engine) as session:
         for name in ("alice", "bob"):
-            users.create_user(session=session, user_in=UserCreate(name=name, role=Role.annotator,
-                                                                  password=f"{name}-password"))
+            users.create_user(
+                session=session,
+                user_in=UserCreate(name=name, role=Role.annotator, password=f"{name}-password"),
+            )
         queue.set_annotators_per_sentence(session=session, value=1)
-    with served_app(team_store, tmp_path) as first, served_app(team_store, tmp_path) as second, \
-            chromium() as browser:
+    with (
+        served_app(team_store, tmp_path) as first,
+        served_app(team_store, tmp_path) as second,
+        chromium() as browser,
+    ):
         alice, bob = new_page(browser), new_page(browser)
         alice.goto(first)
         alice.log_in("alice", "alice-password")
@@ -59,8 +69,12 @@ def test_two_servers_share_one_queue_and_one_store(team_store: str, tmp_path: Pa
         bob.focus_page()
         bob.press("N")
     with Session(engine) as session:
-        totals = {name: labels.overall_progress(session=session, user_id=users.get_user_by_name(
-            session=session, name=name).id).done for name in ("alice", "bob")}  # type: ignore[union-attr]
+        totals = {
+            name: labels.overall_progress(
+                session=session, user_id=users.get_user_by_name(session=session, name=name).id
+            ).done
+            for name in ("alice", "bob")
+        }  # type: ignore[union-attr]
     assert totals == {"alice": 1, "bob": 1}
     report = _cli(team_store, tmp_path, "agreement", "--bootstrap", "0")
     assert "17 sentences" not in report and "2 sentences, 2 annotators, 2 labels" in report

@@ -57,7 +57,8 @@ def test_readme_walkthrough(tmp_path: Path) -> None:
     assert runner.invoke(cli, [*db2, "import-labels", str(out)]).exit_code == 0
     assert runner.invoke(cli, [*db2, "export", "--what", "labels", "-o", str(again)]).exit_code == 0
     assert [orjson.loads(x) for x in again.read_bytes().splitlines()] == [
-        orjson.loads(x) for x in out.read_bytes().splitlines()]
+        orjson.loads(x) for x in out.read_bytes().splitlines()
+    ]
     assert "Settled 9: 9 unanimous" in run("gold", "settle", "--policy", "unanimous")
     assert "8 in the review queue" in run("gold", "status")
     users = run("users", "list")
@@ -73,9 +74,18 @@ def test_bad_input_exits_non_zero_with_a_one_line_error(tmp_path: Path) -> None:
 
 
 def test_import_articles_dry_run_lists_what_was_dropped(tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["--db", f"sqlite:///{tmp_path / 'a.db'}", "import-articles", "--dry-run",
-                                      "--sources", str(SAMPLE / "france24-sessions-kislyak.sources.json"),
-                                      str(SAMPLE / "france24-sessions-kislyak.txt")])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--db",
+            f"sqlite:///{tmp_path / 'a.db'}",
+            "import-articles",
+            "--dry-run",
+            "--sources",
+            str(SAMPLE / "france24-sessions-kislyak.sources.json"),
+            str(SAMPLE / "france24-sessions-kislyak.txt"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "france24-sessions-kislyak: 17 sentences, 8 sources" in result.output
     assert "dropped" in result.output and "Read more" in result.output

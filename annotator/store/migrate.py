@@ -53,7 +53,8 @@ def prepare_schema(engine: Engine, *, backup: bool = True) -> SchemaReport:
 
     An empty store gets every table at once and is stamped with the head revision (the
     migration test proves both ways give the same schema). A store made without Alembic is
-    taken as head when it has every table, else as revision 1. Before upgrading a SQLite file, a copy is written beside it.
+    taken as head when it has every table, else as revision 1. Before upgrading a SQLite
+    file, a copy is written beside it.
     """
     with engine.connect() as connection:
         tables = set(inspect(connection).get_table_names())
