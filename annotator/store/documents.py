@@ -4,57 +4,92 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from annotator.domain.article import ArticleDraft, SourceSpec
 from annotator.domain.errors import InputError, NotFoundError
-from annotator.store.models import Document, Sentence, Source, SourceOrigin
+from annotator.store.models import Document, Sentence, Source, SourceOrigin, utcnow
 
 
 def add_articles(*, session: Session, drafts: Sequence[ArticleDraft]) -> list[str]:
     """Store articles in one transaction; return the ids stored.
 
     An article whose id exists with the same text is skipped (importing twice is harmless);
-    one with the same id and another text is an error and nothing is stored.
+    one with the same id and another text is an error and nothing is stored. Rows go in as
+    bulk inserts: ingest is measured against the segmenter's own speed.
     """
-    stored: list[str] = []
+    existing = {
+        doc_id: text
+        for doc_id, text in session.execute(
+            sa_select(col(Document.id), col(Document.text)).where(
+                col(Document.id).in_([d.id for d in drafts])
+            )
+        ).all()
+    }
+    new: list[ArticleDraft] = []
     for draft in drafts:
-        existing = session.get(Document, draft.id)
-        if existing is not None:
-            if existing.text == draft.text:
-                continue
+        if draft.id not in existing:
+            new.append(draft)
+        elif existing[draft.id] != draft.text:
             raise InputError(
                 f"document {draft.id!r} exists already with another text",
                 file=draft.origin or None,
                 field="id",
                 hint="give the new article another id (file name or record id)",
             )
-        _add_article(session=session, draft=draft)
-        stored.append(draft.id)
-    session.commit()
-    return stored
-
-
-def _add_article(*, session: Session, draft: ArticleDraft) -> None:
-    session.add(
-        Document(id=draft.id, title=draft.title, text=draft.text, url=draft.url, published=draft.published)
-    )
-    session.flush()
-    session.add_all(
-        Sentence(
-            document_id=draft.id,
-            index=i,
-            char_start=s.start,
-            char_end=s.end,
-            text=draft.text[s.start : s.end],
-            paragraph=s.paragraph,
-        )
-        for i, s in enumerate(draft.sentences)
-    )
-    session.add_all(
-        Source(document_id=draft.id, key=s.key, label=s.label, aliases=list(s.aliases)) for s in draft.sources
-    )
+    if new:
+        now = utcnow()
+        try:
+            session.execute(
+                insert(Document),
+                [
+                    {
+                        "id": d.id,
+                        "title": d.title,
+                        "text": d.text,
+                        "url": d.url,
+                        "published": d.published,
+                        "created_at": now,
+                    }
+                    for d in new
+                ],
+            )
+            session.execute(
+                insert(Sentence),
+                [
+                    {
+                        "document_id": d.id,
+                        "index": i,
+                        "char_start": s.start,
+                        "char_end": s.end,
+                        "text": d.text[s.start : s.end],
+                        "paragraph": s.paragraph,
+                    }
+                    for d in new
+                    for i, s in enumerate(d.sentences)
+                ],
+            )
+            sources = [
+                {
+                    "document_id": d.id,
+                    "key": s.key,
+                    "label": s.label,
+                    "aliases": list(s.aliases),
+                    "origin": SourceOrigin.article,
+                    "proposed_by_id": None,
+                }
+                for d in new
+                for s in d.sources
+            ]
+            if sources:
+                session.execute(insert(Source), sources)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    return [d.id for d in new]
 
 
 def list_documents(*, session: Session) -> list[Document]:
