@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 
 from annotator.domain import passwords
 from annotator.domain.errors import InputError
-from annotator.store.engine import with_write_retry
+from annotator.store.engine import run_write
 from annotator.store.gold import reopen
 from annotator.store.models import (
     Document,
@@ -76,7 +76,7 @@ def store_label_records(
             session.rollback()
             raise
 
-    return with_write_retry(write)
+    return run_write(session, write)
 
 
 def _store(

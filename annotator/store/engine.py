@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -67,6 +70,67 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+_THREAD_LOCKS: dict[str, threading.Lock] = {}
+_LOCK_FILES: dict[str, int] = {}
+_REGISTRY_LOCK = threading.Lock()
+
+
+@contextmanager
+def write_lock(engine: Engine) -> Iterator[None]:
+    """Queue SQLite writers in the kernel instead of letting them poll for the database lock.
+
+    SQLite's busy handler sleeps in growing steps, so under many writers an unlucky save can
+    miss its turn for a second or more. A thread lock (annotators of one app server are
+    threads) plus an ``flock`` on a file beside the database (other processes, the CLI) hands
+    the lock over as soon as it is free. PostgreSQL needs none of this: it locks rows.
+    """
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    key = engine.url.database or ":memory:"
+    with _REGISTRY_LOCK:
+        thread_lock = _THREAD_LOCKS.setdefault(key, threading.Lock())
+        if key not in (":memory:", "") and key not in _LOCK_FILES:
+            _LOCK_FILES[key] = os.open(f"{key}.writelock", os.O_RDWR | os.O_CREAT, 0o644)
+        fd = _LOCK_FILES.get(key)
+    with thread_lock:
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a write on SQLite (``BEGIN IMMEDIATE``).
+
+    pysqlite otherwise begins at the first write, after the reads of a read-modify-write,
+    so two writers could both read version n and both write n + 1.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.driver_connection
+        if driver is not None and not driver.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def run_write(session: Session, action: Callable[[], T]) -> T:
+    """Run a read-modify-write transaction: queued, begun as a write, retried while busy.
+
+    ``action`` must commit, or roll back and re-raise; it is run again from the start on a
+    retry, so it re-reads what it depends on.
+    """
+
+    def attempt() -> T:
+        begin_write(session)
+        return action()
+
+    with write_lock(session.get_bind()):  # type: ignore[arg-type]
+        return with_write_retry(attempt)
 
 
 def is_lock_error(error: OperationalError) -> bool:

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from annotator.domain.errors import NotFoundError
 from annotator.domain.label_schema import LabelSchema, check_label
 from annotator.domain.settling import Policy, Settlement, Vote, disagreement_share, settle
-from annotator.store.engine import with_write_retry
+from annotator.store.engine import run_write
 from annotator.store.models import (
     GoldHistory,
     GoldLabel,
@@ -101,7 +101,7 @@ def settle_gold(
             session.rollback()
             raise
 
-    return with_write_retry(write)
+    return run_write(session, write)
 
 
 def _insert(session: Session, sentence_id: int, settlement: Settlement, decided_by_id: int | None) -> None:
@@ -204,7 +204,7 @@ def adjudicate(
             session.rollback()
             raise
 
-    return with_write_retry(write)
+    return run_write(session, write)
 
 
 def votes_by_sentence_id(*, session: Session, sentence_id: int) -> list[Vote]:

@@ -15,7 +15,7 @@ from sqlalchemy import and_, exists, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from annotator.store.engine import with_write_retry
+from annotator.store.engine import run_write
 from annotator.store.models import Assignment, Document, Label, ProjectSetting, Sentence, utcnow
 
 ANNOTATORS_PER_SENTENCE = "annotators_per_sentence"
@@ -128,7 +128,7 @@ def claim(*, session: Session, sentence_id: int, user_id: int, needed: int, sinc
             session.rollback()
             raise
 
-    return with_write_retry(write)
+    return run_write(session, write)
 
 
 def release_expired(*, session: Session) -> int:

@@ -8,7 +8,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from annotator.domain.errors import InputError, NotFoundError
-from annotator.store.engine import with_write_retry
+from annotator.store.engine import run_write
 from annotator.store.gold import reopen
 from annotator.store.models import Document, Label, LabelHistory, Sentence, utcnow
 
@@ -51,7 +51,7 @@ def merge_with_next(*, session: Session, document_id: str, index: int) -> Senten
             session.rollback()
             raise
 
-    return with_write_retry(write)
+    return run_write(session, write)
 
 
 def split_sentence(*, session: Session, document_id: str, index: int, at: int) -> tuple[Sentence, Sentence]:
@@ -98,7 +98,7 @@ def split_sentence(*, session: Session, document_id: str, index: int, at: int) -
             session.rollback()
             raise
 
-    return with_write_retry(write)
+    return run_write(session, write)
 
 
 def _sentence(session: Session, document_id: str, index: int) -> Sentence:
