@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 
 from annotator.domain import passwords
 from annotator.domain.errors import InputError
-from annotator.store.engine import run_write
+from annotator.store.engine import driver_sql, run_write, stored_time
 from annotator.store.gold import reopen
 from annotator.store.models import (
     Document,
@@ -148,12 +148,12 @@ def _create_document(
         }
         for r in ordered
     ]
-    ids = (
-        session.execute(insert(Sentence).returning(col(Sentence.id), sort_by_parameter_order=True), rows)
-        .scalars()
-        .all()
-    )
-    return {(document_id, r.sentence_index): sid for r, sid in zip(ordered, ids, strict=True)}
+    # Plain executemany, then the ids by position: RETURNING made SQLAlchemy send one INSERT a row.
+    session.connection().execute(Sentence.__table__.insert(), rows)  # type: ignore[attr-defined]
+    ids = session.execute(
+        select(col(Sentence.index), col(Sentence.id)).where(col(Sentence.document_id) == document_id)
+    ).all()
+    return {(document_id, index): sid for index, sid in ids}
 
 
 def _match_sentences(
@@ -265,13 +265,14 @@ def _write_labels(
     now = utcnow()
     keyed = [(sentence_ids[(r.document_id, r.sentence_index)], user_ids[r.annotator], r) for r in records]
     existing = _existing_labels(session, (sid for sid, _, _ in keyed))
-    new_rows: list[dict[str, Any]] = []
+    dialect = session.connection().dialect.name
+    new_rows: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, LabelRecord]] = []
     unchanged = older = 0
     for sentence_id, user_id, record in keyed:
         current = existing.get((sentence_id, user_id))
         if current is None:
-            new_rows.append(_label_row(record, sentence_id, user_id, now))
+            new_rows.append(_label_row(record, sentence_id, user_id, now, dialect))
         elif tuple(getattr(current, c) for c in _VALUE_COLUMNS) == record.values():
             unchanged += 1
         elif record.updated_at is not None and record.updated_at > as_utc(current.updated_at):
@@ -280,27 +281,8 @@ def _write_labels(
             older += 1
 
     if new_rows:
-        ids = (
-            session.execute(insert(Label).returning(col(Label.id), sort_by_parameter_order=True), new_rows)
-            .scalars()
-            .all()
-        )
-        session.execute(
-            insert(LabelHistory),
-            [
-                {
-                    **{c: row[c] for c in _VALUE_COLUMNS},
-                    "label_id": label_id,
-                    "sentence_id": row["sentence_id"],
-                    "user_id": row["user_id"],
-                    "version": 1,
-                    "action": "import",
-                    "changed_at": row["updated_at"],
-                }
-                for row, label_id in zip(new_rows, ids, strict=True)
-            ],
-        )
-    changed = [row["sentence_id"] for row in new_rows] + [current.sentence_id for current, _ in updates]
+        _insert_new_labels(session, new_rows)
+    changed = [row[0] for row in new_rows] + [current.sentence_id for current, _ in updates]
     reopen(session, changed)
     for current, record in updates:
         values = dict(zip(_VALUE_COLUMNS, record.values(), strict=True))
@@ -328,18 +310,46 @@ def _write_labels(
     }
 
 
-def _label_row(record: LabelRecord, sentence_id: int, user_id: int, now: datetime) -> dict[str, Any]:
+_NEW_LABEL_COLUMNS = ("sentence_id", "user_id", "version", "created_at", "updated_at", *_VALUE_COLUMNS)
+
+
+def _label_row(
+    record: LabelRecord, sentence_id: int, user_id: int, now: datetime, dialect: str
+) -> tuple[Any, ...]:
     updated = record.updated_at or now
-    return {
-        "sentence_id": sentence_id,
-        "user_id": user_id,
-        "version": 1,
-        "is_claim": record.is_claim,
-        "source": record.source,
-        "source_other": record.source_other,
-        "confidence": record.confidence,
-        "note": record.note,
-        "flagged": record.flagged,
-        "created_at": record.created_at or updated,
-        "updated_at": updated,
-    }
+    created = record.created_at or updated
+    return (
+        sentence_id,
+        user_id,
+        1,
+        stored_time(dialect, created),
+        stored_time(dialect, updated),
+        *record.values(),
+    )
+
+
+def _insert_new_labels(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    """One executemany for the labels, one INSERT … SELECT for their history rows.
+
+    The new labels are those above the largest id before the insert: the import holds the
+    write lock (SQLite) or a lock on the label table (PostgreSQL) for its whole transaction,
+    so no other writer's label can fall in between.
+    """
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        connection.exec_driver_sql("LOCK TABLE label IN SHARE ROW EXCLUSIVE MODE")
+    before = connection.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM label").scalar_one()
+    columns = ", ".join(_NEW_LABEL_COLUMNS)
+    marks = ", ".join("?" for _ in _NEW_LABEL_COLUMNS)
+    connection.exec_driver_sql(driver_sql(dialect, f"INSERT INTO label ({columns}) VALUES ({marks})"), rows)
+    values = ", ".join(_VALUE_COLUMNS)
+    connection.exec_driver_sql(
+        driver_sql(
+            dialect,
+            "INSERT INTO label_history (label_id, sentence_id, user_id, version, action, changed_at, "
+            f"{values}) SELECT id, sentence_id, user_id, 1, 'import', updated_at, {values} "
+            "FROM label WHERE id > ?",
+        ),
+        (before,),
+    )

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import event
@@ -131,6 +132,22 @@ def run_write(session: Session, action: Callable[[], T]) -> T:
 
     with write_lock(session.get_bind()):  # type: ignore[arg-type]
         return with_write_retry(attempt)
+
+
+def driver_sql(dialect: str, sql: str) -> str:
+    """A statement written with ``?`` in the driver's own parameter style (psycopg: ``%s``).
+
+    Hot paths (a save, a bulk import) skip SQLAlchemy's statement building this way.
+    """
+    return sql if dialect == "sqlite" else sql.replace("?", "%s")
+
+
+def stored_time(dialect: str, moment: datetime) -> Any:
+    """A UTC datetime as SQLAlchemy stores it: text on SQLite, the datetime on PostgreSQL."""
+    if dialect == "sqlite":
+        # isoformat, not strftime: %Y drops the leading zeros of years before 1000.
+        return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return moment
 
 
 def is_lock_error(error: OperationalError) -> bool:

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from annotator.domain.errors import NotFoundError
 from annotator.domain.label_schema import LabelSchema, check_label
-from annotator.store.engine import run_write
+from annotator.store.engine import driver_sql, run_write, stored_time
 from annotator.store.models import Label, LabelCreate, LabelHistory, Sentence, User, as_utc, utcnow
 
 _LABEL_FIELDS = ("is_claim", "source", "source_other", "confidence", "note", "flagged")
@@ -80,11 +80,8 @@ _SQL = {
 
 
 def _driver_sql(dialect: str, name: str) -> str:
-    """The statement in the driver's own parameter style (sqlite3: ?, psycopg: %s)."""
-    sql = _SQL[name]
-    if dialect == "sqlite":
-        return sql
-    return sql.replace("?", "%s") + (" FOR UPDATE" if name == "current" else "")
+    sql = driver_sql(dialect, _SQL[name])
+    return sql + " FOR UPDATE" if dialect != "sqlite" and name == "current" else sql
 
 
 def _upsert(*, session: Session, sentence_id: int, user_id: int, values: dict[str, Any]) -> Label:
@@ -97,8 +94,7 @@ def _upsert(*, session: Session, sentence_id: int, user_id: int, values: dict[st
         return connection.exec_driver_sql(_driver_sql(dialect, name), params)
 
     now = utcnow()
-    # SQLite stores SQLAlchemy's DateTime as this text; PostgreSQL takes the datetime itself.
-    stamp: Any = now.strftime("%Y-%m-%d %H:%M:%S.%f") if dialect == "sqlite" else now
+    stamp = stored_time(dialect, now)
     new_values = tuple(values[name] for name in _LABEL_FIELDS)
     current = run("current", (sentence_id, user_id)).first()
     if current is None:
