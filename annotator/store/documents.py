@@ -20,14 +20,12 @@ def add_articles(*, session: Session, drafts: Sequence[ArticleDraft]) -> list[st
     one with the same id and another text is an error and nothing is stored. Rows go in as
     bulk inserts: ingest is measured against the segmenter's own speed.
     """
-    existing = {
-        doc_id: text
-        for doc_id, text in session.execute(
-            sa_select(col(Document.id), col(Document.text)).where(
-                col(Document.id).in_([d.id for d in drafts])
-            )
-        ).all()
-    }
+    ids = [d.id for d in drafts]
+    existing: dict[str, str] = {}
+    for start in range(0, len(ids), 900):  # under SQLite's bound-parameter limit
+        chunk = ids[start : start + 900]
+        query = sa_select(col(Document.id), col(Document.text)).where(col(Document.id).in_(chunk))
+        existing.update({doc_id: text for doc_id, text in session.execute(query).all()})
     new: list[ArticleDraft] = []
     for draft in drafts:
         if draft.id not in existing:
