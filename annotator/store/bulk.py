@@ -86,14 +86,12 @@ def _store(
     for record in records:
         by_document[record.document_id].append(record)
 
-    sentence_ids: dict[tuple[str, int], int] = {}
-    created_documents: list[str] = []
-    for document_id, document_records in by_document.items():
-        if session.get(Document, document_id) is None:
-            sentence_ids.update(_create_document(session, document_id, document_records, file))
-            created_documents.append(document_id)
-        else:
-            sentence_ids.update(_match_sentences(session, document_id, document_records, file))
+    stored = _in_chunks(session, col(Document.id), list(by_document), col(Document.id))
+    known = {doc_id for (doc_id,) in stored}
+    created_documents = [doc_id for doc_id in by_document if doc_id not in known]
+    sentence_ids = _create_documents(session, {d: by_document[d] for d in created_documents}, file)
+    for document_id in known:
+        sentence_ids.update(_match_sentences(session, document_id, by_document[document_id], file))
 
     sources_added = _add_missing_sources(session, by_document, special_keys)
     user_ids, users_created = _user_ids(session, {r.annotator for r in records})
@@ -106,10 +104,56 @@ def _store(
     }
 
 
-def _create_document(
-    session: Session, document_id: str, records: list[LabelRecord], file: str
+def _in_chunks(session: Session, column: Any, values: Sequence[Any], *selected: Any) -> list[Any]:
+    """``SELECT selected WHERE column IN values``, in chunks under SQLite's parameter limit."""
+    rows: list[Any] = []
+    for start in range(0, len(values), _IN_CHUNK):
+        chunk = list(values[start : start + _IN_CHUNK])
+        rows.extend(session.execute(select(*selected).where(column.in_(chunk))).all())
+    return rows
+
+
+def _create_documents(
+    session: Session, by_document: dict[str, list[LabelRecord]], file: str
 ) -> dict[tuple[str, int], int]:
-    """A document known only from labels: each sentence placed at its offsets, spaces between."""
+    """Documents known only from labels, in two executemany statements (not one flush each)."""
+    if not by_document:
+        return {}
+    now = utcnow()
+    documents: list[dict[str, Any]] = []
+    sentences: list[dict[str, Any]] = []
+    for document_id, records in by_document.items():
+        text, rows = _document_from_records(document_id, records, file)
+        documents.append(
+            {
+                "id": document_id,
+                "title": document_id,
+                "text": text,
+                "url": None,
+                "published": None,
+                "created_at": now,
+            }
+        )
+        sentences.extend(rows)
+    connection = session.connection()
+    connection.execute(Document.__table__.insert(), documents)  # type: ignore[attr-defined]
+    # Plain executemany, then the ids by position: RETURNING made SQLAlchemy send one INSERT a row.
+    connection.execute(Sentence.__table__.insert(), sentences)  # type: ignore[attr-defined]
+    found = _in_chunks(
+        session,
+        col(Sentence.document_id),
+        list(by_document),
+        col(Sentence.document_id),
+        col(Sentence.index),
+        col(Sentence.id),
+    )
+    return {(doc_id, index): sid for doc_id, index, sid in found}
+
+
+def _document_from_records(
+    document_id: str, records: list[LabelRecord], file: str
+) -> tuple[str, list[dict[str, Any]]]:
+    """The text (each sentence at its offsets, spaces between) and the sentence rows."""
     sentences: dict[int, LabelRecord] = {}
     for record in records:
         first = sentences.setdefault(record.sentence_index, record)
@@ -131,12 +175,9 @@ def _create_document(
                 line=after.line,
                 field="char_start",
             )
-    length = max(r.char_end for r in ordered)
-    text = [" "] * length
+    text = [" "] * max(r.char_end for r in ordered)
     for record in ordered:
         text[record.char_start : record.char_end] = record.text
-    session.add(Document(id=document_id, title=document_id, text="".join(text)))
-    session.flush()
     rows = [
         {
             "document_id": document_id,
@@ -148,12 +189,7 @@ def _create_document(
         }
         for r in ordered
     ]
-    # Plain executemany, then the ids by position: RETURNING made SQLAlchemy send one INSERT a row.
-    session.connection().execute(Sentence.__table__.insert(), rows)  # type: ignore[attr-defined]
-    ids = session.execute(
-        select(col(Sentence.index), col(Sentence.id)).where(col(Sentence.document_id) == document_id)
-    ).all()
-    return {(document_id, index): sid for index, sid in ids}
+    return "".join(text), rows
 
 
 def _match_sentences(
@@ -201,18 +237,30 @@ def _match_sentences(
 def _add_missing_sources(
     session: Session, by_document: dict[str, list[LabelRecord]], special_keys: frozenset[str]
 ) -> int:
-    added = 0
-    for document_id, records in by_document.items():
-        known = set(
-            session.execute(select(col(Source.key)).where(col(Source.document_id) == document_id)).scalars()
+    known = set(
+        _in_chunks(
+            session, col(Source.document_id), list(by_document), col(Source.document_id), col(Source.key)
         )
-        for key in sorted({r.source for r in records if r.source} - known - special_keys):
-            session.add(
-                Source(document_id=document_id, key=key, label=key, aliases=[], origin=SourceOrigin.imported)
-            )
-            added += 1
-    session.flush()
-    return added
+    )
+    missing = sorted(
+        {(doc_id, r.source) for doc_id, records in by_document.items() for r in records if r.source}
+        - {(doc_id, key) for doc_id, key in known}
+    )
+    rows: list[dict[str, Any]] = [
+        {
+            "document_id": doc_id,
+            "key": key,
+            "label": key,
+            "aliases": [],
+            "origin": SourceOrigin.imported,
+            "proposed_by_id": None,
+        }
+        for doc_id, key in missing
+        if key not in special_keys
+    ]
+    if rows:
+        session.connection().execute(Source.__table__.insert(), rows)  # type: ignore[attr-defined]
+    return len(rows)
 
 
 def _user_ids(session: Session, names: set[str]) -> tuple[dict[str, int], list[str]]:
