@@ -94,6 +94,12 @@ def list_documents(*, session: Session) -> list[Document]:
     return list(session.exec(select(Document).order_by(col(Document.created_at), col(Document.id))).all())
 
 
+def list_document_ids(*, session: Session) -> list[str]:
+    """Ids only, in import order: pickers must not load every article's text."""
+    query = sa_select(col(Document.id)).order_by(col(Document.created_at), col(Document.id))
+    return list(session.execute(query).scalars())
+
+
 def get_document(*, session: Session, document_id: str) -> Document | None:
     return session.get(Document, document_id)
 

@@ -31,10 +31,10 @@ def init_state(user_id: int) -> bool:
     with db_session() as session:
         target = queue.next_in_queue(session=session, user_id=user_id)
         if target is None:
-            docs = documents.list_documents(session=session)
+            docs = documents.list_document_ids(session=session)
             if not docs:
                 return False
-            target = (docs[0].id, 0)
+            target = (docs[0], 0)
     st.session_state[MESSAGE] = None
     open_sentence(user_id, *target)
     return True

@@ -8,7 +8,7 @@ import streamlit as st
 
 from annotator.io import agreement_frames as frames
 from annotator.io.agreement import describe_disagreements, store_agreement
-from annotator.store.documents import list_documents
+from annotator.store.documents import list_document_ids
 from annotator.store.labels import data_version
 from annotator.store.models import Role
 from annotator.store.users import list_users
@@ -28,7 +28,7 @@ def _report(document_id: str | None, annotators: tuple[str, ...], version: int, 
 
 
 with db_session() as session:
-    doc_ids = [d.id for d in list_documents(session=session)]
+    doc_ids = list_document_ids(session=session)
     names = [u.name for u in list_users(session=session)]
     version = data_version(session=session)
 left, right = st.columns(2)

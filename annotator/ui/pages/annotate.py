@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from annotator.domain import keys
-from annotator.store.documents import list_documents
+from annotator.store.documents import list_document_ids
 from annotator.store.models import Role
 from annotator.store.views import annotate_view
 from annotator.ui import annotate_state as s
@@ -20,7 +20,7 @@ if not s.init_state(user_id):
 state = st.session_state
 with db_session() as session:
     view = annotate_view(session=session, document_id=state[s.DOC], user_id=user_id)
-    doc_ids = [d.id for d in list_documents(session=session)]
+    doc_ids = list_document_ids(session=session)
 label_schema = schema()
 total = len(view.sentences)
 index = min(state[s.INDEX], total - 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from annotator.io.export import EXPORT_KINDS, export_bytes
-from annotator.store.documents import list_documents
+from annotator.store.documents import list_document_ids
 from annotator.store.models import Role
 from annotator.ui.common import db_session, engine, require_role
 
@@ -16,7 +16,7 @@ st.caption(
     "The formats are described in the README and in `schemas/`."
 )
 with db_session() as session:
-    doc_ids = [d.id for d in list_documents(session=session)]
+    doc_ids = list_document_ids(session=session)
 scope = st.selectbox("Articles", ["all articles", *doc_ids], key="export_scope")
 document_id = None if scope == "all articles" else scope
 for kind in EXPORT_KINDS:

@@ -19,7 +19,7 @@ st.title("Review")
 state = st.session_state
 
 with db_session() as session:
-    doc_ids = [d.id for d in documents.list_documents(session=session)]
+    doc_ids = documents.list_document_ids(session=session)
 with st.sidebar:
     scope = st.selectbox("Article", ["all articles", *doc_ids], key="rev_doc")
     hide_names = st.toggle("Hide annotator names", key="rev_hide", help="Judge the labels, not the people.")
