@@ -56,10 +56,6 @@ class LabelTable:
     source: IntArray
     confidence: IntArray
 
-    @property
-    def n_labels(self) -> int:
-        return int(self.unit.shape[0])
-
 
 @dataclass(frozen=True)
 class FieldMatrices:

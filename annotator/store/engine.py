@@ -61,18 +61,6 @@ def create_tables(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine)
 
 
-@contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-
 _THREAD_LOCKS: dict[str, threading.Lock] = {}
 _LOCK_FILES: dict[str, int] = {}
 _REGISTRY_LOCK = threading.Lock()

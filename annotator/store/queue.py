@@ -129,13 +129,3 @@ def claim(*, session: Session, sentence_id: int, user_id: int, needed: int, sinc
             raise
 
     return run_write(session, write)
-
-
-def release_expired(*, session: Session) -> int:
-    """Forget claims older than CLAIM_MINUTES (they no longer count anyway)."""
-    since = utcnow() - timedelta(minutes=CLAIM_MINUTES)
-    stale = session.exec(select(Assignment).where(col(Assignment.assigned_at) < since)).all()
-    for row in stale:
-        session.delete(row)
-    session.commit()
-    return len(stale)

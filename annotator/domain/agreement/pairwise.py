@@ -160,11 +160,6 @@ def kappa_from_counts(counts: PairCounts, weights: Weights | None = None) -> flo
     return 1.0 - observed / expected
 
 
-def kappa_from_confusion(matrix: npt.ArrayLike, weights: Weights | None = None) -> float:
-    """Cohen's kappa or weighted kappa of a confusion matrix; raises when undefined."""
-    return kappa_from_counts(PairCounts.from_confusion(matrix), weights)
-
-
 def cohen_kappa(
     first: npt.ArrayLike,
     second: npt.ArrayLike,
