@@ -40,6 +40,23 @@ def require_chromium() -> None:
         pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium")
 
 
+SAMPLE_LABELS = (
+    Path(__file__).resolve().parents[1] / "annotator/data/sample/france24-sessions-kislyak.labels.jsonl"
+)
+
+
+def run_cli(db: str, workdir: Path, *args: str, stdin: str | None = None) -> str:
+    """``annotator --db DB ARGS`` as a user runs it; its standard output."""
+    return subprocess.run(
+        [sys.executable, "-m", "annotator.cli", "--db", db, *args],
+        cwd=workdir,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

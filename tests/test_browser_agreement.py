@@ -3,37 +3,21 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_helpers import chromium, new_page, served_app
+from tests.browser_helpers import SAMPLE_LABELS, chromium, new_page, run_cli, served_app
 
 pytestmark = pytest.mark.browser
-SAMPLE_LABELS = (
-    Path(__file__).resolve().parents[1] / "annotator/data/sample/france24-sessions-kislyak.labels.jsonl"
-)
-
-
-def _cli(db: str, workdir: Path, *args: str, stdin: str | None = None) -> str:
-    return subprocess.run(
-        [sys.executable, "-m", "annotator.cli", "--db", db, *args],
-        cwd=workdir,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
 
 
 def test_reviewer_sees_charts_and_annotator_does_not(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'annotator.db'}"
-    _cli(db, tmp_path, "init")
-    _cli(db, tmp_path, "import-labels", str(SAMPLE_LABELS))
-    _cli(
+    run_cli(db, tmp_path, "init")
+    run_cli(db, tmp_path, "import-labels", str(SAMPLE_LABELS))
+    run_cli(
         db,
         tmp_path,
         "users",
@@ -44,8 +28,8 @@ def test_reviewer_sees_charts_and_annotator_does_not(tmp_path: Path) -> None:
         "--password-stdin",
         stdin="rita-password\n",
     )
-    _cli(db, tmp_path, "users", "password", "ana", "--password-stdin", stdin="ana-password\n")
-    expected = json.loads(_cli(db, tmp_path, "agreement", "--json", "--bootstrap", "0"))
+    run_cli(db, tmp_path, "users", "password", "ana", "--password-stdin", stdin="ana-password\n")
+    expected = json.loads(run_cli(db, tmp_path, "agreement", "--json", "--bootstrap", "0"))
     with served_app(db, tmp_path) as base, chromium() as browser:
         rita = new_page(browser)
         rita.goto(base)

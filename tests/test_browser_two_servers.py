@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +12,7 @@ from sqlmodel import Session
 from annotator.store import labels, queue, users
 from annotator.store.engine import make_engine
 from annotator.store.models import Role, UserCreate
-from tests.browser_helpers import chromium, new_page, served_app
+from tests.browser_helpers import chromium, new_page, run_cli, served_app
 from tests.conftest import drop_pg_schema, pg_schema_url
 
 pytestmark = pytest.mark.browser
@@ -29,19 +27,9 @@ def team_store(pg_admin: Engine) -> Iterator[str]:
         drop_pg_schema(pg_admin, schema)
 
 
-def _cli(db: str, workdir: Path, *args: str) -> str:
-    return subprocess.run(
-        [sys.executable, "-m", "annotator.cli", "--db", db, *args],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-
-
 def test_two_servers_share_one_queue_and_one_store(team_store: str, tmp_path: Path) -> None:
-    _cli(team_store, tmp_path, "db", "upgrade")
-    _cli(team_store, tmp_path, "init")
+    run_cli(team_store, tmp_path, "db", "upgrade")
+    run_cli(team_store, tmp_path, "init")
     engine = make_engine(team_store)
     with Session(engine) as session:
         for name in ("alice", "bob"):
@@ -76,6 +64,6 @@ def test_two_servers_share_one_queue_and_one_store(team_store: str, tmp_path: Pa
             for name in ("alice", "bob")
         }  # type: ignore[union-attr]
     assert totals == {"alice": 1, "bob": 1}
-    report = _cli(team_store, tmp_path, "agreement", "--bootstrap", "0")
+    report = run_cli(team_store, tmp_path, "agreement", "--bootstrap", "0")
     assert "17 sentences" not in report and "2 sentences, 2 annotators, 2 labels" in report
     engine.dispose()
