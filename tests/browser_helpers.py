@@ -57,6 +57,28 @@ def run_cli(db: str, workdir: Path, *args: str, stdin: str | None = None) -> str
     ).stdout
 
 
+REVIEWER, REVIEWER_PASSWORD = "rita", "rita-password"
+
+
+def labelled_store(workdir: Path) -> str:
+    """A SQLite store with the sample article, three annotators' labels and reviewer rita."""
+    db = f"sqlite:///{workdir / 'annotator.db'}"
+    run_cli(db, workdir, "init")
+    run_cli(db, workdir, "import-labels", str(SAMPLE_LABELS))
+    run_cli(
+        db,
+        workdir,
+        "users",
+        "add",
+        REVIEWER,
+        "--role",
+        "reviewer",
+        "--password-stdin",
+        stdin=f"{REVIEWER_PASSWORD}\n",
+    )
+    return db
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

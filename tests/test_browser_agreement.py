@@ -8,32 +8,27 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_helpers import SAMPLE_LABELS, chromium, new_page, run_cli, served_app
+from tests.browser_helpers import (
+    REVIEWER,
+    REVIEWER_PASSWORD,
+    chromium,
+    labelled_store,
+    new_page,
+    run_cli,
+    served_app,
+)
 
 pytestmark = pytest.mark.browser
 
 
 def test_reviewer_sees_charts_and_annotator_does_not(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'annotator.db'}"
-    run_cli(db, tmp_path, "init")
-    run_cli(db, tmp_path, "import-labels", str(SAMPLE_LABELS))
-    run_cli(
-        db,
-        tmp_path,
-        "users",
-        "add",
-        "rita",
-        "--role",
-        "reviewer",
-        "--password-stdin",
-        stdin="rita-password\n",
-    )
+    db = labelled_store(tmp_path)
     run_cli(db, tmp_path, "users", "password", "ana", "--password-stdin", stdin="ana-password\n")
     expected = json.loads(run_cli(db, tmp_path, "agreement", "--json", "--bootstrap", "0"))
     with served_app(db, tmp_path) as base, chromium() as browser:
         rita = new_page(browser)
         rita.goto(base)
-        rita.log_in("rita", "rita-password")
+        rita.log_in(REVIEWER, REVIEWER_PASSWORD)
         rita.act(lambda: rita.page.get_by_role("link", name="Agreement").click())
         metrics = rita.page.locator('[data-testid="stMetricValue"]').all_inner_texts()
         assert metrics == [f"{expected[f]['krippendorff_alpha']:.3f}" for f in ("is_claim", "source")] + [

@@ -8,30 +8,24 @@ import orjson
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_helpers import SAMPLE_LABELS, chromium, new_page, run_cli, served_app
+from tests.browser_helpers import (
+    REVIEWER,
+    REVIEWER_PASSWORD,
+    chromium,
+    labelled_store,
+    new_page,
+    served_app,
+)
 
 pytestmark = pytest.mark.browser
 
 
 def test_reviewer_adjudicates_from_the_keyboard_and_exports_gold(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'annotator.db'}"
-    run_cli(db, tmp_path, "init")
-    run_cli(db, tmp_path, "import-labels", str(SAMPLE_LABELS))
-    run_cli(
-        db,
-        tmp_path,
-        "users",
-        "add",
-        "rita",
-        "--role",
-        "reviewer",
-        "--password-stdin",
-        stdin="rita-password\n",
-    )
+    db = labelled_store(tmp_path)
     with served_app(db, tmp_path) as base, chromium() as browser:
         rita = new_page(browser)
         rita.goto(base)
-        rita.log_in("rita", "rita-password")
+        rita.log_in(REVIEWER, REVIEWER_PASSWORD)
         rita.act(lambda: rita.page.get_by_role("link", name="Review").click())
         rita.page.get_by_text("unanimous", exact=True).click()
         rita.act(lambda: rita.page.get_by_role("button", name="Settle agreeing sentences").click())

@@ -22,6 +22,7 @@ from annotator.domain.agreement import (
     MISSING,
     FieldAgreement,
     GoldAgreement,
+    Level,
     Seed,
     field_agreement,
     gold_agreement,
@@ -161,31 +162,21 @@ def agreement_report(
     sentences annotators disagree on most (by source, the field that matters most)."""
     matrices = to_matrices(table, scale)
     names = table.annotators
+    plan: dict[str, tuple[IntArray, Level, Sequence[str]]] = {
+        "is_claim": (matrices.is_claim, "nominal", CLAIM_CATEGORIES),
+        "source": (matrices.source, "nominal", matrices.source_categories),
+        "confidence": (matrices.confidence, "ordinal", matrices.confidence_categories),
+    }
     fields = {
-        "is_claim": field_agreement(
-            matrices.is_claim,
-            level="nominal",
+        name: field_agreement(
+            ratings,
+            level=level,
             annotators=names,
-            categories=CLAIM_CATEGORIES,
+            categories=categories,
             bootstrap=bootstrap,
             seed=seed,
-        ),
-        "source": field_agreement(
-            matrices.source,
-            level="nominal",
-            annotators=names,
-            categories=matrices.source_categories,
-            bootstrap=bootstrap,
-            seed=seed,
-        ),
-        "confidence": field_agreement(
-            matrices.confidence,
-            level="ordinal",
-            annotators=names,
-            categories=matrices.confidence_categories,
-            bootstrap=bootstrap,
-            seed=seed,
-        ),
+        )
+        for name, (ratings, level, categories) in plan.items()
     }
     q = len(matrices.source_categories)
     by_name = sorted(range(len(names)), key=lambda i: names[i])
