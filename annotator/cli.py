@@ -135,34 +135,20 @@ def serve_command(ctx: click.Context, host: str, port: int) -> None:
         annotator --db postgresql+psycopg://user@dbhost/annotator serve --port 8600
     """
     from annotator.io.bootstrap import prepare_database
+    from annotator.ui.options import APP_OPTIONS, command_line
 
     db_url = ctx.obj["db_url"]
     _print_bootstrap(prepare_database(_engine(ctx), admin_password=get_settings().admin_password))
     app = Path(__file__).with_name("ui") / "app.py"
     click.echo(f"annotator on http://{host}:{port} (store: {_safe_url(db_url)}); Ctrl+C stops it.")
     sys.stdout.flush()
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(app),
-        "--server.headless",
-        "true",
-        "--server.address",
-        host,
-        "--server.port",
-        str(port),
-        "--browser.gatherUsageStats",
-        "false",
-        # Annotators are not developers: no Deploy/Rerun/Clear-cache menu.
-        "--client.toolbarMode",
-        "minimal",
-        "--server.maxUploadSize",
-        str(get_settings().max_upload_mb),
-        "--server.enableXsrfProtection",
-        "true",
-    ]
+    options = {
+        **APP_OPTIONS,
+        "server.address": host,
+        "server.port": port,
+        "server.maxUploadSize": get_settings().max_upload_mb,
+    }
+    command = [sys.executable, "-m", "streamlit", "run", str(app), *command_line(options)]
     # Replace this process, so that stopping or killing it stops the server too.
     os.execve(sys.executable, command, {**os.environ, "ANNOTATOR_DB_URL": db_url})
 

@@ -193,7 +193,13 @@ class StreamlitPage:
         self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
     def press(self, key: str) -> None:
+        """A key that asks the server for something (a save, a move): waits for the rerun."""
         self.act(lambda: self.page.keyboard.press(key))
+
+    def press_local(self, key: str) -> None:
+        """A key the labelling panel handles in the browser (picking a source): no rerun."""
+        self.page.keyboard.press(key)
+        self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
     def goto(self, url: str) -> None:
         self.act(lambda: self.page.goto(url), timeout_s=30)
@@ -211,9 +217,14 @@ class StreamlitPage:
         self.act(lambda: self.page.get_by_role("button", name="Log in").click())
 
     def caption(self) -> str:
-        return str(
-            self.page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first.inner_text()
-        )
+        """The labelling panel's position line, e.g. "Sentence 3 of 17 · labelled".
+
+        The panel draws itself once its script has loaded, which can be a moment after the
+        rerun has finished: wait (bounded) for the line to be filled in.
+        """
+        line = self.page.locator('[data-testid="ann-position"]')
+        line.filter(has_text="Sentence").wait_for(timeout=10_000)
+        return str(line.inner_text())
 
     def current_sentence(self) -> str:
         return str(self.page.locator("mark#current-sentence").inner_text())

@@ -90,18 +90,19 @@ def test_admin_adds_an_annotator_who_labels_from_the_keyboard(
     assert alice.caption().startswith("Sentence 1 of 17")
     alice.focus_page()
     # Three sentences, keyboard only: source then confidence (2 keys), N (1 key), source then confidence.
-    alice.press("1")
+    alice.press_local("1")  # picking the source happens in the browser
+    assert alice.page.locator('[data-key="src_intercepts"]').get_attribute("class") == "ann-btn primary"
     alice.press("5")
     assert alice.caption().startswith("Sentence 2 of 17")
     alice.press("N")
-    alice.press("8")
+    alice.press_local("8")
     alice.press("4")
     assert alice.caption().startswith("Sentence 4 of 17")
     # Back one and change it: the saved label is shown, and the change appends history.
     alice.press("ArrowLeft")
     assert alice.caption().startswith("Sentence 3 of 17 · labelled")
-    assert "primary" in (alice.page.locator(".st-key-src_us-officials button").get_attribute("kind") or "")
-    alice.press("2")
+    assert "primary" in (alice.page.locator('[data-key="src_us-officials"]').get_attribute("class") or "")
+    alice.press_local("2")
     alice.press("3")
     assert _mine(engine, "alice") == {
         0: (True, "intercepts", 5),
@@ -153,8 +154,8 @@ def test_annotator_does_not_see_others_and_cannot_open_admin_pages(
     bob.goto(base)
     bob.log_in("bob", "bob-password")
     assert bob.caption() == "Sentence 1 of 17 · not labelled yet"
-    expect(bob.page.locator('[data-testid="stSidebar"]')).to_contain_text("This article: 0 of 17")
-    assert not bob.page.locator("button[kind=primary]").filter(has_text="intercepts").count()
+    expect(bob.page.locator('[data-testid="labeller"]')).to_contain_text("This article: 0 of 17")
+    assert not bob.page.locator(".ann-btn.primary").filter(has_text="intercepts").count()
     links = bob.page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
     assert [link.split("\n")[-1] for link in links] == ["Annotate", "My progress"]
     for path in ("users", "articles", "exports"):
@@ -169,9 +170,10 @@ def test_article_text_is_shown_as_text_and_never_runs(app: tuple[str, Engine, Pa
     bob = new_page(browser)
     bob.goto(base)
     bob.log_in("bob", "bob-password")
-    select = bob.page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
-    select.click()
-    bob.act(lambda: bob.page.get_by_role("option", name="zz-hostile").click())
+    bob.act(lambda: bob.page.locator('[data-key="choose_article"]').click())
+    bob.page.locator('[role="dialog"] [data-testid="stSelectbox"]').click()
+    bob.page.get_by_role("option", name="zz-hostile").click()
+    bob.act(lambda: bob.page.get_by_role("button", name="Open article").click())
     bob.focus_page()
     bob.press("ArrowRight")
     assert bob.current_sentence() == HOSTILE_TEXT

@@ -52,7 +52,7 @@ def test_two_servers_share_one_queue_and_one_store(team_store: str, tmp_path: Pa
         assert alice.caption().startswith("Sentence 1 of 17")
         assert bob.caption().startswith("Sentence 2 of 17")
         alice.focus_page()
-        alice.press("1")
+        alice.press_local("1")
         alice.press("5")
         bob.focus_page()
         bob.press("N")

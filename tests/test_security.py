@@ -32,13 +32,13 @@ from annotator.store import users
 from annotator.store.engine import create_tables, make_engine
 from annotator.store.models import Label, LabelHistory, LoginSession, Role, User, utcnow
 from annotator.store.views import annotate_view
-from annotator.ui.common import TOKEN_PARAM
+from annotator.ui.common import IDENTITY, TOKEN_PARAM
 from tests.browser_helpers import served_app
 from tests.helpers import add_small_article, add_user, label
-from tests.ui_helpers import APP, app_as, app_engine
+from tests.ui_helpers import APP, act, app_as, app_engine, has_panel, panel, save
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES_DIR = ROOT / "annotator" / "ui" / "pages"
+PAGES_DIR = ROOT / "annotator" / "ui" / "app_pages"
 NOT_AVAILABLE = "This page is not available to your account."
 NOT_FOUND = "Could not find a navigation page"
 
@@ -56,9 +56,11 @@ def engine(file_db_url: str, monkeypatch: pytest.MonkeyPatch) -> Engine:
 
 
 def _everything_shown(at: AppTest) -> str:
-    """Every element the run drew (its full protobuf, hidden fields included) and all session state."""
+    """Every element the run drew (its full protobuf, hidden fields included; the labelling
+    panel's data decoded) and all session state."""
     drawn = "\n".join(str(node.proto) for node in at if getattr(node, "proto", None) is not None)
-    return drawn + "\n" + repr(at.session_state.to_dict())
+    decoded = repr(panel(at)) if has_panel(at) else ""
+    return drawn + "\n" + decoded + "\n" + repr(at.session_state.to_dict())
 
 
 def _logged_in(at: AppTest) -> bool:
@@ -107,17 +109,17 @@ def test_annotate_page_never_shows_another_annotators_label(engine: Engine) -> N
 
     at = app_as(bob)
     assert at.session_state["ann_index"] == 0
-    for move in (None, "next", "prev"):
-        if move:
-            at.button(key=move).click().run()
+    for step in (None, +1, -1):
+        if step:
+            act(at, kind="go", step=step)
         shown = _everything_shown(at)
-        assert SECRET_NOTE not in shown and SECRET_SOURCE not in shown, move
+        assert SECRET_NOTE not in shown and SECRET_SOURCE not in shown, step
         assert at.session_state["ann_source"] is None and at.session_state["ann_confidence"] is None
 
     # Control: the same search finds alice's note on her own page, so its absence above means something.
     own = app_as(alice)
     for _ in range(own.session_state["ann_index"]):  # alice starts on her first unlabelled sentence
-        own.button(key="prev").click().run()
+        act(own, kind="go", step=-1)
     assert own.session_state["ann_index"] == 0
     assert SECRET_NOTE in _everything_shown(own) and SECRET_SOURCE in _everything_shown(own)
 
@@ -129,12 +131,12 @@ def test_annotate_view_returns_only_the_requesting_annotators_labels(engine: Eng
     label(engine, alice, 2, is_claim=False)
     label(engine, bob, 1, is_claim=True, source="beta", confidence=3)
     with Session(engine) as session:
-        view = annotate_view(session=session, document_id="doc", user_id=bob)
-        other = annotate_view(session=session, document_id="doc", user_id=add_user(engine, "carol"))
+        view = annotate_view(session=session, document_id="doc", user_id=bob, index=0)
+        other = annotate_view(session=session, document_id="doc", user_id=add_user(engine, "carol"), index=0)
     assert list(view.my_labels) == [1]
-    assert {lab.user_id for lab in view.my_labels.values()} == {bob}
-    assert (view.article_progress.done, view.overall_progress.done) == (1, 1)
-    assert other.my_labels == {} and other.overall_progress.done == 0
+    assert view.my_labels[1].source == "beta" and SECRET_NOTE not in repr(view)
+    assert view.article_progress.done == 1
+    assert other.my_labels == {} and other.article_progress.done == 0
 
 
 # --- writes go to the logged-in annotator only ------------------------------------------------
@@ -148,11 +150,9 @@ def test_saving_through_the_page_writes_only_the_logged_in_annotators_rows(engin
     labels_before, history_before = _rows(engine, Label), _rows(engine, LabelHistory)
 
     at = app_as(bob)
-    at.button(key="src_alpha").click().run()
-    at.button(key="conf_3").click().run()  # saves sentence 0 for bob
-    at.button(key="prev").click().run()
-    at.button(key="src_author").click().run()
-    at.button(key="conf_2").click().run()  # changes bob's label: an update and a second history row
+    save(at, source="alpha", confidence=3)  # saves sentence 0 for bob
+    act(at, kind="go", step=-1)
+    save(at, source="author", confidence=2)  # changes bob's label: an update and a second history row
     assert not at.exception
 
     labels_after, history_after = _rows(engine, Label), _rows(engine, LabelHistory)
@@ -181,7 +181,7 @@ def test_navigation_does_not_register_pages_above_the_role(engine: Engine, role:
     at = app_as(add_user(engine, "someone", role))
     assert not at.exception
     with pytest.raises(ValueError, match=NOT_FOUND):
-        at.switch_page(f"pages/{page}.py")
+        at.switch_page(f"app_pages/{page}.py")
 
 
 @pytest.mark.parametrize(
@@ -190,13 +190,15 @@ def test_navigation_does_not_register_pages_above_the_role(engine: Engine, role:
     + [(None, page) for page in ("annotate", "agreement", "review", "exports", "users", "articles")],
 )
 def test_page_files_refuse_to_render_for_the_wrong_role(engine: Engine, role: Role | None, page: str) -> None:
-    """Run a page file on its own, bypassing the navigation: it checks the role itself, shows only
-    the refusal and draws none of its content (no tables, inputs, buttons or user names)."""
+    """Run a page file on its own, bypassing the navigation, with the identity the entry file
+    would have checked: the page checks the role itself, shows only the refusal and draws none
+    of its content (no tables, inputs, buttons or user names)."""
     add_user(engine, "root", Role.admin)
     add_user(engine, "rita", Role.reviewer)
     at = AppTest.from_file(str(PAGES_DIR / f"{page}.py"), default_timeout=30)
     if role is not None:
-        at.session_state["user_id"] = add_user(engine, "someone", role)
+        someone = add_user(engine, "someone", role)
+        at.session_state["user_id"], at.session_state[IDENTITY] = someone, (someone, "someone", role)
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == [NOT_AVAILABLE]
@@ -208,24 +210,24 @@ def test_users_page_file_does_render_for_an_admin(engine: Engine) -> None:
     """Control for the refusals above: the same direct run shows the user list to an admin."""
     add_user(engine, "rita", Role.reviewer)
     at = AppTest.from_file(str(PAGES_DIR / "users.py"), default_timeout=30)
-    at.session_state["user_id"] = add_user(engine, "root", Role.admin)
+    root = add_user(engine, "root", Role.admin)
+    at.session_state["user_id"], at.session_state[IDENTITY] = root, (root, "root", Role.admin)
     at.run()
     assert not at.exception and not at.error
     assert list(at.dataframe[0].value["name"]) == ["rita", "root"]
 
 
 def test_admin_pages_refuse_an_admin_deactivated_mid_session(engine: Engine) -> None:
-    """Role checks read the account on every run: an admin deactivated since logging in is refused."""
+    """The entry file reads the account on every run: an admin deactivated since logging in is
+    logged out at the next click, before any page runs."""
     admin = add_user(engine, "root", Role.admin)
-    at = AppTest.from_file(str(PAGES_DIR / "users.py"), default_timeout=30)
-    at.session_state["user_id"] = admin
-    at.run()
+    at = app_as(admin, "app_pages/users.py")
     assert at.dataframe  # control: shown while the account is active
     with Session(engine) as session:
         users.set_active(session=session, user_id=admin, active=False)
     at.run()
-    assert [e.value for e in at.error] == [NOT_AVAILABLE]
-    assert not at.dataframe and not _logged_in(at)
+    assert not at.dataframe and not _logged_in(at) and at.session_state[IDENTITY] is None
+    assert _shows_login_form(at)
 
 
 # --- login tokens in the URL ------------------------------------------------------------------
@@ -237,7 +239,7 @@ def test_valid_token_logs_in_exactly_its_owner(engine: Engine) -> None:
     for name, user_id in owners.items():
         at = _app_with_token(_open_token(engine, user_id))
         assert at.session_state["user_id"] == user_id
-        assert f"Logged in as **{name}**" in at.sidebar.caption[0].value
+        assert f"Log out **{name}**" in at.sidebar.button(key="logout").label
         assert not _shows_login_form(at)
 
 
@@ -261,7 +263,7 @@ def test_forged_or_edited_token_logs_nobody_in(engine: Engine, how: str) -> None
     at = _app_with_token(_forged(token)[how])
     assert not _logged_in(at) and "login_token" not in at.session_state
     assert _shows_login_form(at)
-    assert not [b for b in at.button if b.key and b.key.startswith("src_")]
+    assert not has_panel(at)
 
 
 @pytest.mark.parametrize("how", ["deactivated by an admin", "inactive flag set in the database"])

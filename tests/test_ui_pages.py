@@ -9,7 +9,7 @@ from sqlmodel import Session
 from annotator.store import documents, labels, queue, users
 from annotator.store.models import Role
 from tests.helpers import add_small_article, add_user, label
-from tests.ui_helpers import app_as, app_engine
+from tests.ui_helpers import act, app_as, app_engine, has_panel, panel, save
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def test_logged_out_sees_only_the_login_form(engine: Engine) -> None:
     at = app_as(None)
     assert not at.exception
     assert [t.label for t in at.text_input] == ["User name", "Password"]
-    assert not [b for b in at.button if b.key and b.key.startswith("src_")]
+    assert not has_panel(at)
 
 
 def test_login_with_password_and_wrong_password(engine: Engine) -> None:
@@ -42,22 +42,23 @@ def test_login_with_password_and_wrong_password(engine: Engine) -> None:
     at.text_input(key="login_password").input("password-1")
     at.button[0].click().run()
     assert at.session_state["user_id"] is not None
-    at.switch_page("pages/annotate.py")
+    at.switch_page("app_pages/annotate.py")
     at.run()
     assert not at.exception
-    assert at.button(key="src_alpha").label == "Alpha"
+    assert {"key": "alpha", "label": "Alpha", "shortcut": "1"} in panel(at)["sources"]
 
 
-def test_two_key_flow_saves_and_moves_on(engine: Engine) -> None:
+def test_saves_move_on_and_the_panel_shows_the_next_sentence(engine: Engine) -> None:
     alice = add_user(engine, "alice")
     at = app_as(alice)
-    assert at.session_state["ann_index"] == 0
-    at.button(key="src_alpha").click().run()
-    assert at.session_state["ann_stage"] == "confidence"
-    at.button(key="conf_5").click().run()
-    assert at.session_state["ann_index"] == 1
-    at.button(key="not_claim").click().run()
-    assert at.session_state["ann_index"] == 2
+    shown = panel(at)
+    assert (shown["index"], shown["position"]) == (0, "Sentence 1 of 3 · not labelled yet")
+    assert [s["current"] for s in shown["context"]] == [True, False, False]
+    save(at, source="alpha", confidence=5)  # source key, then confidence digit
+    assert panel(at)["index"] == 1 and [t.value for t in at.toast] == ["Saved sentence 1."]
+    save(at, is_claim=False)  # N
+    assert panel(at)["index"] == 2
+    assert panel(at)["progress"] == {"article": [2, 3], "overall": [2, 3]}
     assert _own_labels(engine, alice) == {0: (True, "alpha", 5), 1: (False, None, None)}
 
 
@@ -66,11 +67,11 @@ def test_going_back_shows_the_saved_label_and_editing_appends_history(engine: En
     label(engine, alice, 0, is_claim=True, source="beta", confidence=2, note="first thought")
     at = app_as(alice)
     assert at.session_state["ann_index"] == 1  # first sentence not labelled yet
-    at.button(key="prev").click().run()
-    assert (at.session_state["ann_source"], at.session_state["ann_confidence"]) == ("beta", 2)
-    assert at.text_area(key="ann_note").value == "first thought"
-    at.button(key="src_alpha").click().run()
-    at.button(key="conf_4").click().run()
+    act(at, kind="go", step=-1)
+    form = panel(at)["form"]
+    assert (form["source"], form["confidence"], form["note"]) == ("beta", 2, "first thought")
+    assert panel(at)["position"] == "Sentence 1 of 3 · labelled"
+    save(at, source="alpha", confidence=4, note="first thought")
     with Session(engine) as session:
         sentence = documents.get_sentence(session=session, document_id="doc", index=0)
         assert sentence is not None and sentence.id is not None
@@ -81,12 +82,43 @@ def test_going_back_shows_the_saved_label_and_editing_appends_history(engine: En
 def test_other_needs_a_name(engine: Engine) -> None:
     alice = add_user(engine, "alice")
     at = app_as(alice)
-    at.button(key="src_other").click().run()
-    assert at.session_state["ann_stage"] == "source" and at.warning
-    at.text_input(key="ann_other").input("A neighbour")
-    at.button(key="src_other").click().run()
-    at.button(key="conf_3").click().run()
+    save(at, source="other", confidence=3)  # the panel asks for the name first; a forged save is refused
+    assert panel(at)["index"] == 0 and "other" in panel(at)["message"]["text"].lower()
+    assert _own_labels(engine, alice) == {}
+    save(at, source="other", confidence=3, other="A neighbour")
     assert _own_labels(engine, alice)[0] == (True, "other", 3)
+
+
+def test_a_key_pressed_before_the_next_sentence_was_shown_is_not_applied(engine: Engine) -> None:
+    """Two quick presses of N: the second was meant for a sentence not yet on screen."""
+    alice = add_user(engine, "alice")
+    at = app_as(alice)
+    stale = panel(at)["revision"]
+    save(at, is_claim=False)
+    save(at, is_claim=False, revision=stale)
+    assert _own_labels(engine, alice) == {0: (False, None, None)}
+    assert panel(at)["index"] == 1
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        {"kind": "save", "is_claim": "yes"},
+        {"kind": "save", "is_claim": True, "source": "alpha", "confidence": "5"},
+        {"kind": "save", "is_claim": True, "source": "alpha", "confidence": 9},
+        {"kind": "save", "is_claim": True, "source": "not-in-this-article", "confidence": 3},
+        {"kind": "go", "step": 5},
+        {"kind": "drop tables"},
+    ],
+)
+def test_a_malformed_action_from_the_page_changes_nothing(engine: Engine, action: dict[str, object]) -> None:
+    """The panel's messages come from the browser: each field is checked before anything is saved."""
+    alice = add_user(engine, "alice")
+    at = app_as(alice)
+    act(at, **action)
+    assert not at.exception
+    assert _own_labels(engine, alice) == {} and at.session_state["ann_index"] == 0
+    assert panel(at)["message"]["kind"] == "error"
 
 
 def test_annotator_never_sees_another_annotators_labels(engine: Engine) -> None:
@@ -94,21 +126,16 @@ def test_annotator_never_sees_another_annotators_labels(engine: Engine) -> None:
     label(engine, alice, 0, is_claim=True, source="beta", confidence=5, note="alice's secret note")
     at = app_as(bob)
     assert at.session_state["ann_index"] == 0
-    assert at.session_state["ann_source"] is None and at.text_area(key="ann_note").value == ""
-    rendered = " ".join(
-        str(e.value)
-        for e in [*at.markdown, *at.caption, *at.text]
-        if isinstance(getattr(e, "value", None), str)
-    )
-    assert "alice's secret note" not in rendered
-    progress = [p.proto.text for p in at.get("progress")]
-    assert progress[0] == "This article: 0 of 3"  # alice's label does not count for bob
+    shown = panel(at)
+    assert shown["form"]["source"] is None and shown["form"]["note"] == "" and not shown["saved"]
+    assert "alice's secret note" not in str(shown)
+    assert shown["progress"]["article"] == [0, 3]  # alice's label does not count for bob
 
 
 def test_annotator_cannot_open_admin_or_export_pages(engine: Engine) -> None:
     alice = add_user(engine, "alice")
     at = app_as(alice)
-    for page in ("pages/users.py", "pages/articles.py", "pages/exports.py"):
+    for page in ("app_pages/users.py", "app_pages/articles.py", "app_pages/exports.py"):
         # Pages outside the role's navigation are not registered for this session at all.
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page)
@@ -121,8 +148,8 @@ def test_deactivated_user_is_logged_out_at_next_click(engine: Engine) -> None:
         users.set_active(session=session, user_id=alice, active=False)
     at.run()
     assert "user_id" not in at.session_state
-    assert not [b for b in at.button if b.key and b.key.startswith("src_")]
-    at.switch_page("pages/login.py")
+    assert not has_panel(at)
+    at.switch_page("app_pages/login.py")
     at.run()
     assert [t.label for t in at.text_input] == ["User name", "Password"]
 
@@ -140,14 +167,19 @@ def test_work_queue_skips_sentences_with_enough_annotators(engine: Engine) -> No
 
 def test_admin_pages_render(engine: Engine) -> None:
     admin = add_user(engine, "root", Role.admin)
-    for page in ("pages/users.py", "pages/articles.py", "pages/exports.py", "pages/progress.py"):
+    for page in (
+        "app_pages/users.py",
+        "app_pages/articles.py",
+        "app_pages/exports.py",
+        "app_pages/progress.py",
+    ):
         at = app_as(admin, page)
         assert not at.exception, page
 
 
 def test_admin_adds_a_user_and_sees_the_password_once(engine: Engine) -> None:
     admin = add_user(engine, "root", Role.admin)
-    at = app_as(admin, "pages/users.py")
+    at = app_as(admin, "app_pages/users.py")
     at.text_input(key="new_user_name").input("dora")
     at.selectbox(key="new_user_role").select("reviewer")
     next(b for b in at.button if b.label == "Add user").click().run()
@@ -162,7 +194,7 @@ def test_admin_adds_a_user_and_sees_the_password_once(engine: Engine) -> None:
 
 def test_admin_sets_the_work_queue_and_fixes_a_split(engine: Engine) -> None:
     admin = add_user(engine, "root", Role.admin)
-    at = app_as(admin, "pages/articles.py")
+    at = app_as(admin, "app_pages/articles.py")
     at.number_input(key="per_sentence").set_value(3)
     at.button(key="save_queue").click().run()
     at.button(key="merge").click().run()
@@ -181,11 +213,11 @@ def test_agreement_page_for_reviewers_only(engine: Engine) -> None:
 
     import_labels_file(engine, SAMPLE_LABELS)
     reviewer, annotator = add_user(engine, "rita", Role.reviewer), add_user(engine, "alice")
-    at = app_as(reviewer, "pages/agreement.py")
+    at = app_as(reviewer, "app_pages/agreement.py")
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Who says so? (source): α (nominal)"] == "0.646"
     assert "unreliable" in " ".join(c.value for c in at.caption)
     at = app_as(annotator)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/agreement.py")
+        at.switch_page("app_pages/agreement.py")

@@ -23,7 +23,7 @@ def engine(file_db_url: str, monkeypatch: pytest.MonkeyPatch) -> Engine:
 
 def test_settle_then_accept_from_the_queue(engine: Engine) -> None:
     reviewer = add_user(engine, "rita", Role.reviewer)
-    at = app_as(reviewer, "pages/review.py")
+    at = app_as(reviewer, "app_pages/review.py")
     assert not at.exception
     at.radio(key="rev_policy").set_value("unanimous")
     at.button(key="rev_settle").click().run()
@@ -45,7 +45,7 @@ def test_settle_then_accept_from_the_queue(engine: Engine) -> None:
 
 def test_hidden_names_and_own_decision(engine: Engine) -> None:
     reviewer = add_user(engine, "rita", Role.reviewer)
-    at = app_as(reviewer, "pages/review.py")
+    at = app_as(reviewer, "app_pages/review.py")
     at.toggle(key="rev_hide").set_value(True).run()
     labels = [b.label for b in at.button if b.key and b.key.startswith("accept_")]
     assert labels == ["Accept annotator 1", "Accept annotator 2", "Accept annotator 3"]
@@ -66,4 +66,4 @@ def test_annotators_cannot_open_review(engine: Engine) -> None:
     annotator = add_user(engine, "alice")
     at = app_as(annotator)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/review.py")
+        at.switch_page("app_pages/review.py")

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
 from sqlalchemy.engine import Engine
+from streamlit.components.v2.bidi_component.main import _make_trigger_id
 from streamlit.testing.v1 import AppTest
 
 from annotator.store.engine import create_tables, make_engine
 from annotator.ui import common
+from annotator.ui.labeller import KEY as LABELLER_KEY
 
 APP = str(Path(__file__).resolve().parents[1] / "annotator" / "ui" / "app.py")
 
@@ -32,3 +36,41 @@ def app_as(user_id: int | None, page: str | None = None) -> AppTest:
         at.switch_page(page)
         at.run()
     return at
+
+
+def _labeller(at: AppTest) -> Any:
+    found = [node for node in at.main if getattr(node, "type", None) == "bidi_component"]
+    assert len(found) == 1, "the page shows no labelling panel"
+    assert found[0].key == LABELLER_KEY
+    return found[0]
+
+
+def panel(at: AppTest) -> dict[str, Any]:
+    """What the labelling panel was given to draw in the last run."""
+    return dict(orjson.loads(_labeller(at).proto.bytes))
+
+
+def has_panel(at: AppTest) -> bool:
+    return any(getattr(node, "type", None) == "bidi_component" for node in at.main)
+
+
+def act(at: AppTest, **action: Any) -> AppTest:
+    """Send an action as the panel's JavaScript does on a key press: a trigger value, then a rerun.
+
+    AppTest has no handle for custom components, so the trigger is added to the widget states
+    of the next run by hand, under the id Streamlit itself gives the component's trigger.
+    ``revision`` defaults to the one on screen, as in the browser.
+    """
+    element = _labeller(at)
+    states = at._tree.get_widget_states()
+    trigger = states.widgets.add()
+    trigger.id = _make_trigger_id(element.proto.id, "events")
+    payload = {"revision": panel(at)["revision"], **action}
+    trigger.json_trigger_value = orjson.dumps([{"event": "action", "value": payload}]).decode()
+    return at._run(states)
+
+
+def save(at: AppTest, **label: Any) -> AppTest:
+    """The action a finished label sends (source + confidence digit, N, or Enter)."""
+    fields = {"is_claim": True, "source": None, "confidence": None, "note": "", "flagged": False, "other": ""}
+    return act(at, kind="save", **{**fields, **label})

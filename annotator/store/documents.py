@@ -95,9 +95,13 @@ def list_documents(*, session: Session) -> list[Document]:
 
 
 def list_document_ids(*, session: Session) -> list[str]:
-    """Ids only, in import order: pickers must not load every article's text."""
-    query = sa_select(col(Document.id)).order_by(col(Document.created_at), col(Document.id))
-    return list(session.execute(query).scalars())
+    """Ids only, in import order: pickers must not load every article's text.
+
+    A plain driver statement: the annotate page's picker reads it on every key press.
+    """
+    connection = session.connection()
+    sql = "SELECT id FROM document ORDER BY created_at, id"
+    return [row[0] for row in connection.exec_driver_sql(sql)]
 
 
 def get_document(*, session: Session, document_id: str) -> Document | None:

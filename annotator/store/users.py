@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from annotator.domain import passwords
 from annotator.domain.errors import AuthenticationError, InputError, NotFoundError
+from annotator.store.engine import driver_sql
 from annotator.store.models import LoginSession, Role, User, UserCreate, as_utc, utcnow
 
 MIN_PASSWORD_LENGTH = 8
@@ -50,6 +51,15 @@ def get_user_by_name(*, session: Session, name: str) -> User | None:
 
 def get_user(*, session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
+
+
+def active_identity(*, session: Session, user_id: int) -> tuple[int, str, Role] | None:
+    """(id, name, role) of an active account: every page checks it on every rerun, so it is
+    one plain driver statement rather than an ORM load."""
+    connection = session.connection()
+    sql = driver_sql(connection.dialect.name, 'SELECT id, name, role FROM "user" WHERE id = ? AND active')
+    row = connection.exec_driver_sql(sql, (user_id,)).first()
+    return None if row is None else (int(row[0]), str(row[1]), Role(row[2]))
 
 
 def require_user(*, session: Session, user_id: int) -> User:

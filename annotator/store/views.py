@@ -1,41 +1,97 @@
 """What the annotate page shows, read in a handful of indexed queries.
 
-Every query here is bounded by one article or one annotator, so the page does not slow
-down as the database grows.
+Every query here is bounded by one article or one annotator's labels on it, so the page does
+not slow down as the database grows. They run on every rerun of the page (each key press),
+so they are plain driver statements returning tuples: building ORM objects for them cost
+more than the rest of the page.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session
 
-from annotator.store import documents, labels
-from annotator.store.models import Label, Sentence, Source
+from annotator.domain.errors import NotFoundError
+from annotator.store.engine import driver_sql
+from annotator.store.labels import Progress
+
+_TITLE_AND_COUNT = (
+    "SELECT title, (SELECT count(*) FROM sentence WHERE document_id = ?) FROM document WHERE id = ?"
+)
+_WINDOW = (
+    'SELECT "index", text, paragraph FROM sentence WHERE document_id = ? AND "index" BETWEEN ? AND ? '
+    'ORDER BY "index"'
+)
+_SOURCES = "SELECT key, label FROM source WHERE document_id = ? ORDER BY id"
+_MINE = (
+    'SELECT s."index", l.is_claim, l.source, l.source_other, l.confidence, l.note, l.flagged '
+    "FROM sentence s JOIN label l ON l.sentence_id = s.id AND l.user_id = ? WHERE s.document_id = ?"
+)
+
+
+@dataclass(frozen=True)
+class ContextSentence:
+    index: int
+    text: str
+    paragraph: int
+
+
+@dataclass(frozen=True)
+class OwnLabel:
+    is_claim: bool
+    source: str | None
+    source_other: str | None
+    confidence: int | None
+    note: str
+    flagged: bool
 
 
 @dataclass(frozen=True)
 class AnnotateView:
     document_id: str
     title: str
-    sentences: list[Sentence]
-    sources: list[Source]
-    my_labels: dict[int, Label]
-    article_progress: labels.Progress
-    overall_progress: labels.Progress
+    index: int  # the requested sentence, moved into the article if it was past its end
+    total: int
+    context: list[ContextSentence]  # the sentence at ``index`` with ``around`` on each side
+    sources: list[tuple[str, str]]  # (key, label) in the article's order
+    my_labels: dict[int, OwnLabel]  # by sentence index
+
+    @property
+    def article_progress(self) -> Progress:
+        return Progress(done=len(self.my_labels), total=self.total)
 
 
-def annotate_view(*, session: Session, document_id: str, user_id: int) -> AnnotateView:
+def annotate_view(
+    *, session: Session, document_id: str, user_id: int, index: int, around: int = 3
+) -> AnnotateView:
     """Only the annotator's own labels: blind labelling is enforced here, not in the page."""
-    document = documents.require_document(session=session, document_id=document_id)
-    sentences = documents.list_sentences(session=session, document_id=document_id)
-    mine = labels.labels_by_index(session=session, document_id=document_id, user_id=user_id)
+    connection = session.connection()
+    dialect = connection.dialect.name
+
+    def rows(sql: str, *params: object) -> list[Any]:
+        return list(connection.exec_driver_sql(driver_sql(dialect, sql), params))
+
+    found = rows(_TITLE_AND_COUNT, document_id, document_id)
+    if not found:
+        raise NotFoundError(f"no document {document_id!r}: 'annotator export --what documents' lists the ids")
+    title, total = str(found[0][0]), int(found[0][1])
+    index = max(0, min(index, total - 1))
     return AnnotateView(
         document_id=document_id,
-        title=document.title,
-        sentences=sentences,
-        sources=documents.list_sources(session=session, document_id=document_id),
-        my_labels=mine,
-        article_progress=labels.Progress(done=len(mine), total=len(sentences)),
-        overall_progress=labels.overall_progress(session=session, user_id=user_id),
+        title=title,
+        index=index,
+        total=total,
+        context=[
+            ContextSentence(int(i), str(text), int(paragraph))
+            for i, text, paragraph in rows(_WINDOW, document_id, index - around, index + around)
+        ],
+        sources=[(str(key), str(label)) for key, label in rows(_SOURCES, document_id)],
+        my_labels={
+            int(i): OwnLabel(bool(is_claim), source, source_other, confidence, str(note), bool(flagged))
+            for i, is_claim, source, source_other, confidence, note, flagged in rows(
+                _MINE, user_id, document_id
+            )
+        },
     )

@@ -2,26 +2,43 @@
 
 Keys are initialised once and changed only in callbacks (Streamlit's own pattern), so a
 key press is handled before the page is drawn again. Only ids live in session state.
+The labelling panel (``labeller``) sends one action per finished key press; ``apply_action``
+checks it as untrusted input (it comes from the browser) before anything is saved.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import streamlit as st
 from sqlmodel import Session
 
+from annotator.domain import keys
 from annotator.domain.article import SourceSpec
 from annotator.domain.errors import AnnotatorError
+from annotator.domain.label_schema import LabelSchema
 from annotator.store import documents, labels, queue
 from annotator.store.models import LabelCreate, Sentence, SourceOrigin
+from annotator.store.views import AnnotateView, annotate_view
 from annotator.ui.common import db_session, schema
+from annotator.ui.labeller import last_action
 
-DOC, INDEX, STAGE, SOURCE, CONFIDENCE = "ann_doc", "ann_index", "ann_stage", "ann_source", "ann_confidence"
+DOC, INDEX, SOURCE, CONFIDENCE = "ann_doc", "ann_index", "ann_source", "ann_confidence"
 NOTE, FLAGGED, OTHER, MESSAGE = "ann_note", "ann_flagged", "ann_other", "ann_message"
 TOAST = "ann_toast"  # a passing confirmation; a toast does not push the buttons down
+# Grows whenever the server moves or saves: the panel then drops what was typed into it
+# and shows the form as stored; an action made on an older revision is not applied.
+REVISION = "ann_revision"
+# The dialog the panel asked for; the page opens it once.
+DIALOG, DIALOGS = "ann_dialog", ("choose_article", "propose_source")
 CONTEXT_SENTENCES = 3
+# (read at, Progress): the count runs over all of the annotator's labels, so a plain rerun
+# reads it at most this often; the annotator's own save reads it again.
+OVERALL = "ann_overall"
+OVERALL_TTL_S = 30.0
 
 
 def init_state(user_id: int) -> bool:
@@ -46,8 +63,8 @@ def open_sentence(user_id: int, document_id: str, index: int) -> None:
         sentence = _sentence_id(session, document_id, index)
         saved = labels.get_label(session=session, sentence_id=sentence, user_id=user_id) if sentence else None
     state = st.session_state
-    state[DOC], state[INDEX], state[STAGE] = document_id, index, "source"
-    state["ann_doc_select"] = document_id
+    state[DOC], state[INDEX] = document_id, index
+    state[REVISION] = state.get(REVISION, 0) + 1
     state[SOURCE] = saved.source if saved and saved.is_claim else None
     state[CONFIDENCE] = saved.confidence if saved else None
     state[NOTE] = saved.note if saved else ""
@@ -60,57 +77,56 @@ def _sentence_id(session: Session, document_id: str, index: int) -> int | None:
     return None if sentence is None else sentence.id
 
 
-def pick_source(source: str) -> None:
-    if source == "other" and not st.session_state.get(OTHER, "").strip():
-        st.session_state[MESSAGE] = (
-            "warning",
-            "Type the source's name in “Other source”, then pick Other again.",
-        )
-        return
-    st.session_state[SOURCE] = source
-    st.session_state[STAGE] = "confidence"
-    st.session_state[MESSAGE] = None
+def handle_action(user_id: int, total: int) -> None:
+    """Callback of the labelling panel."""
+    action = last_action()
+    if action is not None:
+        apply_action(user_id, total, action)
 
 
-def same_as_previous(user_id: int) -> None:
+def apply_action(user_id: int, total: int, action: Mapping[str, Any]) -> None:
     state = st.session_state
-    with db_session() as session:
-        mine = labels.labels_by_index(session=session, document_id=state[DOC], user_id=user_id)
-    previous = mine.get(state[INDEX] - 1)
-    if previous is None or not previous.is_claim or previous.source is None:
-        state[MESSAGE] = ("warning", "The previous sentence has no source of yours to repeat.")
+    if action.get("revision") != state.get(REVISION):
+        # Pressed before the sentence it meant was on screen: applying it would label
+        # a sentence the annotator has not read.
+        state[TOAST] = "A key pressed before the next sentence was shown was ignored."
         return
-    state[OTHER] = previous.source_other or ""
-    pick_source(previous.source)
-
-
-def cancel() -> None:
-    st.session_state[STAGE] = "source"
-    st.session_state[MESSAGE] = None
-
-
-def pick_confidence(user_id: int, total: int, confidence: int) -> None:
-    state = st.session_state
-    if state.get(SOURCE) is None:
-        state[MESSAGE] = ("warning", "Pick a source first (or N: not a claim).")
-        return
-    state[CONFIDENCE] = confidence
-    _save(user_id, total, is_claim=True, source=state[SOURCE], confidence=confidence)
-
-
-def not_a_claim(user_id: int, total: int) -> None:
-    _save(user_id, total, is_claim=False, source=None, confidence=None)
-
-
-def save_and_next(user_id: int, total: int, saved: bool) -> None:
-    """Enter: save what the form holds and move on; an untouched labelled sentence just moves on."""
-    state = st.session_state
-    if state.get(SOURCE) is not None:
-        _save(user_id, total, is_claim=True, source=state[SOURCE], confidence=state.get(CONFIDENCE))
-    elif saved:
-        go(user_id, total, +1)
+    kind = action.get("kind")
+    if kind == "save":
+        fields = _label_fields(action)
+        if fields is None:
+            state[MESSAGE] = ("error", "The label sent by the page was incomplete; it was not saved.")
+            return
+        is_claim, source, confidence, note, flagged, other = fields
+        state[NOTE], state[FLAGGED], state[OTHER] = note, flagged, other
+        _save(user_id, total, is_claim=is_claim, source=source, confidence=confidence)
+    elif kind == "go" and action.get("step") in (-1, 1):
+        state[MESSAGE] = None
+        go(user_id, total, int(action["step"]))
+    elif kind == "next_needed":
+        state[MESSAGE] = None
+        next_needed(user_id)
+    elif kind == "open" and action.get("dialog") in DIALOGS:
+        state[DIALOG] = action["dialog"]
     else:
-        state[MESSAGE] = ("warning", "Nothing to save yet: pick a source, or N for not a claim.")
+        state[MESSAGE] = ("error", f"Unknown action {kind!r} from the page: reload it.")
+
+
+def _label_fields(
+    action: Mapping[str, Any],
+) -> tuple[bool, str | None, int | None, str, bool, str] | None:
+    """(is_claim, source, confidence, note, flagged, other) if every field has its type."""
+    is_claim, source, confidence = action.get("is_claim"), action.get("source"), action.get("confidence")
+    note, flagged, other = action.get("note", ""), action.get("flagged", False), action.get("other", "")
+    well_typed = (
+        isinstance(is_claim, bool)
+        and (source is None or isinstance(source, str))
+        and (confidence is None or (isinstance(confidence, int) and not isinstance(confidence, bool)))
+        and isinstance(note, str)
+        and isinstance(flagged, bool)
+        and isinstance(other, str)
+    )
+    return (is_claim, source, confidence, note, flagged, other) if well_typed else None
 
 
 def _save(user_id: int, total: int, *, is_claim: bool, source: str | None, confidence: int | None) -> None:
@@ -129,6 +145,11 @@ def _save(user_id: int, total: int, *, is_claim: bool, source: str | None, confi
         if sentence_id is None:
             state[MESSAGE] = ("error", "This sentence no longer exists (an admin re-split the article).")
             return
+        if source is not None and source not in schema().special_keys:
+            known = {src.key for src in documents.list_sources(session=session, document_id=state[DOC])}
+            if source not in known:
+                state[MESSAGE] = ("error", f"{source!r} is not a source of this article: propose it first.")
+                return
         try:
             labels.save_label(
                 session=session, sentence_id=sentence_id, user_id=user_id, label_in=label_in, schema=schema()
@@ -136,6 +157,7 @@ def _save(user_id: int, total: int, *, is_claim: bool, source: str | None, confi
         except AnnotatorError as error:
             state[MESSAGE] = ("error", str(error))
             return
+    state.pop(OVERALL, None)  # the annotator's own save shows in their count at once
     state[MESSAGE] = None
     state[TOAST] = f"Saved sentence {state[INDEX] + 1}."
     go(user_id, total, +1)
@@ -160,39 +182,119 @@ def next_needed(user_id: int) -> None:
     open_sentence(user_id, *target)
 
 
-def choose_document(user_id: int) -> None:
-    document_id = st.session_state["ann_doc_select"]
+def choose_document(user_id: int, document_id: str) -> None:
     with db_session() as session:
         index = labels.first_unlabelled_index(session=session, document_id=document_id, user_id=user_id)
     st.session_state[MESSAGE] = None
     open_sentence(user_id, document_id, index or 0)
 
 
-def propose_source(user_id: int) -> None:
-    state = st.session_state
-    name = state.get("prop_label", "").strip()
-    key = state.get("prop_key", "").strip().lower()
-    aliases = tuple(a.strip() for a in state.get("prop_aliases", "").split(",") if a.strip())
+def propose_source(user_id: int, *, name: str, key: str, aliases: str) -> str | None:
+    """Add a source to the open article for everyone; the reason it was refused, if it was."""
+    name, key = name.strip(), key.strip().lower()
     if not name or not key:
-        state[MESSAGE] = ("warning", "A new source needs a key and a name.")
-        return
+        return "A new source needs a key and a name."
     if not schema().is_valid_source_key(key) or key in schema().special_keys:
-        state[MESSAGE] = ("warning", f"Key {key!r} is not allowed: use lower-case letters, digits, - and _.")
-        return
+        return f"Key {key!r} is not allowed: use lower-case letters, digits, - and _."
+    spec = SourceSpec(key, name, tuple(a.strip() for a in aliases.split(",") if a.strip()))
     with db_session() as session:
         try:
             documents.add_source(
                 session=session,
-                document_id=state[DOC],
-                spec=SourceSpec(key, name, aliases),
+                document_id=st.session_state[DOC],
+                spec=spec,
                 origin=SourceOrigin.proposed,
                 proposed_by_id=user_id,
             )
         except AnnotatorError as error:
-            state[MESSAGE] = ("error", str(error))
-            return
-    state.update(prop_label="", prop_key="", prop_aliases="")
-    state[MESSAGE] = ("success", f"Added source “{name}” to this article for everyone.")
+            return str(error)
+    st.session_state[MESSAGE] = ("success", f"Added source “{name}” to this article for everyone.")
+    st.session_state[REVISION] += 1  # the panel shows the new source button at once
+    return None
+
+
+def current_view(user_id: int) -> AnnotateView:
+    state = st.session_state
+    with db_session() as session:
+        return annotate_view(session=session, document_id=state[DOC], user_id=user_id, index=state[INDEX])
+
+
+def overall_progress(user_id: int) -> labels.Progress:
+    cached = st.session_state.get(OVERALL)
+    now = time.monotonic()
+    if cached is None or now - cached[0] > OVERALL_TTL_S:
+        with db_session() as session:
+            cached = (now, labels.overall_progress(session=session, user_id=user_id))
+        st.session_state[OVERALL] = cached
+    return cached[1]
+
+
+def labeller_data(view: AnnotateView, overall: labels.Progress, label_schema: LabelSchema) -> dict[str, Any]:
+    """What the labelling panel draws: only this annotator's own labels (blind labelling)."""
+    # One read of session state: each access takes Streamlit's state lock.
+    state = st.session_state.to_dict()
+    index, total = view.index, view.total
+    saved = view.my_labels.get(index)
+    previous = view.my_labels.get(index - 1)
+    names = dict(view.sources)
+    names.update({sp.key: sp.label for sp in label_schema.special_sources})
+    bindings = keys.source_shortcuts(
+        [key for key, _ in view.sources], [sp.key for sp in label_schema.special_sources]
+    )
+    message = state.get(MESSAGE)
+    return {
+        "revision": state[REVISION],
+        "title": view.title,
+        "position": f"Sentence {index + 1} of {total}" + (" · labelled" if saved else " · not labelled yet"),
+        "index": index,
+        "total": total,
+        "context": [
+            {"text": s.text, "paragraph": s.paragraph, "current": s.index == index} for s in view.context
+        ],
+        "sources": [{"key": b.source, "label": names[b.source], "shortcut": b.key} for b in bindings],
+        "confidence": [
+            {"value": c.value, "label": c.label, "description": c.description}
+            for c in label_schema.confidence
+        ],
+        "form": {
+            "is_claim": None if saved is None else saved.is_claim,
+            "source": state.get(SOURCE),
+            "confidence": state.get(CONFIDENCE),
+            "note": state.get(NOTE, ""),
+            "flagged": bool(state.get(FLAGGED)),
+            "other": state.get(OTHER, ""),
+        },
+        "saved": saved is not None,
+        "previous": (
+            {"source": previous.source, "other": previous.source_other or ""}
+            if previous is not None and previous.is_claim and previous.source is not None
+            else None
+        ),
+        "progress": {
+            "article": [view.article_progress.done, view.article_progress.total],
+            "overall": [overall.done, overall.total],
+        },
+        "message": None if message is None else {"kind": message[0], "text": message[1]},
+        "keys": {
+            "not_claim": keys.NOT_A_CLAIM_KEY,
+            "same_as_previous": keys.SAME_AS_PREVIOUS_KEY,
+            "next_needed": keys.NEXT_NEEDED_KEY,
+        },
+        "key_help": KEY_HELP,
+        "guidelines": label_schema.guidelines,
+    }
+
+
+KEY_HELP = [
+    ("1–9, 0, letters", "pick the source shown on its button"),
+    ("1–5", "after a source: confidence; saves and moves on"),
+    (keys.NOT_A_CLAIM_KEY, "not a claim (saves and moves on)"),
+    (keys.SAME_AS_PREVIOUS_KEY, "same source as your label on the previous sentence"),
+    ("Enter", "save & next"),
+    ("← / →", "previous / next sentence"),
+    ("Esc", "back to the source (or leave a text box)"),
+    (keys.NEXT_NEEDED_KEY, "next sentence that needs you, across articles"),
+]
 
 
 def reading_column_html(sentences: Sequence[Sentence], index: int) -> str:

@@ -38,27 +38,38 @@ def schema() -> LabelSchema:
     return load_label_schema()
 
 
+IDENTITY = "identity"
+
+
 def current_user() -> tuple[int, str, Role] | None:
     """(id, name, role) of the logged-in user, checked against the database on every run.
 
-    A deactivated account or a changed role takes effect at the next click. Only ids live in
-    session state; the login token in the URL survives a reload but cannot be forged.
+    The entry file calls it once per run, before any page; pages read the result through
+    ``require_role``. A deactivated account or a changed role takes effect at the next click.
+    Only ids live in session state; the login token in the URL survives a reload but cannot
+    be forged.
     """
+    identity = _check_login()
+    st.session_state[IDENTITY] = identity
+    return identity
+
+
+def _check_login() -> tuple[int, str, Role] | None:
     state = st.session_state
     with db_session() as session:
-        user = None
+        if state.get("user_id") is None and (token := st.query_params.get(TOKEN_PARAM)):
+            by_token = users.user_for_token(session=session, token=token)
+            if by_token is not None:
+                state["user_id"], state["login_token"] = by_token.id, token
+        identity = None
         if state.get("user_id") is not None:
-            user = users.get_user(session=session, user_id=state["user_id"])
-        elif token := st.query_params.get(TOKEN_PARAM):
-            user = users.user_for_token(session=session, token=token)
-            if user is not None:
-                state["user_id"], state["login_token"] = user.id, token
-        if user is None or not user.active or user.id is None:
-            state.pop("user_id", None)
-            return None
-        if state.get("login_token") and st.query_params.get(TOKEN_PARAM) != state["login_token"]:
-            st.query_params[TOKEN_PARAM] = state["login_token"]
-        return user.id, user.name, user.role
+            identity = users.active_identity(session=session, user_id=state["user_id"])
+    if identity is None:
+        state.pop("user_id", None)
+        return None
+    if state.get("login_token") and st.query_params.get(TOKEN_PARAM) != state["login_token"]:
+        st.query_params[TOKEN_PARAM] = state["login_token"]
+    return identity
 
 
 def log_in(name: str, password: str) -> None:
@@ -86,7 +97,7 @@ def log_out() -> None:
 
 def require_role(*roles: Role) -> tuple[int, str, Role]:
     """Stop the page unless the user has one of ``roles`` (pages are also hidden by navigation)."""
-    user = current_user()
+    user = st.session_state.get(IDENTITY)
     if user is None or user[2] not in roles:
         st.error("This page is not available to your account.")
         st.stop()

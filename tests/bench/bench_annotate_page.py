@@ -1,7 +1,8 @@
 """The annotate page's server-side rerun must not grow with the database.
 
 Measured with Streamlit's AppTest (the real app file, a logged-in annotator, a database of
-1k and of 100k labels) against a trivial one-button page in the same run:
+1k and of 100k labels) against a trivial one-button page in the same run, both with the
+Streamlit options ``annotator serve`` uses (``annotator/ui/options.py``):
 
 * 100k labels: ≤ 2× the trivial page's rerun;
 * 100k labels: ≤ 1.3× the same page on 1k labels.
@@ -27,8 +28,14 @@ TRIVIAL = "import streamlit as st\nst.button('Save')\n"
 
 
 def _rerun_ms(script: Path, user_id: int | None, runs: int) -> list[float]:
+    from streamlit import config
     from streamlit.testing.v1 import AppTest
 
+    from annotator.ui.options import APP_OPTIONS
+
+    # The options `annotator serve` runs with, for both pages alike.
+    for name, value in APP_OPTIONS.items():
+        config.set_option(name, value)
     at = AppTest.from_file(str(script), default_timeout=60)
     if user_id is not None:
         at.session_state["user_id"] = user_id

@@ -43,7 +43,8 @@ from tests.browser_helpers import (  # noqa: E402
 )
 
 ARTICLE_ID = "bench-keys-long"
-CAPTION = '[data-testid="stMain"] [data-testid="stCaptionContainer"]'
+# Ours: the labelling panel's position line; the floor page: its caption.
+CAPTION = '[data-testid="ann-position"], [data-testid="stMain"] [data-testid="stCaptionContainer"]'
 TIMEOUT_MS = 15_000  # any single Playwright wait
 RERUN_TIMEOUT_S = 15.0  # a key press's rerun
 BUDGET_S = 150.0  # no new round starts after this much pressing
@@ -218,13 +219,15 @@ def _page(browser: Any) -> StreamlitPage:
 
 
 def _open_article(app: StreamlitPage, base: str, needed: int) -> int:
-    """Log in as admin and pick the bench article in the sidebar; return its sentence count."""
+    """Log in as admin and open the bench article from the panel; return its sentence count."""
     app.goto(base)
     app.log_in("admin", ADMIN_PASSWORD)
     if not app.caption().startswith("Sentence "):
         raise RuntimeError(f"not on the Annotate page after logging in: {app.caption()!r}")
-    app.page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
-    app.act(lambda: app.page.get_by_role("option", name=ARTICLE_ID).click())
+    app.act(lambda: app.page.locator('[data-key="choose_article"]').click())
+    app.page.locator('[role="dialog"] [data-testid="stSelectbox"]').click()
+    app.page.get_by_role("option", name=ARTICLE_ID).click()
+    app.act(lambda: app.page.get_by_role("button", name="Open article").click())
     match = re.match(r"Sentence 1 of (\d+) ", app.caption())
     if match is None or int(match.group(1)) < needed:
         raise RuntimeError(f"the bench article did not open with {needed}+ sentences: {app.caption()!r}")

@@ -1,0 +1,59 @@
+"""What surrounds every page: the pages each role may open, and the account in the sidebar.
+
+It lives here rather than in the entry file because the entry file is compiled on each run
+by Streamlit's test harness; a module is compiled once.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+
+from annotator.store.models import Role
+from annotator.ui.common import log_out
+from annotator.ui.text import md_escape
+
+# (file, title, icon). The folder is not called "pages": Streamlit would take that for an
+# old-style multipage app and list the folder on every rerun.
+PAGES = {
+    "login": ("app_pages/login.py", "Log in", ":material/login:"),
+    "annotate": ("app_pages/annotate.py", "Annotate", ":material/edit_note:"),
+    "progress": ("app_pages/progress.py", "My progress", ":material/trending_up:"),
+    "agreement": ("app_pages/agreement.py", "Agreement", ":material/handshake:"),
+    "review": ("app_pages/review.py", "Review", ":material/gavel:"),
+    "exports": ("app_pages/exports.py", "Exports", ":material/download:"),
+    "users": ("app_pages/users.py", "Users", ":material/group:"),
+    "articles": ("app_pages/articles.py", "Articles & sources", ":material/newspaper:"),
+}
+BY_ROLE = {
+    Role.annotator: ["annotate", "progress"],
+    Role.reviewer: ["annotate", "progress", "agreement", "review", "exports"],
+    Role.admin: ["annotate", "progress", "agreement", "review", "exports", "users", "articles"],
+}
+
+
+def pages_for(user: tuple[int, str, Role] | None) -> list[StreamlitPage]:
+    """Only the pages the user's role may open: other pages are not reachable by URL either.
+
+    st.Page objects are made per run, and only for these pages (each one checks its file).
+    """
+    keys = ["login"] if user is None else BY_ROLE[user[2]]
+    return [_page(key) for key in keys]
+
+
+def _page(key: str) -> StreamlitPage:
+    path, title, icon = PAGES[key]
+    return st.Page(path, title=title, icon=icon, default=key == "annotate")
+
+
+def account_sidebar(user: tuple[int, str, Role] | None) -> None:
+    if user is None:
+        return
+    _, name, role = user
+    # One element, not a caption and a button: this runs on every key press.
+    st.sidebar.button(
+        f"Log out **{md_escape(name)}** ({role.value})",
+        on_click=log_out,
+        key="logout",
+        icon=":material/logout:",
+    )
