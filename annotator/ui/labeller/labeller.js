@@ -204,6 +204,8 @@ export default function ({ parentElement, data: payload, setTriggerValue }) {
   function onKey(event) {
     const target = event.composedPath()[0];
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
+    // A dialog (choose an article, propose a source) has the keys while it is open.
+    if (document.querySelector('[role="dialog"]')) return;
     if (target && (TYPING.has(target.tagName) || target.isContentEditable)) {
       if (event.key === "Escape") target.blur();
       return;
