@@ -216,6 +216,19 @@ class StreamlitPage:
         self.page.locator(".st-key-login_password input").fill(password)
         self.act(lambda: self.page.get_by_role("button", name="Log in").click())
 
+    def open_article(self, document_id: str) -> None:
+        """Open an article on the Annotate page through its dialog; return once it is shown.
+
+        "Open article" reruns the app from inside the dialog (st.rerun), a rerun the page did
+        not send itself, so the wait is for the panel to show the article.
+        """
+        self.act(lambda: self.page.locator('[data-key="choose_article"]').click())
+        self.page.locator('[role="dialog"] [data-testid="stSelectbox"]').click()
+        self.page.get_by_role("option", name=document_id, exact=True).click()
+        self.page.get_by_role("button", name="Open article").click()
+        self.page.locator(f'[data-testid="labeller"][data-document="{document_id}"]').wait_for(timeout=20_000)
+        self.idle()
+
     def caption(self) -> str:
         """The labelling panel's position line, e.g. "Sentence 3 of 17 · labelled".
 

@@ -170,10 +170,7 @@ def test_article_text_is_shown_as_text_and_never_runs(app: tuple[str, Engine, Pa
     bob = new_page(browser)
     bob.goto(base)
     bob.log_in("bob", "bob-password")
-    bob.act(lambda: bob.page.locator('[data-key="choose_article"]').click())
-    bob.page.locator('[role="dialog"] [data-testid="stSelectbox"]').click()
-    bob.page.get_by_role("option", name="zz-hostile").click()
-    bob.act(lambda: bob.page.get_by_role("button", name="Open article").click())
+    bob.open_article("zz-hostile")
     bob.focus_page()
     bob.press("ArrowRight")
     assert bob.current_sentence() == HOSTILE_TEXT

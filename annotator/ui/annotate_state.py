@@ -244,6 +244,7 @@ def labeller_data(view: AnnotateView, overall: labels.Progress, label_schema: La
     message = state.get(MESSAGE)
     return {
         "revision": state[REVISION],
+        "document_id": view.document_id,
         "title": view.title,
         "position": f"Sentence {index + 1} of {total}" + (" · labelled" if saved else " · not labelled yet"),
         "index": index,

@@ -224,10 +224,7 @@ def _open_article(app: StreamlitPage, base: str, needed: int) -> int:
     app.log_in("admin", ADMIN_PASSWORD)
     if not app.caption().startswith("Sentence "):
         raise RuntimeError(f"not on the Annotate page after logging in: {app.caption()!r}")
-    app.act(lambda: app.page.locator('[data-key="choose_article"]').click())
-    app.page.locator('[role="dialog"] [data-testid="stSelectbox"]').click()
-    app.page.get_by_role("option", name=ARTICLE_ID).click()
-    app.act(lambda: app.page.get_by_role("button", name="Open article").click())
+    app.open_article(ARTICLE_ID)
     match = re.match(r"Sentence 1 of (\d+) ", app.caption())
     if match is None or int(match.group(1)) < needed:
         raise RuntimeError(f"the bench article did not open with {needed}+ sentences: {app.caption()!r}")

@@ -104,6 +104,7 @@ export default function ({ parentElement, data: payload, setTriggerValue }) {
 
   function render() {
     const stage = form.stage;
+    root.dataset.document = data.document_id;  // lets a test or a script tell which article is shown
     root.querySelector(".ann-title").textContent = data.title;
     root.querySelector(".ann-position").textContent = data.position;
     for (const [name, [done, total]] of Object.entries(data.progress)) {
