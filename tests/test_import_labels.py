@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from annotator.io.import_labels import import_labels_file
 from annotator.store import documents, labels
 from annotator.store.engine import create_tables, make_engine
 from annotator.store.models import SourceOrigin
-from tests.helpers import add_small_article, add_user, count_rows, label
+from tests.helpers import TEXT, add_small_article, add_user, count_rows, label
 
 VOLATILE = ("created_at", "updated_at")
 
@@ -213,4 +214,54 @@ def test_empty_file(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "empty.jsonl"
     path.write_bytes(b"\n\n")
     with pytest.raises(InputError, match="no label records"):
+        import_labels_file(engine, path)
+
+
+def test_times_are_stored_in_utc_whatever_their_form(engine: Engine, tmp_path: Path) -> None:
+    """Exported times are copied as text, others converted: both come back as the same instant."""
+    times = {
+        0: ("2026-01-01T10:00:00.123456Z", "2026-01-01T10:00:00.123456Z"),  # as the exporter writes them
+        2: ("2026-01-01T12:00:00+02:00", "2026-01-01T10:00:00.000000Z"),
+    }
+    records = [
+        _line(
+            sentence_index=index,
+            text=TEXT[start:end],
+            char_start=start,
+            char_end=end,
+            created_at=written,
+            updated_at=written,
+        )
+        for index, start, end, written in ((0, 0, 21, times[0][0]), (2, 41, 58, times[2][0]))
+    ]
+    records.append(_line(document_id="new", created_at="2026-01-01T10:00:00", updated_at=None))
+    add_small_article(engine)
+    path = tmp_path / "times.jsonl"
+    path.write_bytes(b"\n".join(orjson.dumps(r) for r in records))
+    assert import_labels_file(engine, path).inserted == 3
+    out = tmp_path / "out.jsonl"
+    export_jsonl(engine, what="labels", out=out)
+    stored = {(r["document_id"], r["sentence_index"]): r for r in _records(out)}
+    for index, (_, expected) in times.items():
+        assert stored["doc", index]["created_at"] == stored["doc", index]["updated_at"]
+        assert _instant(stored["doc", index]["updated_at"]) == _instant(expected)
+    assert _instant(stored["new", 0]["created_at"]) == _instant("2026-01-01T10:00:00Z")
+    # No updated_at: the time of the import.
+    assert _instant(stored["new", 0]["updated_at"]) > _instant("2026-01-02T00:00:00Z")
+
+
+def _instant(exported: str) -> datetime:
+    # PostgreSQL exports leave out a zero fraction of a second.
+    return datetime.fromisoformat(exported)
+
+
+def test_annotator_names_are_trimmed_on_every_line(engine: Engine, tmp_path: Path) -> None:
+    add_small_article(engine)
+    second = {"sentence_index": 1, "text": TEXT[22:40], "char_start": 22, "char_end": 40}
+    lines = [_line(annotator=" carol "), _line(annotator=" carol ", **second), _line(annotator="carol\t")]
+    path = tmp_path / "names.jsonl"
+    path.write_bytes(b"\n".join(orjson.dumps(r) for r in lines[:2]))
+    assert import_labels_file(engine, path).users_created == ["carol"]
+    path.write_bytes(b"\n".join(orjson.dumps(r) for r in lines))
+    with pytest.raises(InputError, match="first on line 1"):
         import_labels_file(engine, path)

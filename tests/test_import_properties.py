@@ -10,7 +10,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +25,18 @@ from sqlmodel import Session, select
 
 from annotator.domain import passwords
 from annotator.domain.errors import InputError
+from annotator.domain.label_schema import check_label
 from annotator.io.export import export_jsonl
-from annotator.io.import_labels import import_labels_file
-from annotator.store.engine import create_tables, make_engine
+from annotator.io.import_labels import (
+    _DECODE_LINE,
+    _parse_line,
+    _RecordChecker,
+    import_labels_file,
+    read_label_records,
+)
+from annotator.io.schemas import load_label_schema
+from annotator.store.bulk import LabelRecord
+from annotator.store.engine import create_tables, make_engine, stored_time
 from annotator.store.models import Document, Label, LabelHistory, Sentence, Source, User
 from tests.helpers import TEXT, add_small_article
 
@@ -38,6 +47,7 @@ PROPERTY_SETTINGS = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 TABLES = (Label, LabelHistory, Document, Sentence, Source, User)
+SCHEMA = load_label_schema()
 EXPORT_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 
 
@@ -476,3 +486,110 @@ def test_valid_dataset_round_trips_through_import_and_export(
     } == {(r["document_id"], r["sentence_index"], r["text"], r["char_start"], r["char_end"]) for r in records}
     for s in sentences:
         assert texts[s["document_id"]][s["char_start"] : s["char_end"]] == s["text"]
+
+
+# --- the fast path decides nothing -------------------------------------------------
+
+
+def _fast_record(raw: bytes) -> LabelRecord | None:
+    try:
+        return _RecordChecker(file="f", schema=SCHEMA).record(_DECODE_LINE(raw), 1)
+    except (ValueError, InputError):
+        return None
+
+
+def _slow_record(raw: bytes) -> LabelRecord | str:
+    try:
+        return _parse_line(raw, line=1, checker=_RecordChecker(file="f", schema=SCHEMA))
+    except InputError as error:
+        return str(error)
+
+
+def _spoiled(record: dict[str, Any], how: str) -> bytes:
+    raw = _json_line(record)
+    if how == "unknown field holding bad UTF-8":  # msgspec skips unknown values unchecked
+        return raw[:-1] + b', "extra": "caf\xe9"}'
+    if how == "unknown field holding an infinite number":
+        return raw[:-1] + b', "extra": 1e400}'
+    if how == "repeated field":
+        return raw[:-1] + b', "confidence": 2}'
+    return raw
+
+
+@PROPERTY_SETTINGS
+@given(
+    record=mutated_records() | datasets(max_documents=1).map(lambda records: records[0]),
+    padded=st.sampled_from(["", " ", "\t"]),
+    how=st.sampled_from(
+        [
+            "as is",
+            "unknown field holding bad UTF-8",
+            "unknown field holding an infinite number",
+            "repeated field",
+        ]
+    ),
+)
+@example(record={**SEED, "sentence_index": 2**64}, padded="", how="as is")
+@example(record={**SEED, "updated_at": "2026-02-30T00:00:00.000000Z"}, padded="", how="as is")
+def test_fast_path_accepts_only_what_the_slow_path_accepts_and_reads_it_alike(
+    record: dict[str, Any], padded: str, how: str
+) -> None:
+    """Whatever msgspec takes, orjson and the per-field checks take too, as the same record."""
+    if isinstance(record.get("annotator"), str):
+        record = {**record, "annotator": padded + record["annotator"] + padded}
+    raw = _spoiled(record, how)
+    fast = _fast_record(raw)
+    if fast is not None:
+        assert _slow_record(raw) == fast
+
+
+@PROPERTY_SETTINGS
+@given(value=TIMES | OFFSET_TIMES | AWKWARD_TIMES | st.from_regex(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z"))
+@example(value="2026-11-01T24:00:00.000000Z")
+@example(value="2026-W44-1T00:00:01.007919Z")
+def test_a_time_is_stored_as_the_instant_it_names(value: str) -> None:
+    """Times in the exporter's form are sliced into the stored text: the same text as converting them."""
+    try:
+        moment = datetime.fromisoformat(value)
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        expected: str | None = stored_time("sqlite", moment)
+    except (ValueError, OverflowError):
+        expected = None
+    got = _slow_record(_json_line({**SEED, "updated_at": value}))
+    assert (got.updated_at if isinstance(got, LabelRecord) else None) == expected
+
+
+LABEL_VALUES = st.fixed_dictionaries(
+    {
+        "is_claim": st.booleans(),
+        "source": st.sampled_from([None, "alpha", "other", "author", "Bad Key!"]),
+        "source_other": st.sampled_from([None, "", " ", "A neighbour"]),
+        "confidence": st.sampled_from([None, 0, 1, 5, 6]),
+    }
+)
+
+
+@PROPERTY_SETTINGS
+@given(values=st.lists(LABEL_VALUES, min_size=1, max_size=12))
+@example(
+    values=[
+        {"is_claim": True, "source": "other", "source_other": "A neighbour", "confidence": 1},
+        {"is_claim": True, "source": "other", "source_other": " ", "confidence": 1},
+    ]
+)
+def test_each_line_gets_the_label_schemas_verdict(values: list[dict[str, Any]]) -> None:
+    """The verdicts of check_label are remembered across lines: the same as asking for each line."""
+    expected: str | None = None
+    for number, label_values in enumerate(values, start=1):
+        try:
+            check_label(SCHEMA, **label_values, file="f", line=number)
+        except InputError as error:
+            expected = str(error)
+            break
+    lines = [_json_line({**SEED, **v, "sentence_index": i}) for i, v in enumerate(values)]
+    try:
+        read_label_records(b"\n".join(lines), file="f", schema=SCHEMA)
+    except InputError as error:
+        assert str(error) == expected
+    else:
+        assert expected is None

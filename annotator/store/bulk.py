@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
 from annotator.domain import passwords
@@ -18,7 +20,6 @@ from annotator.store.gold import reopen
 from annotator.store.models import (
     Document,
     Label,
-    LabelHistory,
     Role,
     Sentence,
     Source,
@@ -31,9 +32,13 @@ from annotator.store.models import (
 _IN_CHUNK = 900  # stays under SQLite's bound-parameter limit on old builds
 
 
-@dataclass(frozen=True, slots=True)
-class LabelRecord:
-    """One checked line of a labels file."""
+class LabelRecord(msgspec.Struct, frozen=True, gc=False):
+    """One checked line of a labels file.
+
+    Times are UTC text as SQLite stores them (``stored_time``): a million of them go into
+    the database as they are, with no datetime made and formatted again for each.
+    gc=False: the fields are plain values, and a million records need no cycle collection.
+    """
 
     line: int
     document_id: str
@@ -48,14 +53,17 @@ class LabelRecord:
     confidence: int | None
     note: str
     flagged: bool
-    created_at: datetime | None
-    updated_at: datetime | None
+    created_at: str | None
+    updated_at: str | None
 
     def values(self) -> tuple[Any, ...]:
         return (self.is_claim, self.source, self.source_other, self.confidence, self.note, self.flagged)
 
 
 _VALUE_COLUMNS = ("is_claim", "source", "source_other", "confidence", "note", "flagged")
+
+SentenceIds = dict[str, dict[int, int]]
+"""Sentence id by document id, then sentence index."""
 
 
 def store_label_records(
@@ -86,16 +94,23 @@ def _store(
     for record in records:
         by_document[record.document_id].append(record)
 
-    stored = _in_chunks(session, col(Document.id), list(by_document), col(Document.id))
-    known = {doc_id for (doc_id,) in stored}
-    created_documents = [doc_id for doc_id in by_document if doc_id not in known]
-    sentence_ids = _create_documents(session, {d: by_document[d] for d in created_documents}, file)
-    for document_id in known:
-        sentence_ids.update(_match_sentences(session, document_id, by_document[document_id], file))
-
-    sources_added = _add_missing_sources(session, by_document, special_keys)
-    user_ids, users_created = _user_ids(session, {r.annotator for r in records})
-    counts = _write_labels(session, records, sentence_ids, user_ids)
+    names = {r.annotator for r in records}
+    user_ids = _user_ids(session, names)
+    users_created = sorted(names - user_ids.keys())
+    with ThreadPoolExecutor(max_workers=1) as hashing:
+        # argon2 runs outside the GIL: the new annotators' hashes are made while documents are written.
+        hashes = hashing.submit(_throwaway_password_hashes, len(users_created))
+        stored = _in_chunks(session, col(Document.id), list(by_document), col(Document.id))
+        known = {doc_id for (doc_id,) in stored}
+        created_documents = [doc_id for doc_id in by_document if doc_id not in known]
+        sentence_ids = _create_documents(session, {d: by_document[d] for d in created_documents}, file)
+        for document_id in known:
+            sentence_ids[document_id] = _match_sentences(session, document_id, by_document[document_id], file)
+        sources_added = _add_missing_sources(session, by_document, special_keys)
+        user_ids |= _create_users(session, users_created, hashes.result())
+    # Sentences made by this import have no labels yet: only the others are looked up.
+    existing = _existing_labels(session, (sid for doc_id in known for sid in sentence_ids[doc_id].values()))
+    counts = _write_labels(session, records, sentence_ids, user_ids, existing)
     return {
         **counts,
         "documents_created": created_documents,
@@ -113,15 +128,13 @@ def _in_chunks(session: Session, column: Any, values: Sequence[Any], *selected: 
     return rows
 
 
-def _create_documents(
-    session: Session, by_document: dict[str, list[LabelRecord]], file: str
-) -> dict[tuple[str, int], int]:
+def _create_documents(session: Session, by_document: dict[str, list[LabelRecord]], file: str) -> SentenceIds:
     """Documents known only from labels, in two executemany statements (not one flush each)."""
     if not by_document:
         return {}
     now = utcnow()
     documents: list[dict[str, Any]] = []
-    sentences: list[dict[str, Any]] = []
+    sentences: list[tuple[Any, ...]] = []
     for document_id, records in by_document.items():
         text, rows = _document_from_records(document_id, records, file)
         documents.append(
@@ -136,9 +149,17 @@ def _create_documents(
         )
         sentences.extend(rows)
     connection = session.connection()
+    dialect = connection.dialect.name
     connection.execute(Document.__table__.insert(), documents)  # type: ignore[attr-defined]
     # Plain executemany, then the ids by position: RETURNING made SQLAlchemy send one INSERT a row.
-    connection.execute(Sentence.__table__.insert(), sentences)  # type: ignore[attr-defined]
+    connection.exec_driver_sql(
+        driver_sql(
+            dialect,
+            'INSERT INTO sentence (document_id, "index", char_start, char_end, text, paragraph) '
+            "VALUES (?, ?, ?, ?, ?, 0)",
+        ),
+        sentences,
+    )
     found = _in_chunks(
         session,
         col(Sentence.document_id),
@@ -147,17 +168,20 @@ def _create_documents(
         col(Sentence.index),
         col(Sentence.id),
     )
-    return {(doc_id, index): sid for doc_id, index, sid in found}
+    ids: SentenceIds = {document_id: {} for document_id in by_document}
+    for document_id, index, sentence_id in found:
+        ids[document_id][index] = sentence_id
+    return ids
 
 
 def _document_from_records(
     document_id: str, records: list[LabelRecord], file: str
-) -> tuple[str, list[dict[str, Any]]]:
+) -> tuple[str, list[tuple[Any, ...]]]:
     """The text (each sentence at its offsets, spaces between) and the sentence rows."""
     sentences: dict[int, LabelRecord] = {}
     for record in records:
         first = sentences.setdefault(record.sentence_index, record)
-        if (first.text, first.char_start) != (record.text, record.char_start):
+        if first.text != record.text or first.char_start != record.char_start:
             raise InputError(
                 f"sentence {record.sentence_index} of {document_id!r} differs from line {first.line}",
                 file=file,
@@ -175,26 +199,18 @@ def _document_from_records(
                 line=after.line,
                 field="char_start",
             )
-    text = [" "] * max(r.char_end for r in ordered)
-    for record in ordered:
-        text[record.char_start : record.char_end] = record.text
-    rows = [
-        {
-            "document_id": document_id,
-            "index": r.sentence_index,
-            "char_start": r.char_start,
-            "char_end": r.char_end,
-            "text": r.text,
-            "paragraph": 0,
-        }
-        for r in ordered
-    ]
-    return "".join(text), rows
+    parts: list[str] = []
+    end = 0
+    for record in ordered:  # in order and apart, as just checked
+        parts += (" " * (record.char_start - end), record.text)
+        end = record.char_end
+    rows = [(document_id, r.sentence_index, r.char_start, r.char_end, r.text) for r in ordered]
+    return "".join(parts), rows
 
 
 def _match_sentences(
     session: Session, document_id: str, records: list[LabelRecord], file: str
-) -> dict[tuple[str, int], int]:
+) -> dict[int, int]:
     columns = (col(Sentence.id), col(Sentence.index), col(Sentence.text), col(Sentence.char_start))
     stored = {
         index: (sid, text, start)
@@ -202,7 +218,7 @@ def _match_sentences(
             select(*columns).where(col(Sentence.document_id) == document_id)
         ).all()
     }
-    found: dict[tuple[str, int], int] = {}
+    found: dict[int, int] = {}
     for record in records:
         match = stored.get(record.sentence_index)
         if match is None:
@@ -230,60 +246,56 @@ def _match_sentences(
                 field="char_start",
                 hint="offsets count characters of the document's text as stored",
             )
-        found[(document_id, record.sentence_index)] = match[0]
+        found[record.sentence_index] = match[0]
     return found
 
 
 def _add_missing_sources(
     session: Session, by_document: dict[str, list[LabelRecord]], special_keys: frozenset[str]
 ) -> int:
-    known = set(
-        _in_chunks(
-            session, col(Source.document_id), list(by_document), col(Source.document_id), col(Source.key)
-        )
+    stored = _in_chunks(
+        session, col(Source.document_id), list(by_document), col(Source.document_id), col(Source.key)
     )
-    missing = sorted(
-        {(doc_id, r.source) for doc_id, records in by_document.items() for r in records if r.source}
-        - {(doc_id, key) for doc_id, key in known}
-    )
-    rows: list[dict[str, Any]] = [
-        {
-            "document_id": doc_id,
-            "key": key,
-            "label": key,
-            "aliases": [],
-            "origin": SourceOrigin.imported,
-            "proposed_by_id": None,
-        }
-        for doc_id, key in missing
-        if key not in special_keys
-    ]
+    known = {(doc_id, key) for doc_id, key in stored}
+    used = {doc_id: {r.source for r in records if r.source} for doc_id, records in by_document.items()}
+    missing = sorted({(doc_id, key) for doc_id, keys in used.items() for key in keys} - known)
+    rows = [(doc_id, key, key) for doc_id, key in missing if key not in special_keys]
     if rows:
-        session.connection().execute(Source.__table__.insert(), rows)  # type: ignore[attr-defined]
+        connection = session.connection()
+        connection.exec_driver_sql(
+            driver_sql(
+                connection.dialect.name,
+                'INSERT INTO source (document_id, "key", label, aliases, origin) '
+                f"VALUES (?, ?, ?, '[]', '{SourceOrigin.imported.name}')",
+            ),
+            rows,
+        )
     return len(rows)
 
 
-def _user_ids(session: Session, names: set[str]) -> tuple[dict[str, int], list[str]]:
-    ids = {
+def _user_ids(session: Session, names: set[str]) -> dict[str, int]:
+    return {
         name: uid
         for uid, name in session.execute(
             select(col(User.id), col(User.name)).where(col(User.name).in_(names))
         ).all()
     }
-    created = sorted(names - ids.keys())
-    for name in created:
-        # Imported annotators cannot log in until an admin sets a password and activates them.
-        user = User(
-            name=name,
-            role=Role.annotator,
-            active=False,
-            password_hash=passwords.hash_password(passwords.generate_password()),
-        )
+
+
+def _throwaway_password_hashes(count: int) -> list[str]:
+    # Imported annotators cannot log in until an admin sets a password and activates them.
+    return [passwords.hash_password(passwords.generate_password()) for _ in range(count)]
+
+
+def _create_users(session: Session, names: list[str], password_hashes: list[str]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for name, password_hash in zip(names, password_hashes, strict=True):
+        user = User(name=name, role=Role.annotator, active=False, password_hash=password_hash)
         session.add(user)
         session.flush()
         assert user.id is not None
         ids[name] = user.id
-    return ids, created
+    return ids
 
 
 def _existing_labels(session: Session, sentence_ids: Iterable[int]) -> dict[tuple[int, int], Any]:
@@ -307,49 +319,48 @@ def _existing_labels(session: Session, sentence_ids: Iterable[int]) -> dict[tupl
 def _write_labels(
     session: Session,
     records: Sequence[LabelRecord],
-    sentence_ids: dict[tuple[str, int], int],
+    sentence_ids: SentenceIds,
     user_ids: dict[str, int],
+    existing: dict[tuple[int, int], Any],
 ) -> dict[str, int]:
-    now = utcnow()
-    keyed = [(sentence_ids[(r.document_id, r.sentence_index)], user_ids[r.annotator], r) for r in records]
-    existing = _existing_labels(session, (sid for sid, _, _ in keyed))
-    dialect = session.connection().dialect.name
+    now = stored_time("sqlite", utcnow())  # the text of LabelRecord times
     new_rows: list[tuple[Any, ...]] = []
     updates: list[tuple[Any, LabelRecord]] = []
     unchanged = older = 0
-    for sentence_id, user_id, record in keyed:
-        current = existing.get((sentence_id, user_id))
+    for record in records:
+        sentence_id = sentence_ids[record.document_id][record.sentence_index]
+        user_id = user_ids[record.annotator]
+        current = existing.get((sentence_id, user_id)) if existing else None
         if current is None:
-            new_rows.append(_label_row(record, sentence_id, user_id, now, dialect))
+            updated = record.updated_at or now
+            new_rows.append(
+                (
+                    sentence_id,
+                    user_id,
+                    1,
+                    record.created_at or updated,
+                    updated,
+                    record.is_claim,
+                    record.source,
+                    record.source_other,
+                    record.confidence,
+                    record.note,
+                    record.flagged,
+                )
+            )
         elif tuple(getattr(current, c) for c in _VALUE_COLUMNS) == record.values():
             unchanged += 1
-        elif record.updated_at is not None and record.updated_at > as_utc(current.updated_at):
+        elif record.updated_at is not None and _as_datetime(record.updated_at) > as_utc(current.updated_at):
             updates.append((current, record))
         else:
             older += 1
 
+    connection = session.connection()
     if new_rows:
-        _insert_new_labels(session, new_rows)
-    changed = [row[0] for row in new_rows] + [current.sentence_id for current, _ in updates]
-    reopen(session, changed)
-    for current, record in updates:
-        values = dict(zip(_VALUE_COLUMNS, record.values(), strict=True))
-        session.execute(
-            update(Label)
-            .where(col(Label.id) == current.id)
-            .values(**values, version=current.version + 1, updated_at=record.updated_at)
-        )
-        session.execute(
-            insert(LabelHistory).values(
-                **values,
-                label_id=current.id,
-                sentence_id=current.sentence_id,
-                user_id=current.user_id,
-                version=current.version + 1,
-                action="import",
-                changed_at=record.updated_at,
-            )
-        )
+        _insert_new_labels(connection, new_rows)
+    reopen(session, [row[0] for row in new_rows] + [current.sentence_id for current, _ in updates])
+    if updates:
+        _update_labels(connection, updates)
     return {
         "inserted": len(new_rows),
         "updated": len(updates),
@@ -358,35 +369,31 @@ def _write_labels(
     }
 
 
+def _as_datetime(text: str) -> datetime:
+    """A LabelRecord time as a UTC datetime."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _time_param(dialect: str, text: str) -> Any:
+    """A LabelRecord time as a statement parameter: SQLite takes the text, PostgreSQL a datetime."""
+    return text if dialect == "sqlite" else _as_datetime(text)
+
+
 _NEW_LABEL_COLUMNS = ("sentence_id", "user_id", "version", "created_at", "updated_at", *_VALUE_COLUMNS)
 
 
-def _label_row(
-    record: LabelRecord, sentence_id: int, user_id: int, now: datetime, dialect: str
-) -> tuple[Any, ...]:
-    updated = record.updated_at or now
-    created = record.created_at or updated
-    return (
-        sentence_id,
-        user_id,
-        1,
-        stored_time(dialect, created),
-        stored_time(dialect, updated),
-        *record.values(),
-    )
-
-
-def _insert_new_labels(session: Session, rows: list[tuple[Any, ...]]) -> None:
+def _insert_new_labels(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
     """One executemany for the labels, one INSERT … SELECT for their history rows.
 
     The new labels are those above the largest id before the insert: the import holds the
     write lock (SQLite) or a lock on the label table (PostgreSQL) for its whole transaction,
     so no other writer's label can fall in between.
     """
-    connection = session.connection()
     dialect = connection.dialect.name
     if dialect == "postgresql":
         connection.exec_driver_sql("LOCK TABLE label IN SHARE ROW EXCLUSIVE MODE")
+    if dialect != "sqlite":
+        rows = [(*row[:3], _as_datetime(row[3]), _as_datetime(row[4]), *row[5:]) for row in rows]
     before = connection.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM label").scalar_one()
     columns = ", ".join(_NEW_LABEL_COLUMNS)
     marks = ", ".join("?" for _ in _NEW_LABEL_COLUMNS)
@@ -400,4 +407,39 @@ def _insert_new_labels(session: Session, rows: list[tuple[Any, ...]]) -> None:
             "FROM label WHERE id > ?",
         ),
         (before,),
+    )
+
+
+def _update_labels(connection: Connection, updates: list[tuple[Any, LabelRecord]]) -> None:
+    """The newer records replace their labels; each change is a history row too."""
+    dialect = connection.dialect.name
+    assignments = ", ".join(f"{c} = ?" for c in _VALUE_COLUMNS)
+    values = ", ".join(_VALUE_COLUMNS)
+    label_rows = []
+    history_rows = []
+    for current, record in updates:
+        assert record.updated_at is not None  # only newer records update
+        changed_at = _time_param(dialect, record.updated_at)
+        label_rows.append((*record.values(), current.version + 1, changed_at, current.id))
+        history_rows.append(
+            (
+                current.id,
+                current.sentence_id,
+                current.user_id,
+                current.version + 1,
+                changed_at,
+                *record.values(),
+            )
+        )
+    connection.exec_driver_sql(
+        driver_sql(dialect, f"UPDATE label SET {assignments}, version = ?, updated_at = ? WHERE id = ?"),
+        label_rows,
+    )
+    connection.exec_driver_sql(
+        driver_sql(
+            dialect,
+            "INSERT INTO label_history (label_id, sentence_id, user_id, version, action, changed_at, "
+            f"{values}) VALUES (?, ?, ?, ?, 'import', ?, ?, ?, ?, ?, ?, ?)",
+        ),
+        history_rows,
     )
