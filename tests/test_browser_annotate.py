@@ -178,3 +178,21 @@ def test_article_text_is_shown_as_text_and_never_runs(app: tuple[str, Engine, Pa
     assert bob.page.locator("mark#current-sentence script, mark#current-sentence img").count() == 0
     bob.page.wait_for_timeout(300)
     assert bob.dialogs == []
+
+
+def test_a_dismissed_dialog_stays_closed(app: tuple[str, Engine, Path], browser: Any) -> None:
+    base, _, _ = app
+    bob = new_page(browser)
+    bob.goto(base)
+    bob.log_in("bob", "bob-password")
+    bob.act(lambda: bob.page.locator('[data-key="guidelines"]').click())
+    dialog = bob.page.locator('[role="dialog"]')
+    expect(dialog).to_contain_text("Who says so?")
+    bob.press_local("1")  # the panel behind does not take keys while a dialog is open
+    assert bob.page.locator(".ann-btn.primary").filter(has_text="intercepts").count() == 0
+    bob.act(lambda: bob.page.keyboard.press("Escape"))  # dismissing reruns the page
+    expect(dialog).to_have_count(0)
+    bob.focus_page()
+    bob.press("ArrowRight")
+    assert bob.caption().startswith("Sentence 2 of 17")
+    expect(dialog).to_have_count(0)

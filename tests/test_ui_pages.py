@@ -221,3 +221,34 @@ def test_agreement_page_for_reviewers_only(engine: Engine) -> None:
     at = app_as(annotator)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("app_pages/agreement.py")
+
+
+def test_panel_opens_the_guidelines_and_proposes_a_source_for_everyone(engine: Engine) -> None:
+    alice, bob = add_user(engine, "alice"), add_user(engine, "bob")
+    at = app_as(alice)
+    act(at, kind="open", dialog="guidelines")
+    assert any("Who says so?" in m.value for m in at.markdown)
+    act(at, kind="open", dialog="propose_source")
+    at.text_input[0].input("White House press office")
+    at.text_input[1].input("white-house")
+    [add_button] = [b for b in at.button if b.label == "Add source"]
+    add_button.click().run()
+    assert not at.exception
+    proposed = {"key": "white-house", "label": "White House press office", "shortcut": "3"}
+    assert proposed in panel(at)["sources"]
+    assert panel(at)["message"]["kind"] == "success"
+    assert "white-house" in [s["key"] for s in panel(app_as(bob))["sources"]]
+    save(at, source="white-house", confidence=4)
+    assert _own_labels(engine, alice) == {0: (True, "white-house", 4)}
+
+
+def test_panel_opens_another_article(engine: Engine) -> None:
+    alice = add_user(engine, "alice")
+    add_small_article(engine, doc_id="doc2")
+    at = app_as(alice)
+    act(at, kind="open", dialog="choose_article")
+    assert at.selectbox[0].options == ["doc", "doc2"]
+    at.selectbox[0].select("doc2")
+    [open_button] = [b for b in at.button if b.label == "Open article"]
+    open_button.click().run()
+    assert panel(at)["document_id"] == "doc2" and panel(at)["index"] == 0

@@ -32,8 +32,8 @@ TOAST = "ann_toast"  # a passing confirmation; a toast does not push the buttons
 # Grows whenever the server moves or saves: the panel then drops what was typed into it
 # and shows the form as stored; an action made on an older revision is not applied.
 REVISION = "ann_revision"
-# The dialog the panel asked for; the page opens it once.
-DIALOG, DIALOGS = "ann_dialog", ("choose_article", "propose_source")
+# The dialog the panel asked for: the page draws it on each run until it is done or dismissed.
+DIALOG, DIALOGS = "ann_dialog", ("choose_article", "propose_source", "guidelines")
 CONTEXT_SENTENCES = 3
 # (read at, Progress): the count runs over all of the annotator's labels, so a plain rerun
 # reads it at most this often; the annotator's own save reads it again.
@@ -110,6 +110,10 @@ def apply_action(user_id: int, total: int, action: Mapping[str, Any]) -> None:
         state[DIALOG] = action["dialog"]
     else:
         state[MESSAGE] = ("error", f"Unknown action {kind!r} from the page: reload it.")
+
+
+def close_dialog() -> None:
+    st.session_state.pop(DIALOG, None)
 
 
 def _label_fields(
@@ -282,7 +286,6 @@ def labeller_data(view: AnnotateView, overall: labels.Progress, label_schema: La
             "next_needed": keys.NEXT_NEEDED_KEY,
         },
         "key_help": KEY_HELP,
-        "guidelines": label_schema.guidelines,
     }
 
 

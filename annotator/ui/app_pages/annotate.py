@@ -19,8 +19,10 @@ show_labeller(
     s.labeller_data(view, s.overall_progress(user_id), schema()),
     on_action=lambda: s.handle_action(user_id, view.total),
 )
-match st.session_state.pop(s.DIALOG, None):
+match st.session_state.get(s.DIALOG):
     case "choose_article":
         dialogs.choose_article(user_id, view.document_id)
     case "propose_source":
         dialogs.propose_source(user_id)
+    case "guidelines":
+        dialogs.guidelines()

@@ -181,6 +181,7 @@ export default function ({ parentElement, data: payload, setTriggerValue }) {
     root.querySelector(".ann-tools").replaceChildren(
       button("Choose article…", { key: "choose_article" }, () => send({ kind: "open", dialog: "choose_article" })),
       button("Propose a new source…", { key: "propose" }, () => send({ kind: "open", dialog: "propose_source" })),
+      button("Guidelines", { key: "guidelines" }, () => send({ kind: "open", dialog: "guidelines" })),
     );
 
     root.querySelector(".ann-note textarea").value = form.note;
@@ -199,7 +200,6 @@ export default function ({ parentElement, data: payload, setTriggerValue }) {
       const item = keys.appendChild(el("li"));
       item.append(el("kbd", {}, line[0]), " ", line[1]);
     }
-    root.querySelector(".ann-guidelines div").textContent = data.guidelines;
   }
 
   function onKey(event) {
