@@ -131,9 +131,9 @@ def test_annotate_view_returns_only_the_requesting_annotators_labels(engine: Eng
     label(engine, alice, 2, is_claim=False)
     label(engine, bob, 1, is_claim=True, source="beta", confidence=3)
     with Session(engine) as session:
-        view = annotate_view(session=session, document_id="doc", user_id=bob, index=0)
-        other = annotate_view(session=session, document_id="doc", user_id=add_user(engine, "carol"), index=0)
-    assert list(view.my_labels) == [1]
+        view = annotate_view(session=session, document_id="doc", user_id=bob, index=1)
+        other = annotate_view(session=session, document_id="doc", user_id=add_user(engine, "carol"), index=1)
+    assert list(view.my_labels) == [1]  # alice's label on sentence 0 is not there
     assert view.my_labels[1].source == "beta" and SECRET_NOTE not in repr(view)
     assert view.article_progress.done == 1
     assert other.my_labels == {} and other.article_progress.done == 0

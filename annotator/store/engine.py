@@ -130,6 +130,21 @@ def driver_sql(dialect: str, sql: str) -> str:
     return sql if dialect == "sqlite" else sql.replace("?", "%s")
 
 
+def fetch_rows(session: Session, sql: str, *params: object) -> list[tuple[Any, ...]]:
+    """Rows as plain tuples, straight from the driver's cursor (``sql`` written with ``?``).
+
+    For the reads behind every key press: there, building SQLAlchemy's Row objects cost more
+    than running the queries.
+    """
+    connection = session.connection()
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(driver_sql(connection.dialect.name, sql), params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def stored_time(dialect: str, moment: datetime) -> Any:
     """A UTC datetime as SQLAlchemy stores it: text on SQLite, the datetime on PostgreSQL."""
     if dialect == "sqlite":

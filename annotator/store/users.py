@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from annotator.domain import passwords
 from annotator.domain.errors import AuthenticationError, InputError, NotFoundError
-from annotator.store.engine import driver_sql
+from annotator.store.engine import fetch_rows
 from annotator.store.models import LoginSession, Role, User, UserCreate, as_utc, utcnow
 
 MIN_PASSWORD_LENGTH = 8
@@ -56,10 +56,8 @@ def get_user(*, session: Session, user_id: int) -> User | None:
 def active_identity(*, session: Session, user_id: int) -> tuple[int, str, Role] | None:
     """(id, name, role) of an active account: every page checks it on every rerun, so it is
     one plain driver statement rather than an ORM load."""
-    connection = session.connection()
-    sql = driver_sql(connection.dialect.name, 'SELECT id, name, role FROM "user" WHERE id = ? AND active')
-    row = connection.exec_driver_sql(sql, (user_id,)).first()
-    return None if row is None else (int(row[0]), str(row[1]), Role(row[2]))
+    rows = fetch_rows(session, 'SELECT id, name, role FROM "user" WHERE id = ? AND active', user_id)
+    return (int(rows[0][0]), str(rows[0][1]), Role(rows[0][2])) if rows else None
 
 
 def require_user(*, session: Session, user_id: int) -> User:

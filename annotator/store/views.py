@@ -2,8 +2,8 @@
 
 Every query here is bounded by one article or one annotator's labels on it, so the page does
 not slow down as the database grows. They run on every rerun of the page (each key press),
-so they are plain driver statements returning tuples: building ORM objects for them cost
-more than the rest of the page.
+so they are plain driver statements returning tuples: building ORM objects (or even
+SQLAlchemy rows) for them cost more than the rest of the page.
 """
 
 from __future__ import annotations
@@ -14,20 +14,23 @@ from typing import Any
 from sqlmodel import Session
 
 from annotator.domain.errors import NotFoundError
-from annotator.store.engine import driver_sql
+from annotator.store.engine import fetch_rows
 from annotator.store.labels import Progress
 
-_TITLE_AND_COUNT = (
-    "SELECT title, (SELECT count(*) FROM sentence WHERE document_id = ?) FROM document WHERE id = ?"
+_TITLE_AND_COUNTS = (
+    "SELECT title, (SELECT count(*) FROM sentence WHERE document_id = d.id), "
+    "(SELECT count(*) FROM sentence s JOIN label l ON l.sentence_id = s.id AND l.user_id = ? "
+    "WHERE s.document_id = d.id) FROM document d WHERE d.id = ?"
 )
 _WINDOW = (
     'SELECT "index", text, paragraph FROM sentence WHERE document_id = ? AND "index" BETWEEN ? AND ? '
     'ORDER BY "index"'
 )
 _SOURCES = "SELECT key, label FROM source WHERE document_id = ? ORDER BY id"
-_MINE = (
+_MINE_NEAR = (
     'SELECT s."index", l.is_claim, l.source, l.source_other, l.confidence, l.note, l.flagged '
-    "FROM sentence s JOIN label l ON l.sentence_id = s.id AND l.user_id = ? WHERE s.document_id = ?"
+    "FROM sentence s JOIN label l ON l.sentence_id = s.id AND l.user_id = ? "
+    'WHERE s.document_id = ? AND s."index" IN (?, ?)'
 )
 
 
@@ -56,27 +59,30 @@ class AnnotateView:
     total: int
     context: list[ContextSentence]  # the sentence at ``index`` with ``around`` on each side
     sources: list[tuple[str, str]]  # (key, label) in the article's order
-    my_labels: dict[int, OwnLabel]  # by sentence index
+    my_labels: dict[int, OwnLabel]  # on the sentence at ``index`` and the one before, by index
+    my_count: int  # the annotator's labels in this article
 
     @property
     def article_progress(self) -> Progress:
-        return Progress(done=len(self.my_labels), total=self.total)
+        return Progress(done=self.my_count, total=self.total)
 
 
 def annotate_view(
     *, session: Session, document_id: str, user_id: int, index: int, around: int = 3
 ) -> AnnotateView:
-    """Only the annotator's own labels: blind labelling is enforced here, not in the page."""
-    connection = session.connection()
-    dialect = connection.dialect.name
+    """Only the annotator's own labels: blind labelling is enforced here, not in the page.
 
-    def rows(sql: str, *params: object) -> list[Any]:
-        return list(connection.exec_driver_sql(driver_sql(dialect, sql), params))
+    Few rows on purpose: the sqlite3 driver lets go of the GIL for each row it steps through,
+    and in a server thread every such hand-over costs more than the row.
+    """
 
-    found = rows(_TITLE_AND_COUNT, document_id, document_id)
+    def rows(sql: str, *params: object) -> list[tuple[Any, ...]]:
+        return fetch_rows(session, sql, *params)
+
+    found = rows(_TITLE_AND_COUNTS, user_id, document_id)
     if not found:
         raise NotFoundError(f"no document {document_id!r}: 'annotator export --what documents' lists the ids")
-    title, total = str(found[0][0]), int(found[0][1])
+    title, total, my_count = str(found[0][0]), int(found[0][1]), int(found[0][2])
     index = max(0, min(index, total - 1))
     return AnnotateView(
         document_id=document_id,
@@ -91,7 +97,8 @@ def annotate_view(
         my_labels={
             int(i): OwnLabel(bool(is_claim), source, source_other, confidence, str(note), bool(flagged))
             for i, is_claim, source, source_other, confidence, note, flagged in rows(
-                _MINE, user_id, document_id
+                _MINE_NEAR, user_id, document_id, index, index - 1
             )
         },
+        my_count=my_count,
     )

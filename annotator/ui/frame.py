@@ -25,6 +25,7 @@ PAGES = {
     "users": ("app_pages/users.py", "Users", ":material/group:"),
     "articles": ("app_pages/articles.py", "Articles & sources", ":material/newspaper:"),
 }
+PAGES_MADE = "pages_made"
 BY_ROLE = {
     Role.annotator: ["annotate", "progress"],
     Role.reviewer: ["annotate", "progress", "agreement", "review", "exports"],
@@ -33,12 +34,14 @@ BY_ROLE = {
 
 
 def pages_for(user: tuple[int, str, Role] | None) -> list[StreamlitPage]:
-    """Only the pages the user's role may open: other pages are not reachable by URL either.
-
-    st.Page objects are made per run, and only for these pages (each one checks its file).
-    """
-    keys = ["login"] if user is None else BY_ROLE[user[2]]
-    return [_page(key) for key in keys]
+    """Only the pages the user's role may open: other pages are not reachable by URL either."""
+    keys = tuple(["login"] if user is None else BY_ROLE[user[2]])
+    # Made once per session and role: st.Page resolves and checks its file, and this runs on
+    # every key press. (Page objects, not database rows: nothing here can go stale.)
+    made: dict[tuple[str, ...], list[StreamlitPage]] = st.session_state.setdefault(PAGES_MADE, {})
+    if keys not in made:
+        made[keys] = [_page(key) for key in keys]
+    return made[keys]
 
 
 def _page(key: str) -> StreamlitPage:
@@ -55,5 +58,4 @@ def account_sidebar(user: tuple[int, str, Role] | None) -> None:
         f"Log out **{md_escape(name)}** ({role.value})",
         on_click=log_out,
         key="logout",
-        icon=":material/logout:",
     )

@@ -60,17 +60,18 @@ def _page_ms(db: Path, user_id: int, runs: int) -> list[float]:
 
 
 def run(scale: float = 1.0) -> list[dict[str, Any]]:
-    runs = max(10, int(40 * scale))
+    rounds = 12
+    runs = max(5, int(10 * scale))  # per round: short rounds, so that drift hits all three alike
     big_sentences = max(2_000, int(20_000 * scale))
     with bench_dir("page") as folder:
         trivial = folder / "trivial.py"
         trivial.write_text(TRIVIAL, encoding="utf-8")
         small = build_label_db(folder / "small.db", sentences=200, annotators=5)
         big = build_label_db(folder / "big.db", sentences=big_sentences, annotators=5)
-        log(f"page: {small.labels:,} and {big.labels:,} labels; {runs} reruns each")
+        log(f"page: {small.labels:,} and {big.labels:,} labels; {rounds} rounds of {runs} reruns each")
         # Alternate the three, so that machine noise hits all of them alike.
         samples: dict[str, list[float]] = {"trivial": [], "small": [], "big": []}
-        for _ in range(3):
+        for _ in range(rounds):
             samples["trivial"] += _rerun_ms(trivial, None, runs)
             samples["small"] += _page_ms(small.path, small.user_ids[0], runs)
             samples["big"] += _page_ms(big.path, big.user_ids[0], runs)
