@@ -19,7 +19,7 @@ from annotator.domain.article import ArticleDraft, SentenceSpan
 from annotator.store import documents, labels, users
 from annotator.store.engine import create_tables, make_engine
 from annotator.store.models import Role, UserCreate
-from tests.browser_helpers import ADMIN_PASSWORD, chromium, new_page, served_app
+from tests.browser_helpers import ADMIN_PASSWORD, StreamlitPage, chromium, new_page, served_app
 
 pytestmark = pytest.mark.browser
 
@@ -196,3 +196,78 @@ def test_a_dismissed_dialog_stays_closed(app: tuple[str, Engine, Path], browser:
     bob.press("ArrowRight")
     assert bob.caption().startswith("Sentence 2 of 17")
     expect(dialog).to_have_count(0)
+
+
+def _annotator(engine: Engine, base: str, browser: Any, name: str) -> StreamlitPage:
+    with Session(engine) as session:
+        users.create_user(
+            session=session, user_in=UserCreate(name=name, role=Role.annotator, password=f"{name}-pass-1")
+        )
+    page = new_page(browser)
+    page.goto(base)
+    page.log_in(name, f"{name}-pass-1")
+    page.caption()
+    page.focus_page()
+    return page
+
+
+def _source_picked(page: StreamlitPage) -> bool:
+    return page.page.locator('[data-testid="source-buttons"] .ann-btn.primary').count() > 0
+
+
+def test_keys_typed_faster_than_the_server_answers_never_label_an_unseen_sentence(
+    app: tuple[str, Engine, Path], browser: Any
+) -> None:
+    base, engine, _ = app
+    fast = _annotator(engine, base, browser, "fast")
+    # Source 1, confidence 3 (saves), then 1 and 4 before sentence 2 is on screen.
+    fast.act(lambda: [fast.page.keyboard.press(key) for key in "1314"])
+    fast.page.wait_for_timeout(500)
+    fast.idle()
+    assert _mine(engine, "fast") == {0: (True, "intercepts", 3)}
+    assert fast.caption().startswith("Sentence 2 of 17") and not _source_picked(fast)
+
+
+def test_a_new_login_in_the_same_tab_starts_from_an_empty_form(
+    app: tuple[str, Engine, Path], browser: Any
+) -> None:
+    base, engine, _ = app
+    carol = _annotator(engine, base, browser, "carol")
+    carol.press_local("1")
+    carol.page.locator(".ann-note textarea").fill("carol's private note")
+    carol.page.locator(".ann-flag input").check()
+    carol.act(lambda: carol.page.locator(".st-key-logout button").click())
+    with Session(engine) as session:
+        users.create_user(
+            session=session, user_in=UserCreate(name="dave", role=Role.annotator, password="dave-pass-1")
+        )
+    carol.log_in("dave", "dave-pass-1")
+    assert carol.caption().startswith("Sentence 1 of 17")
+    assert carol.page.locator(".ann-note textarea").input_value() == ""
+    assert not carol.page.locator(".ann-flag input").is_checked() and not _source_picked(carol)
+
+
+def test_enter_on_a_focused_button_does_what_the_button_says(
+    app: tuple[str, Engine, Path], browser: Any
+) -> None:
+    base, engine, _ = app
+    erin = _annotator(engine, base, browser, "erin")
+    erin.press("N")
+    erin.press_local("1")
+    erin.page.locator('[data-key="prev"]').focus()
+    erin.press("Enter")
+    assert erin.caption().startswith("Sentence 1 of 17")
+    assert _mine(engine, "erin") == {0: (False, None, None)}  # sentence 2 was not saved
+
+
+def test_ticking_the_flag_leaves_the_keys_to_the_panel(app: tuple[str, Engine, Path], browser: Any) -> None:
+    base, engine, _ = app
+    finn = _annotator(engine, base, browser, "finn")
+    finn.page.locator(".ann-flag input").check()
+    finn.press_local("1")
+    finn.press("5")
+    assert _mine(engine, "finn") == {0: (True, "intercepts", 5)}
+    with Session(engine) as session:
+        user = users.get_user_by_name(session=session, name="finn")
+        assert user is not None and user.id is not None
+        assert labels.labels_by_index(session=session, document_id=SAMPLE, user_id=user.id)[0].flagged

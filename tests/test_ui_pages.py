@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from annotator.store import documents, labels, queue, users
+from annotator.store import documents, labels, queue, resegment, users
 from annotator.store.models import Role
 from tests.helpers import add_small_article, add_user, label
 from tests.ui_helpers import act, app_as, app_engine, has_panel, panel, save
@@ -107,6 +107,9 @@ def test_a_key_pressed_before_the_next_sentence_was_shown_is_not_applied(engine:
         {"kind": "save", "is_claim": True, "source": "alpha", "confidence": "5"},
         {"kind": "save", "is_claim": True, "source": "alpha", "confidence": 9},
         {"kind": "save", "is_claim": True, "source": "not-in-this-article", "confidence": 3},
+        {"kind": "save", "is_claim": False, "confidence": 5},
+        {"kind": "save", "is_claim": True, "source": "alpha", "note": "x" * 10_001},
+        {"kind": "save", "is_claim": True, "source": "alpha", "sentence_id": "1"},
         {"kind": "go", "step": 5},
         {"kind": "drop tables"},
     ],
@@ -232,8 +235,10 @@ def test_panel_opens_the_guidelines_and_proposes_a_source_for_everyone(engine: E
     at.text_input[0].input("White House press office")
     at.text_input[1].input("white-house")
     [add_button] = [b for b in at.button if b.label == "Add source"]
+    revision = panel(at)["revision"]
     add_button.click().run()
     assert not at.exception
+    assert panel(at)["revision"] == revision  # what the annotator typed in the panel stays
     proposed = {"key": "white-house", "label": "White House press office", "shortcut": "3"}
     assert proposed in panel(at)["sources"]
     assert panel(at)["message"]["kind"] == "success"
@@ -252,3 +257,49 @@ def test_panel_opens_another_article(engine: Engine) -> None:
     [open_button] = [b for b in at.button if b.label == "Open article"]
     open_button.click().run()
     assert panel(at)["document_id"] == "doc2" and panel(at)["index"] == 0
+
+
+def test_a_save_goes_to_the_sentence_the_panel_showed(engine: Engine) -> None:
+    """Streamlit may stop a callback midway; session state may then name another sentence
+    than the one on screen. The action names the sentence, and the save goes there."""
+    alice = add_user(engine, "alice")
+    at = app_as(alice)
+    shown = panel(at)["sentence_id"]
+    at.session_state["ann_index"] = 2  # as a half-finished earlier callback could leave it
+    save(at, source="beta", confidence=2)
+    assert _own_labels(engine, alice) == {0: (True, "beta", 2)}
+    assert panel(at)["index"] == 1 and panel(at)["sentence_id"] != shown
+
+
+def test_a_sentence_merged_away_while_shown_is_not_labelled(engine: Engine) -> None:
+    alice = add_user(engine, "alice")
+    at = app_as(alice)
+    act(at, kind="go", step=1)  # sentence 1 on screen
+    with Session(engine) as session:
+        resegment.merge_with_next(session=session, document_id="doc", index=0)
+    save(at, source="alpha", confidence=5)
+    assert _own_labels(engine, alice) == {}
+    assert "no longer exists" in panel(at)["message"]["text"]
+
+
+def test_after_the_last_needed_save_the_form_shows_the_stored_label(engine: Engine) -> None:
+    alice = add_user(engine, "alice")
+    label(engine, alice, 0, is_claim=False)
+    label(engine, alice, 1, is_claim=False)
+    at = app_as(alice)
+    assert panel(at)["index"] == 2
+    before = panel(at)["revision"]
+    save(at, source="alpha", confidence=3)
+    shown = panel(at)
+    assert shown["message"]["kind"] == "success"  # all done
+    assert shown["revision"] != before  # the panel drops the confidence step it was in
+    assert (shown["index"], shown["form"]["source"], shown["form"]["confidence"]) == (2, "alpha", 3)
+
+
+def test_a_deactivated_annotators_key_press_saves_nothing(engine: Engine) -> None:
+    alice = add_user(engine, "alice")
+    at = app_as(alice)
+    with Session(engine) as session:
+        users.set_active(session=session, user_id=alice, active=False)
+    save(at, source="alpha", confidence=3)
+    assert _own_labels(engine, alice) == {}

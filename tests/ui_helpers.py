@@ -59,13 +59,14 @@ def act(at: AppTest, **action: Any) -> AppTest:
 
     AppTest has no handle for custom components, so the trigger is added to the widget states
     of the next run by hand, under the id Streamlit itself gives the component's trigger.
-    ``revision`` defaults to the one on screen, as in the browser.
+    ``revision`` and ``sentence_id`` default to those on screen, as in the browser.
     """
     element = _labeller(at)
     states = at._tree.get_widget_states()
     trigger = states.widgets.add()
     trigger.id = _make_trigger_id(element.proto.id, "events")
-    payload = {"revision": panel(at)["revision"], **action}
+    shown = panel(at)
+    payload = {"revision": shown["revision"], "sentence_id": shown["sentence_id"], **action}
     trigger.json_trigger_value = orjson.dumps([{"event": "action", "value": payload}]).decode()
     return at._run(states)
 

@@ -8,9 +8,9 @@ checks it as untrusted input (it comes from the browser) before anything is save
 
 from __future__ import annotations
 
-import html
+import secrets
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import streamlit as st
@@ -20,7 +20,7 @@ from annotator.domain import keys
 from annotator.domain.article import SourceSpec
 from annotator.domain.errors import AnnotatorError
 from annotator.domain.label_schema import LabelSchema
-from annotator.store import documents, labels, queue
+from annotator.store import documents, labels, queue, users
 from annotator.store.models import LabelCreate, Sentence, SourceOrigin
 from annotator.store.views import AnnotateView, annotate_view
 from annotator.ui.common import db_session, schema
@@ -32,9 +32,10 @@ TOAST = "ann_toast"  # a passing confirmation; a toast does not push the buttons
 # Grows whenever the server moves or saves: the panel then drops what was typed into it
 # and shows the form as stored; an action made on an older revision is not applied.
 REVISION = "ann_revision"
+SENTENCE = "ann_sentence"  # the id of the sentence shown: saves go to it
+ACK = "ann_ack"  # counts the panel's actions: each one changes what the panel is given
 # The dialog the panel asked for: the page draws it on each run until it is done or dismissed.
 DIALOG, DIALOGS = "ann_dialog", ("choose_article", "propose_source", "guidelines")
-CONTEXT_SENTENCES = 3
 # (read at, Progress): the count runs over all of the annotator's labels, so a plain rerun
 # reads it at most this often; the annotator's own save reads it again.
 OVERALL = "ann_overall"
@@ -63,13 +64,19 @@ def open_sentence(user_id: int, document_id: str, index: int) -> None:
         sentence = _sentence_id(session, document_id, index)
         saved = labels.get_label(session=session, sentence_id=sentence, user_id=user_id) if sentence else None
     state = st.session_state
-    state[DOC], state[INDEX] = document_id, index
-    state[REVISION] = state.get(REVISION, 0) + 1
+    state[DOC], state[INDEX], state[SENTENCE] = document_id, index, sentence
     state[SOURCE] = saved.source if saved and saved.is_claim else None
     state[CONFIDENCE] = saved.confidence if saved else None
     state[NOTE] = saved.note if saved else ""
     state[FLAGGED] = saved.flagged if saved else False
     state[OTHER] = (saved.source_other or "") if saved else ""
+    _new_revision()
+
+
+def _new_revision() -> None:
+    # Random, not a counter: a panel left from an earlier session in the same browser tab
+    # (log out, log in as someone else) must never match.
+    st.session_state[REVISION] = secrets.token_hex(8)
 
 
 def _sentence_id(session: Session, document_id: str, index: int) -> int | None:
@@ -77,49 +84,76 @@ def _sentence_id(session: Session, document_id: str, index: int) -> int | None:
     return None if sentence is None else sentence.id
 
 
-def handle_action(user_id: int, total: int) -> None:
+def handle_action(user_id: int) -> None:
     """Callback of the labelling panel."""
     action = last_action()
     if action is not None:
-        apply_action(user_id, total, action)
+        apply_action(user_id, action)
 
 
-def apply_action(user_id: int, total: int, action: Mapping[str, Any]) -> None:
+def apply_action(user_id: int, action: Mapping[str, Any]) -> None:
+    """Carry out what the panel sent, checked as untrusted input.
+
+    A save goes to the sentence the panel showed (its id comes with the action), never to
+    "the current sentence" in session state: Streamlit may stop a callback midway when the
+    next key press arrives, and an admin may re-split the article meanwhile. A save and a move
+    are idempotent, so an action carried out twice changes nothing more.
+    """
     state = st.session_state
+    state[ACK] = state.get(ACK, 0) + 1  # the panel's data changes, so it unlocks
     if action.get("revision") != state.get(REVISION):
         # Pressed before the sentence it meant was on screen: applying it would label
         # a sentence the annotator has not read.
         state[TOAST] = "A key pressed before the next sentence was shown was ignored."
         return
+    with db_session() as session:
+        if users.active_identity(session=session, user_id=user_id) is None:
+            state[MESSAGE] = ("error", "This account is no longer active; nothing was saved.")
+            return
+        shown = _shown_sentence(session, action)
     kind = action.get("kind")
-    if kind == "save":
+    if shown is None and kind in ("save", "go"):
+        state[MESSAGE] = ("error", "This sentence no longer exists (an admin re-split the article).")
+    elif kind == "save":
         fields = _label_fields(action)
         if fields is None:
-            state[MESSAGE] = ("error", "The label sent by the page was incomplete; it was not saved.")
+            state[MESSAGE] = (
+                "error",
+                "The label sent by the page was incomplete or inconsistent; not saved.",
+            )
             return
-        is_claim, source, confidence, note, flagged, other = fields
-        state[NOTE], state[FLAGGED], state[OTHER] = note, flagged, other
-        _save(user_id, total, is_claim=is_claim, source=source, confidence=confidence)
-    elif kind == "go" and action.get("step") in (-1, 1):
+        assert shown is not None
+        if _save(user_id, shown, fields):
+            go(user_id, shown, +1)
+    elif kind == "go" and action.get("step") in (-1, 1) and not isinstance(action.get("step"), bool):
+        assert shown is not None
         state[MESSAGE] = None
-        go(user_id, total, int(action["step"]))
+        go(user_id, shown, int(action["step"]))
     elif kind == "next_needed":
         state[MESSAGE] = None
         next_needed(user_id)
     elif kind == "open" and action.get("dialog") in DIALOGS:
         state[DIALOG] = action["dialog"]
     else:
-        state[MESSAGE] = ("error", f"Unknown action {kind!r} from the page: reload it.")
+        state[MESSAGE] = ("error", "The page sent a request this version does not know: reload the page.")
+
+
+def _shown_sentence(session: Session, action: Mapping[str, Any]) -> Sentence | None:
+    sentence_id = action.get("sentence_id")
+    if not isinstance(sentence_id, int) or isinstance(sentence_id, bool):
+        return None
+    return documents.sentences_by_id(session=session, sentence_ids=[sentence_id]).get(sentence_id)
 
 
 def close_dialog() -> None:
     st.session_state.pop(DIALOG, None)
 
 
-def _label_fields(
-    action: Mapping[str, Any],
-) -> tuple[bool, str | None, int | None, str, bool, str] | None:
-    """(is_claim, source, confidence, note, flagged, other) if every field has its type."""
+MAX_NOTE = 10_000
+
+
+def _label_fields(action: Mapping[str, Any]) -> LabelCreate | None:
+    """The label in the action, if every field has its type and they agree with each other."""
     is_claim, source, confidence = action.get("is_claim"), action.get("source"), action.get("confidence")
     note, flagged, other = action.get("note", ""), action.get("flagged", False), action.get("other", "")
     well_typed = (
@@ -127,63 +161,70 @@ def _label_fields(
         and (source is None or isinstance(source, str))
         and (confidence is None or (isinstance(confidence, int) and not isinstance(confidence, bool)))
         and isinstance(note, str)
+        and len(note) <= MAX_NOTE
         and isinstance(flagged, bool)
         and isinstance(other, str)
     )
-    return (is_claim, source, confidence, note, flagged, other) if well_typed else None
-
-
-def _save(user_id: int, total: int, *, is_claim: bool, source: str | None, confidence: int | None) -> None:
-    state = st.session_state
-    other = state.get(OTHER, "").strip() or None
-    label_in = LabelCreate(
+    if not well_typed or (not is_claim and (source is not None or confidence is not None)):
+        return None
+    other_name = other.strip() or None
+    return LabelCreate(
         is_claim=is_claim,
         source=source,
         confidence=confidence,
-        note=state.get(NOTE, ""),
-        flagged=bool(state.get(FLAGGED)),
-        source_other=other if source == "other" else None,
+        note=note,
+        flagged=flagged,
+        source_other=other_name if source == "other" else None,
     )
+
+
+def _save(user_id: int, sentence: Sentence, label_in: LabelCreate) -> bool:
+    state = st.session_state
+    assert sentence.id is not None
     with db_session() as session:
-        sentence_id = _sentence_id(session, state[DOC], state[INDEX])
-        if sentence_id is None:
-            state[MESSAGE] = ("error", "This sentence no longer exists (an admin re-split the article).")
-            return
-        if source is not None and source not in schema().special_keys:
-            known = {src.key for src in documents.list_sources(session=session, document_id=state[DOC])}
-            if source not in known:
-                state[MESSAGE] = ("error", f"{source!r} is not a source of this article: propose it first.")
-                return
+        if label_in.source is not None and label_in.source not in schema().special_keys:
+            known = {
+                src.key for src in documents.list_sources(session=session, document_id=sentence.document_id)
+            }
+            if label_in.source not in known:
+                state[MESSAGE] = (
+                    "error",
+                    f"{label_in.source!r} is not a source of this article: propose it first.",
+                )
+                return False
         try:
             labels.save_label(
-                session=session, sentence_id=sentence_id, user_id=user_id, label_in=label_in, schema=schema()
+                session=session, sentence_id=sentence.id, user_id=user_id, label_in=label_in, schema=schema()
             )
         except AnnotatorError as error:
             state[MESSAGE] = ("error", str(error))
-            return
+            return False
     state.pop(OVERALL, None)  # the annotator's own save shows in their count at once
     state[MESSAGE] = None
-    state[TOAST] = f"Saved sentence {state[INDEX] + 1}."
-    go(user_id, total, +1)
+    state[TOAST] = f"Saved sentence {sentence.index + 1}."
+    return True
 
 
-def go(user_id: int, total: int, step: int) -> None:
-    """Move within the article; past its end, on to the next sentence that needs this annotator."""
-    state = st.session_state
-    target = state[INDEX] + step
+def go(user_id: int, sentence: Sentence, step: int) -> None:
+    """Move from ``sentence`` within its article; past the end, on to the next sentence that
+    needs this annotator. When there is none, the saved sentence is shown again as stored."""
+    with db_session() as session:
+        total = documents.count_sentences(session=session, document_id=sentence.document_id)
+    target = sentence.index + step
     if 0 <= target < total:
-        open_sentence(user_id, state[DOC], target)
-    elif target >= total:
-        next_needed(user_id)
+        open_sentence(user_id, sentence.document_id, target)
+    elif target >= total and not next_needed(user_id):
+        open_sentence(user_id, sentence.document_id, sentence.index)
 
 
-def next_needed(user_id: int) -> None:
+def next_needed(user_id: int) -> bool:
     with db_session() as session:
         target = queue.next_in_queue(session=session, user_id=user_id, document_id=st.session_state[DOC])
     if target is None:
         st.session_state[MESSAGE] = ("success", "All done: no sentence needs you right now. Thank you!")
-        return
+        return False
     open_sentence(user_id, *target)
+    return True
 
 
 def choose_document(user_id: int, document_id: str) -> None:
@@ -213,7 +254,6 @@ def propose_source(user_id: int, *, name: str, key: str, aliases: str) -> str | 
         except AnnotatorError as error:
             return str(error)
     st.session_state[MESSAGE] = ("success", f"Added source “{name}” to this article for everyone.")
-    st.session_state[REVISION] += 1  # the panel shows the new source button at once
     return None
 
 
@@ -242,12 +282,17 @@ def labeller_data(view: AnnotateView, overall: labels.Progress, label_schema: La
     previous = view.my_labels.get(index - 1)
     names = dict(view.sources)
     names.update({sp.key: sp.label for sp in label_schema.special_sources})
-    bindings = keys.source_shortcuts(
-        [key for key, _ in view.sources], [sp.key for sp in label_schema.special_sources]
-    )
+    shortcut = {
+        b.source: b.key
+        for b in keys.source_shortcuts(
+            [key for key, _ in view.sources], [sp.key for sp in label_schema.special_sources]
+        )
+    }
     message = state.get(MESSAGE)
     return {
         "revision": state[REVISION],
+        "ack": state.get(ACK, 0),
+        "sentence_id": state.get(SENTENCE),
         "document_id": view.document_id,
         "title": view.title,
         "position": f"Sentence {index + 1} of {total}" + (" · labelled" if saved else " · not labelled yet"),
@@ -256,7 +301,8 @@ def labeller_data(view: AnnotateView, overall: labels.Progress, label_schema: La
         "context": [
             {"text": s.text, "paragraph": s.paragraph, "current": s.index == index} for s in view.context
         ],
-        "sources": [{"key": b.source, "label": names[b.source], "shortcut": b.key} for b in bindings],
+        # Every source, with its key where it has one: past the keys, a source takes a click.
+        "sources": [{"key": key, "label": names[key], "shortcut": shortcut.get(key)} for key in names],
         "confidence": [
             {"value": c.value, "label": c.label, "description": c.description}
             for c in label_schema.confidence
@@ -299,27 +345,3 @@ KEY_HELP = [
     ("Esc", "back to the source (or leave a text box)"),
     (keys.NEXT_NEEDED_KEY, "next sentence that needs you, across articles"),
 ]
-
-
-def reading_column_html(sentences: Sequence[Sentence], index: int) -> str:
-    """The current sentence with a few around it, as escaped text: article text is never markup."""
-    low, high = max(0, index - CONTEXT_SENTENCES), min(len(sentences), index + CONTEXT_SENTENCES + 1)
-    paragraphs: list[list[str]] = []
-    last_paragraph = None
-    for sentence in sentences[low:high]:
-        if sentence.paragraph != last_paragraph:
-            paragraphs.append([])
-            last_paragraph = sentence.paragraph
-        text = html.escape(sentence.text)
-        if sentence.index == index:
-            text = f'<mark class="current" id="current-sentence">{text}</mark>'
-        else:
-            text = f'<span class="context">{text}</span>'
-        paragraphs[-1].append(text)
-    body = "".join(f"<p>{' '.join(parts)}</p>" for parts in paragraphs)
-    return (
-        "<style>.reading{font-family:Georgia,serif;font-size:1.12rem;line-height:1.65;max-width:46rem}"
-        ".reading .context{color:#6b7280}.reading mark.current{background:#fde68a;color:#111;"
-        "padding:.1em .2em;border-radius:.2em}</style>"
-        f'<div class="reading" data-testid="reading-column">{body}</div>'
-    )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import html
+from collections.abc import Sequence
+
 import pandas as pd
 import streamlit as st
 
 from annotator.store import documents, labels
-from annotator.ui.annotate_state import reading_column_html
+from annotator.store.models import Sentence
 from annotator.ui.common import db_session
 from annotator.ui.text import md_escape
 
@@ -40,4 +43,31 @@ def show_sentence_labels(sentence_id: int, *, hide_names: bool = False) -> None:
             ]
         ),
         hide_index=True,
+    )
+
+
+CONTEXT_SENTENCES = 3
+
+
+def reading_column_html(sentences: Sequence[Sentence], index: int) -> str:
+    """The current sentence with a few around it, as escaped text: article text is never markup."""
+    low, high = max(0, index - CONTEXT_SENTENCES), min(len(sentences), index + CONTEXT_SENTENCES + 1)
+    paragraphs: list[list[str]] = []
+    last_paragraph = None
+    for sentence in sentences[low:high]:
+        if sentence.paragraph != last_paragraph:
+            paragraphs.append([])
+            last_paragraph = sentence.paragraph
+        text = html.escape(sentence.text)
+        if sentence.index == index:
+            text = f'<mark class="current" id="current-sentence">{text}</mark>'
+        else:
+            text = f'<span class="context">{text}</span>'
+        paragraphs[-1].append(text)
+    body = "".join(f"<p>{' '.join(parts)}</p>" for parts in paragraphs)
+    return (
+        "<style>.reading{font-family:Georgia,serif;font-size:1.12rem;line-height:1.65;max-width:46rem}"
+        ".reading .context{color:#6b7280}.reading mark.current{background:#fde68a;color:#111;"
+        "padding:.1em .2em;border-radius:.2em}</style>"
+        f'<div class="reading" data-testid="reading-column">{body}</div>'
     )

@@ -17,7 +17,7 @@ if message := st.session_state.pop(s.TOAST, None):
     st.toast(message)
 show_labeller(
     s.labeller_data(view, s.overall_progress(user_id), schema()),
-    on_action=lambda: s.handle_action(user_id, view.total),
+    on_action=lambda: s.handle_action(user_id),
 )
 match st.session_state.get(s.DIALOG):
     case "choose_article":

@@ -10,8 +10,24 @@
 let keyHandler = null;
 let shownRevision = null;
 let form = null;
+// One action at a time: keys pressed while an action is on its way are dropped, since they
+// were meant for a sentence the annotator has not seen yet. New data from the server (every
+// action changes it) ends the wait; the time limit covers a lost connection.
+let pendingSince = null;
+const PENDING_LIMIT_MS = 5000;
 
-const TYPING = new Set(["INPUT", "TEXTAREA", "SELECT"]);
+const TEXT_INPUT_TYPES = new Set(["text", "search", "email", "url", "tel", "password", "number"]);
+const ACTIVATED_BY_KEYS = new Set(["BUTTON", "A", "SUMMARY"]);
+
+function isTyping(target) {
+  if (!target) return false;
+  if (target.tagName === "TEXTAREA" || target.tagName === "SELECT" || target.isContentEditable) return true;
+  return target.tagName === "INPUT" && TEXT_INPUT_TYPES.has((target.type || "text").toLowerCase());
+}
+
+function busy() {
+  return pendingSince !== null && performance.now() - pendingSince < PENDING_LIMIT_MS;
+}
 
 function el(tag, attrs = {}, text = null) {
   const node = document.createElement(tag);
@@ -39,12 +55,17 @@ const decoder = new TextDecoder();
 export default function ({ parentElement, data: payload, setTriggerValue }) {
   const data = JSON.parse(decoder.decode(payload));
   const root = parentElement.querySelector(".ann-labeller");
+  pendingSince = null;
   if (shownRevision !== data.revision || form === null) {
     form = freshForm(data);
     shownRevision = data.revision;
   }
 
-  const send = (action) => setTriggerValue("action", { ...action, revision: data.revision });
+  const send = (action) => {
+    if (busy()) return;
+    pendingSince = performance.now();
+    setTriggerValue("action", { ...action, revision: data.revision, sentence_id: data.sentence_id });
+  };
   const save = (isClaim, source, confidence) =>
     send({
       kind: "save",
@@ -98,7 +119,12 @@ export default function ({ parentElement, data: payload, setTriggerValue }) {
     );
     if (shortcut) node.append(el("kbd", {}, shortcut));
     node.append(document.createTextNode(label));
-    node.addEventListener("click", onClick);
+    node.addEventListener("click", (event) => {
+      // Give the focus back to the page, so that Enter means "save & next" again, not
+      // "press this button once more".
+      node.blur();
+      if (!busy()) onClick(event);
+    });
     return node;
   }
 
@@ -194,7 +220,10 @@ export default function ({ parentElement, data: payload, setTriggerValue }) {
     root.dataset.wired = "1";
     root.querySelector(".ann-note textarea").addEventListener("input", (e) => (form.note = e.target.value));
     root.querySelector(".ann-other input").addEventListener("input", (e) => (form.other = e.target.value));
-    root.querySelector(".ann-flag input").addEventListener("change", (e) => (form.flagged = e.target.checked));
+    root.querySelector(".ann-flag input").addEventListener("change", (e) => {
+      form.flagged = e.target.checked;
+      e.target.blur();  // a ticked box must not keep the keys from the panel
+    });
     const keys = root.querySelector(".ann-keys ul");
     for (const line of data.key_help) {
       const item = keys.appendChild(el("li"));
@@ -207,10 +236,13 @@ export default function ({ parentElement, data: payload, setTriggerValue }) {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
     // A dialog (choose an article, propose a source) has the keys while it is open.
     if (document.querySelector('[role="dialog"]')) return;
-    if (target && (TYPING.has(target.tagName) || target.isContentEditable)) {
+    if (isTyping(target)) {
       if (event.key === "Escape") target.blur();
       return;
     }
+    // A focused button or link (reached with Tab) does its own thing on Enter or Space.
+    if (target && ACTIVATED_BY_KEYS.has(target.tagName) && (event.key === "Enter" || event.key === " ")) return;
+    if (busy()) return;
     const key = event.key.length === 1 ? event.key.toUpperCase() : event.key;
     let handled = true;
     if (key === "Enter") saveAndNext();
@@ -236,9 +268,16 @@ export default function ({ parentElement, data: payload, setTriggerValue }) {
   render();
   if (keyHandler) document.removeEventListener("keydown", keyHandler);
   keyHandler = onKey;
-  document.addEventListener("keydown", keyHandler);
+  document.addEventListener("keydown", onKey);
   return () => {
-    document.removeEventListener("keydown", keyHandler);
+    document.removeEventListener("keydown", onKey);
+    // Streamlit may call the cleanup of a render that a newer one has replaced: only the
+    // newest one takes the panel's state with it.
+    if (keyHandler !== onKey) return;
     keyHandler = null;
+    // Nothing typed here may outlive the panel (a logout, another page).
+    form = null;
+    shownRevision = null;
+    pendingSince = null;
   };
 }
