@@ -198,11 +198,16 @@ def test_a_dismissed_dialog_stays_closed(app: tuple[str, Engine, Path], browser:
     expect(dialog).to_have_count(0)
 
 
-def _annotator(engine: Engine, base: str, browser: Any, name: str) -> StreamlitPage:
+def _add_annotator(engine: Engine, name: str) -> None:
     with Session(engine) as session:
         users.create_user(
             session=session, user_in=UserCreate(name=name, role=Role.annotator, password=f"{name}-pass-1")
         )
+
+
+def _annotator(engine: Engine, base: str, browser: Any, name: str) -> StreamlitPage:
+    """A new annotator, logged in on a page of their own, on their first sentence."""
+    _add_annotator(engine, name)
     page = new_page(browser)
     page.goto(base)
     page.log_in(name, f"{name}-pass-1")
@@ -237,10 +242,7 @@ def test_a_new_login_in_the_same_tab_starts_from_an_empty_form(
     carol.page.locator(".ann-note textarea").fill("carol's private note")
     carol.page.locator(".ann-flag input").check()
     carol.act(lambda: carol.page.locator(".st-key-logout button").click())
-    with Session(engine) as session:
-        users.create_user(
-            session=session, user_in=UserCreate(name="dave", role=Role.annotator, password="dave-pass-1")
-        )
+    _add_annotator(engine, "dave")
     carol.log_in("dave", "dave-pass-1")
     assert carol.caption().startswith("Sentence 1 of 17")
     assert carol.page.locator(".ann-note textarea").input_value() == ""
