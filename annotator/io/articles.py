@@ -394,15 +394,7 @@ def _record_article(
             field=prefix.rstrip(".") or None,
             hint='a record is {"id": ..., "title": ..., "text": ...}',
         )
-    for key in record:
-        if key not in _RECORD_FIELDS:
-            raise InputError(
-                "unknown field",
-                file=file,
-                line=line,
-                field=f"{prefix}{key}",
-                hint="accepted fields: " + ", ".join(_RECORD_FIELDS),
-            )
+    _reject_unknown_fields(record, _RECORD_FIELDS, file=file, line=line, prefix=prefix)
     article_id = _string(record, "id", file=file, line=line, prefix=prefix)
     if len(article_id) > _MAX_ID_CHARS:
         raise InputError(
@@ -477,6 +469,20 @@ def _optional_string(
     return value.strip() or None
 
 
+def _reject_unknown_fields(
+    obj: dict[str, Any], accepted: Sequence[str], *, file: str, line: int | None, prefix: str
+) -> None:
+    for key in obj:
+        if key not in accepted:
+            raise InputError(
+                "unknown field",
+                file=file,
+                line=line,
+                field=f"{prefix}{key}",
+                hint="accepted fields: " + ", ".join(accepted),
+            )
+
+
 def _parse_sources(
     data: object, *, file: str, line: int | None, field: str = "sources"
 ) -> Iterator[SourceSpec]:
@@ -496,15 +502,7 @@ def _parse_sources(
                 field=where,
                 hint='e.g. {"key": "washington-post", "label": "The Washington Post"}',
             )
-        for key in item:
-            if key not in _SOURCE_FIELDS:
-                raise InputError(
-                    "unknown field",
-                    file=file,
-                    line=line,
-                    field=f"{where}.{key}",
-                    hint="accepted fields: " + ", ".join(_SOURCE_FIELDS),
-                )
+        _reject_unknown_fields(item, _SOURCE_FIELDS, file=file, line=line, prefix=f"{where}.")
         key = _string(item, "key", file=file, line=line, prefix=f"{where}.")
         if not SOURCE_KEY.fullmatch(key):
             raise InputError(

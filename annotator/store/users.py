@@ -49,10 +49,6 @@ def get_user_by_name(*, session: Session, name: str) -> User | None:
     return session.exec(select(User).where(User.name == name)).first()
 
 
-def get_user(*, session: Session, user_id: int) -> User | None:
-    return session.get(User, user_id)
-
-
 def active_identity(*, session: Session, user_id: int) -> tuple[int, str, Role] | None:
     """(id, name, role) of an active account: every page checks it on every rerun, so it is
     one plain driver statement rather than an ORM load."""
