@@ -114,7 +114,7 @@ def test_annotate_page_never_shows_another_annotators_label(engine: Engine) -> N
             act(at, kind="go", step=step)
         shown = _everything_shown(at)
         assert SECRET_NOTE not in shown and SECRET_SOURCE not in shown, step
-        assert at.session_state["ann_source"] is None and at.session_state["ann_confidence"] is None
+        assert panel(at)["form"]["source"] is None and panel(at)["form"]["confidence"] is None
 
     # Control: the same search finds alice's note on her own page, so its absence above means something.
     own = app_as(alice)

@@ -23,7 +23,7 @@ _TITLE_AND_COUNTS = (
     "WHERE s.document_id = d.id) FROM document d WHERE d.id = ?"
 )
 _WINDOW = (
-    'SELECT "index", text, paragraph FROM sentence WHERE document_id = ? AND "index" BETWEEN ? AND ? '
+    'SELECT id, "index", text, paragraph FROM sentence WHERE document_id = ? AND "index" BETWEEN ? AND ? '
     'ORDER BY "index"'
 )
 _SOURCES = "SELECT key, label FROM source WHERE document_id = ? ORDER BY id"
@@ -36,6 +36,7 @@ _MINE_NEAR = (
 
 @dataclass(frozen=True)
 class ContextSentence:
+    id: int
     index: int
     text: str
     paragraph: int
@@ -61,6 +62,11 @@ class AnnotateView:
     sources: list[tuple[str, str]]  # (key, label) in the article's order
     my_labels: dict[int, OwnLabel]  # on the sentence at ``index`` and the one before, by index
     my_count: int  # the annotator's labels in this article
+
+    @property
+    def sentence_id(self) -> int | None:
+        """The id of the sentence at ``index``, read with its text: what a save must go to."""
+        return next((s.id for s in self.context if s.index == self.index), None)
 
     @property
     def article_progress(self) -> Progress:
@@ -90,8 +96,8 @@ def annotate_view(
         index=index,
         total=total,
         context=[
-            ContextSentence(int(i), str(text), int(paragraph))
-            for i, text, paragraph in rows(_WINDOW, document_id, index - around, index + around)
+            ContextSentence(int(sentence_id), int(i), str(text), int(paragraph))
+            for sentence_id, i, text, paragraph in rows(_WINDOW, document_id, index - around, index + around)
         ],
         sources=[(str(key), str(label)) for key, label in rows(_SOURCES, document_id)],
         my_labels={

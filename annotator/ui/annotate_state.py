@@ -26,13 +26,12 @@ from annotator.store.views import AnnotateView, annotate_view
 from annotator.ui.common import db_session, schema
 from annotator.ui.labeller import last_action
 
-DOC, INDEX, SOURCE, CONFIDENCE = "ann_doc", "ann_index", "ann_source", "ann_confidence"
-NOTE, FLAGGED, OTHER, MESSAGE = "ann_note", "ann_flagged", "ann_other", "ann_message"
+DOC, INDEX, MESSAGE = "ann_doc", "ann_index", "ann_message"
 TOAST = "ann_toast"  # a passing confirmation; a toast does not push the buttons down
-# Grows whenever the server moves or saves: the panel then drops what was typed into it
-# and shows the form as stored; an action made on an older revision is not applied.
+# A new random token whenever the server opens a sentence (a move, or a save): the panel
+# then drops what was typed into it and shows the label as stored; an action made on an
+# older revision is not applied.
 REVISION = "ann_revision"
-SENTENCE = "ann_sentence"  # the id of the sentence shown: saves go to it
 ACK = "ann_ack"  # counts the panel's actions: each one changes what the panel is given
 # The dialog the panel asked for: the page draws it on each run until it is done or dismissed.
 DIALOG, DIALOGS = "ann_dialog", ("choose_article", "propose_source", "guidelines")
@@ -54,34 +53,17 @@ def init_state(user_id: int) -> bool:
                 return False
             target = (docs[0], 0)
     st.session_state[MESSAGE] = None
-    open_sentence(user_id, *target)
+    open_sentence(*target)
     return True
 
 
-def open_sentence(user_id: int, document_id: str, index: int) -> None:
-    """Show a sentence with the annotator's saved label (if any) in the form."""
-    with db_session() as session:
-        sentence = _sentence_id(session, document_id, index)
-        saved = labels.get_label(session=session, sentence_id=sentence, user_id=user_id) if sentence else None
+def open_sentence(document_id: str, index: int) -> None:
+    """Show a sentence; the panel's form shows the annotator's stored label on it (the view)."""
     state = st.session_state
-    state[DOC], state[INDEX], state[SENTENCE] = document_id, index, sentence
-    state[SOURCE] = saved.source if saved and saved.is_claim else None
-    state[CONFIDENCE] = saved.confidence if saved else None
-    state[NOTE] = saved.note if saved else ""
-    state[FLAGGED] = saved.flagged if saved else False
-    state[OTHER] = (saved.source_other or "") if saved else ""
-    _new_revision()
-
-
-def _new_revision() -> None:
+    state[DOC], state[INDEX] = document_id, index
     # Random, not a counter: a panel left from an earlier session in the same browser tab
     # (log out, log in as someone else) must never match.
-    st.session_state[REVISION] = secrets.token_hex(8)
-
-
-def _sentence_id(session: Session, document_id: str, index: int) -> int | None:
-    sentence = documents.get_sentence(session=session, document_id=document_id, index=index)
-    return None if sentence is None else sentence.id
+    state[REVISION] = secrets.token_hex(8)
 
 
 def handle_action(user_id: int) -> None:
@@ -212,9 +194,9 @@ def go(user_id: int, sentence: Sentence, step: int) -> None:
         total = documents.count_sentences(session=session, document_id=sentence.document_id)
     target = sentence.index + step
     if 0 <= target < total:
-        open_sentence(user_id, sentence.document_id, target)
+        open_sentence(sentence.document_id, target)
     elif target >= total and not next_needed(user_id):
-        open_sentence(user_id, sentence.document_id, sentence.index)
+        open_sentence(sentence.document_id, sentence.index)
 
 
 def next_needed(user_id: int) -> bool:
@@ -223,7 +205,7 @@ def next_needed(user_id: int) -> bool:
     if target is None:
         st.session_state[MESSAGE] = ("success", "All done: no sentence needs you right now. Thank you!")
         return False
-    open_sentence(user_id, *target)
+    open_sentence(*target)
     return True
 
 
@@ -231,7 +213,7 @@ def choose_document(user_id: int, document_id: str) -> None:
     with db_session() as session:
         index = labels.first_unlabelled_index(session=session, document_id=document_id, user_id=user_id)
     st.session_state[MESSAGE] = None
-    open_sentence(user_id, document_id, index or 0)
+    open_sentence(document_id, index or 0)
 
 
 def propose_source(user_id: int, *, name: str, key: str, aliases: str) -> str | None:
@@ -275,8 +257,7 @@ def overall_progress(user_id: int) -> labels.Progress:
 
 def labeller_data(view: AnnotateView, overall: labels.Progress, label_schema: LabelSchema) -> dict[str, Any]:
     """What the labelling panel draws: only this annotator's own labels (blind labelling)."""
-    # One read of session state: each access takes Streamlit's state lock.
-    state = st.session_state.to_dict()
+    state = st.session_state
     index, total = view.index, view.total
     saved = view.my_labels.get(index)
     previous = view.my_labels.get(index - 1)
@@ -292,7 +273,7 @@ def labeller_data(view: AnnotateView, overall: labels.Progress, label_schema: La
     return {
         "revision": state[REVISION],
         "ack": state.get(ACK, 0),
-        "sentence_id": state.get(SENTENCE),
+        "sentence_id": view.sentence_id,
         "document_id": view.document_id,
         "title": view.title,
         "position": f"Sentence {index + 1} of {total}" + (" · labelled" if saved else " · not labelled yet"),
@@ -309,11 +290,11 @@ def labeller_data(view: AnnotateView, overall: labels.Progress, label_schema: La
         ],
         "form": {
             "is_claim": None if saved is None else saved.is_claim,
-            "source": state.get(SOURCE),
-            "confidence": state.get(CONFIDENCE),
-            "note": state.get(NOTE, ""),
-            "flagged": bool(state.get(FLAGGED)),
-            "other": state.get(OTHER, ""),
+            "source": saved.source if saved and saved.is_claim else None,
+            "confidence": saved.confidence if saved else None,
+            "note": saved.note if saved else "",
+            "flagged": saved.flagged if saved else False,
+            "other": (saved.source_other or "") if saved else "",
         },
         "saved": saved is not None,
         "previous": (
