@@ -16,10 +16,14 @@ BACK_KEY = "Left"
 FORWARD_KEY = "Right"
 NEXT_NEEDED_KEY = "J"
 CANCEL_KEY = "Esc"
+FLAG_KEY = "F"
+UNDO_KEY = "U"
+GO_TO_KEY = "G"
 SPECIAL_KEYS = {"author": "A", "other": "O"}
 
-# Streamlit reserves C and R; the letters above are taken by fixed actions.
-_EXTRA_SOURCE_KEYS = "QWETYUIPDFGHKLZXVBM"
+# Streamlit reserves C and R; the letters above are taken by fixed actions, and M and V are
+# kept for marking a source mention and a chain of sources.
+_EXTRA_SOURCE_KEYS = "QWETYIPDHKLZXB"
 
 
 @dataclass(frozen=True)

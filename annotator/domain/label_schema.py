@@ -34,6 +34,9 @@ class LabelSchema:
     source_key_pattern: str
     non_claim_source_forbidden: bool
     guidelines: str
+    # The labelling panel will not save a claim without a confidence. Imported labels from
+    # other tools may lack one, so this binds what annotators type, not what files bring.
+    claim_confidence_required: bool = True
 
     @property
     def confidence_min(self) -> int:
@@ -71,6 +74,7 @@ def schema_from_dict(data: Mapping[str, Any]) -> LabelSchema:
         source_key_pattern=str(data["source_key_pattern"]),
         non_claim_source_forbidden=data.get("rules", {}).get("non_claim_source") == "forbidden",
         guidelines=str(data.get("guidelines", "")),
+        claim_confidence_required=data.get("rules", {}).get("claim_confidence", "required") == "required",
     )
 
 

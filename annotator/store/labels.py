@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -10,12 +11,11 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from annotator.domain.errors import NotFoundError
+from annotator.domain.errors import InputError, NotFoundError
+from annotator.domain.label import LABEL_FIELDS, MAX_NOTE_LENGTH, LabelValue, sentence_revision
 from annotator.domain.label_schema import LabelSchema, check_label
 from annotator.store.engine import driver_sql, run_write, stored_time
 from annotator.store.models import Label, LabelCreate, LabelHistory, Sentence, User, as_utc, utcnow
-
-_LABEL_FIELDS = ("is_claim", "source", "source_other", "confidence", "note", "flagged")
 
 
 def save_label(
@@ -39,7 +39,7 @@ def save_label(
             confidence=label_in.confidence,
             source_other=label_in.source_other,
         )
-    values = label_in.model_dump(include=set(_LABEL_FIELDS))
+    values = label_in.model_dump(include=set(LABEL_FIELDS))
 
     def write() -> Label:
         try:
@@ -55,8 +55,8 @@ def save_label(
         return run_write(session, write)
 
 
-_COLUMNS = ", ".join(_LABEL_FIELDS)
-_MARKS = ", ".join("?" for _ in _LABEL_FIELDS)
+_COLUMNS = ", ".join(LABEL_FIELDS)
+_MARKS = ", ".join("?" for _ in LABEL_FIELDS)
 _SQL = {
     "current": "SELECT id, version, created_at, updated_at, "
     + _COLUMNS
@@ -68,7 +68,7 @@ _SQL = {
     + _MARKS
     + ") RETURNING id",
     "update": "UPDATE label SET version = ?, updated_at = ?, "
-    + ", ".join(f"{name} = ?" for name in _LABEL_FIELDS)
+    + ", ".join(f"{name} = ?" for name in LABEL_FIELDS)
     + " WHERE id = ?",
     "reopen": "UPDATE gold_label SET needs_review = ? WHERE sentence_id = ? AND needs_review = ?",
     "history": "INSERT INTO label_history (label_id, sentence_id, user_id, version, action, changed_at, "
@@ -76,6 +76,9 @@ _SQL = {
     + ") VALUES (?, ?, ?, ?, ?, ?, "
     + _MARKS
     + ")",
+    "delete": "DELETE FROM label WHERE id = ?",
+    "receipt": "INSERT INTO submission_receipt "
+    "(user_id, client_id, sentence_id, outcome, reason, received_at) VALUES (?, ?, ?, ?, ?, ?)",
 }
 
 
@@ -87,6 +90,36 @@ def _driver_sql(dialect: str, name: str) -> str:
 def _upsert(*, session: Session, sentence_id: int, user_id: int, values: dict[str, Any]) -> Label:
     """Plain driver statements, not ORM objects: a save is on the annotator's critical path
     (≤ 1 ms), and SQLAlchemy's statement building alone cost twice that."""
+    written = _write_label(session, sentence_id=sentence_id, user_id=user_id, value=LabelValue(**values))
+    if written.changed:
+        session.commit()
+    else:
+        session.rollback()
+    return Label(
+        id=written.label_id,
+        sentence_id=sentence_id,
+        user_id=user_id,
+        version=written.version,
+        created_at=written.created_at,
+        updated_at=written.updated_at,
+        **values,
+    )
+
+
+@dataclass(frozen=True)
+class _Written:
+    label_id: int
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    changed: bool
+
+
+def _write_label(
+    session: Session, *, sentence_id: int, user_id: int, value: LabelValue | None, action: str = "save"
+) -> _Written:
+    """Make ``value`` the annotator's current label (None: take the label back), with its
+    history row and gold re-opened, inside the caller's transaction. Equal values change nothing."""
     connection = session.connection()
     dialect = connection.dialect.name
 
@@ -95,47 +128,210 @@ def _upsert(*, session: Session, sentence_id: int, user_id: int, values: dict[st
 
     now = utcnow()
     stamp = stored_time(dialect, now)
-    new_values = tuple(values[name] for name in _LABEL_FIELDS)
     current = run("current", (sentence_id, user_id)).first()
     if current is None:
         if run("sentence", (sentence_id,)).first() is None:
             raise NotFoundError(f"no sentence with id {sentence_id}")
+        if value is None:
+            return _Written(0, 0, now, now, changed=False)
+        new_values = value.as_tuple()
         version, created_at = 1, now
         label_id = run("insert", (sentence_id, user_id, 1, stamp, stamp, *new_values)).scalar_one()
     else:
         label_id, version = current[0], current[1] + 1
         created_at = _as_datetime(current[2])
-        if (
-            tuple(
-                bool(v) if isinstance(v, int) and n in ("is_claim", "flagged") else v
-                for n, v in zip(_LABEL_FIELDS, current[4:], strict=True)
-            )
-            == new_values
-        ):
-            session.rollback()
-            return Label(
-                id=label_id,
-                sentence_id=sentence_id,
-                user_id=user_id,
-                version=current[1],
-                created_at=created_at,
-                updated_at=_as_datetime(current[3]),
-                **values,
-            )
-        run("update", (version, stamp, *new_values, label_id))
+        stored = _stored_value(current[4:])
+        if value == stored:
+            return _Written(label_id, current[1], created_at, _as_datetime(current[3]), changed=False)
+        if value is None:
+            # The history row keeps the values taken back, so nothing said is ever lost.
+            new_values, action = stored.as_tuple(), "clear"
+            run("delete", (label_id,))
+        else:
+            new_values = value.as_tuple()
+            run("update", (version, stamp, *new_values, label_id))
     # Gold settled on this sentence goes back to review; it is never silently overwritten.
     run("reopen", (True, sentence_id, False))
-    run("history", (label_id, sentence_id, user_id, version, "save", stamp, *new_values))
-    session.commit()
-    return Label(
-        id=label_id,
-        sentence_id=sentence_id,
-        user_id=user_id,
-        version=version,
-        created_at=created_at,
-        updated_at=now,
-        **values,
+    run("history", (label_id, sentence_id, user_id, version, action, stamp, *new_values))
+    return _Written(label_id, version, created_at, now, changed=True)
+
+
+def _stored_value(row: Sequence[Any]) -> LabelValue:
+    is_claim, source, source_other, confidence, note, flagged = row
+    # SQLite hands booleans back as integers.
+    return LabelValue(bool(is_claim), source, source_other, confidence, note, bool(flagged))
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A label as the labelling panel sends it: typed on the sentence ``sentence_id`` as it
+    read at ``revision``, under an id the browser made up (``client_id``)."""
+
+    client_id: str
+    sentence_id: int
+    revision: str
+    value: LabelValue | None  # None: take the label back (undoing a sentence's first label)
+    action: str = "save"  # or "undo": how the history row records it
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What became of one submission: ``saved``, ``unchanged`` (it was already so) or
+    ``refused`` with a reason the annotator can act on."""
+
+    client_id: str
+    sentence_id: int
+    outcome: str
+    reason: str | None = None
+
+
+def submit_labels(
+    *, session: Session, user_id: int, submissions: Sequence[Submission], schema: LabelSchema
+) -> list[Receipt]:
+    """Apply the panel's labels in the order they were typed, each checked on its own.
+
+    One transaction for the batch: a refused label is left out without holding back its
+    neighbours, and nothing is acknowledged before the commit. A submission already received
+    (a resend) is answered from its receipt and applied no second time.
+    """
+    if not submissions:
+        return []
+
+    def write() -> list[Receipt]:
+        try:
+            receipts = _apply_submissions(session, user_id, submissions, schema)
+            session.commit()
+            return receipts
+        except BaseException:
+            session.rollback()
+            raise
+
+    try:
+        return run_write(session, write)
+    except IntegrityError:
+        # Another tab of the same annotator wrote the same first label or receipt at once.
+        return run_write(session, write)
+
+
+def _apply_submissions(
+    session: Session, user_id: int, submissions: Sequence[Submission], schema: LabelSchema
+) -> list[Receipt]:
+    connection = session.connection()
+    dialect = connection.dialect.name
+
+    def rows(sql: str, params: Sequence[Any]) -> list[Any]:
+        return list(connection.exec_driver_sql(driver_sql(dialect, sql), tuple(params)).all())
+
+    active = rows('SELECT active FROM "user" WHERE id = ?', (user_id,))
+    if not active or not active[0][0]:
+        reason = "this account is no longer active; ask a lead to reactivate it, then reload"
+        return [Receipt(s.client_id, s.sentence_id, "refused", reason) for s in submissions]
+    client_ids = sorted({s.client_id for s in submissions})
+    received = {
+        client_id: Receipt(client_id, sentence_id, outcome, reason)
+        for client_id, sentence_id, outcome, reason in rows(
+            "SELECT client_id, sentence_id, outcome, reason FROM submission_receipt WHERE user_id = ? "
+            f"AND client_id IN ({', '.join('?' for _ in client_ids)})",
+            (user_id, *client_ids),
+        )
+    }
+    sentence_ids = sorted({s.sentence_id for s in submissions})
+    spans = {
+        sentence_id: (document_id, sentence_revision(start, end))
+        for sentence_id, document_id, start, end in rows(
+            "SELECT id, document_id, char_start, char_end FROM sentence "
+            f"WHERE id IN ({', '.join('?' for _ in sentence_ids)})",
+            sentence_ids,
+        )
+    }
+    documents = sorted({document_id for document_id, _ in spans.values()})
+    known: dict[str, set[str]] = {document_id: set() for document_id in documents}
+    if documents:
+        for document_id, key in rows(
+            f"SELECT document_id, key FROM source WHERE document_id IN ({', '.join('?' for _ in documents)})",
+            documents,
+        ):
+            known[document_id].add(key)
+    receipts = []
+    for submission in submissions:
+        receipt = received.get(submission.client_id)
+        if receipt is None:
+            receipt = _apply_one(session, user_id, submission, spans, known, schema)
+            if receipt.outcome != "refused":
+                received[submission.client_id] = receipt
+                connection.exec_driver_sql(
+                    driver_sql(dialect, _SQL["receipt"]),
+                    (
+                        user_id,
+                        receipt.client_id,
+                        receipt.sentence_id,
+                        receipt.outcome,
+                        receipt.reason,
+                        stored_time(dialect, utcnow()),
+                    ),
+                )
+        receipts.append(receipt)
+    return receipts
+
+
+def _apply_one(
+    session: Session,
+    user_id: int,
+    submission: Submission,
+    spans: dict[int, tuple[str, str]],
+    known: dict[str, set[str]],
+    schema: LabelSchema,
+) -> Receipt:
+    def refused(reason: str) -> Receipt:
+        return Receipt(submission.client_id, submission.sentence_id, "refused", reason)
+
+    span = spans.get(submission.sentence_id)
+    if span is None:
+        return refused(
+            "this sentence no longer exists: an admin merged it into the one before, or deleted the article"
+        )
+    document_id, revision = span
+    if submission.revision != revision:
+        return refused(
+            "an admin merged or split this sentence after you read it: read it again and label it anew"
+        )
+    value = submission.value
+    if value is not None:
+        try:
+            check_submitted_label(schema, value, known[document_id])
+        except InputError as error:
+            return refused(str(error))
+    written = _write_label(
+        session, sentence_id=submission.sentence_id, user_id=user_id, value=value, action=submission.action
     )
+    return Receipt(submission.client_id, submission.sentence_id, "saved" if written.changed else "unchanged")
+
+
+def check_submitted_label(schema: LabelSchema, value: LabelValue, article_sources: set[str]) -> None:
+    """Everything a label typed in the app must satisfy, beyond the schema's own checks."""
+    check_label(
+        schema,
+        is_claim=value.is_claim,
+        source=value.source,
+        confidence=value.confidence,
+        source_other=value.source_other,
+    )
+    if value.source is not None and value.source not in schema.special_keys | article_sources:
+        raise InputError(
+            f"{value.source!r} is not a source of this article any more",
+            field="source",
+            hint="a lead removed or renamed it: pick another source",
+        )
+    if value.is_claim and value.confidence is None and schema.claim_confidence_required:
+        raise InputError(
+            "a claim needs a confidence",
+            field="confidence",
+            hint=f"type {schema.confidence_min}–{schema.confidence_max}",
+        )
+    if len(value.note) > MAX_NOTE_LENGTH:
+        raise InputError(
+            f"the note is longer than {MAX_NOTE_LENGTH:,} characters", field="note", hint="shorten it"
+        )
 
 
 def _as_datetime(value: Any) -> datetime:

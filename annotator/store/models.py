@@ -191,6 +191,23 @@ class LabelHistory(LabelBase, table=True):
     changed_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
 
 
+class SubmissionReceipt(SQLModel, table=True):
+    """What became of each label the labelling panel sent, by the id the browser gave it.
+
+    The panel resends what it has not seen acknowledged (after a lost connection, a reload, a
+    server restart); the receipt makes that resend change nothing, even when later labels of
+    the same batch have changed the sentence since.
+    """
+
+    __tablename__ = "submission_receipt"
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE", primary_key=True)
+    client_id: str = Field(primary_key=True, max_length=64)
+    sentence_id: int
+    outcome: str  # "saved", "unchanged" or "refused"
+    reason: str | None = None
+    received_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+
+
 # --- gold --------------------------------------------------------------------
 
 

@@ -1,42 +1,50 @@
 """Session state and callbacks of the annotate page.
 
-Keys are initialised once and changed only in callbacks (Streamlit's own pattern), so a
-key press is handled before the page is drawn again. Only ids live in session state.
-The labelling panel (``labeller``) sends one action per finished key press; ``apply_action``
-checks it as untrusted input (it comes from the browser) before anything is saved.
+The labelling panel owns the article: it gets the whole of it once, moves and labels in the
+browser, and sends finished labels in batches (its outbox). Here each batch is checked as
+untrusted input and handed to the store, and each label is acknowledged by the id the
+browser gave it. Keys are initialised once and changed only in callbacks; only ids live in
+session state.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 import streamlit as st
-from sqlmodel import Session
 
 from annotator.domain import keys
 from annotator.domain.article import SourceSpec
 from annotator.domain.errors import AnnotatorError
+from annotator.domain.label import MAX_NOTE_LENGTH, LabelValue
 from annotator.domain.label_schema import LabelSchema
-from annotator.store import documents, labels, queue, users
-from annotator.store.models import LabelCreate, Sentence, SourceOrigin
-from annotator.store.views import AnnotateView, annotate_view
+from annotator.store import annotate_reads, documents, labels, queue
+from annotator.store.labels import Receipt, Submission
+from annotator.store.models import SourceOrigin
 from annotator.ui.common import db_session, schema
 from annotator.ui.labeller import last_action
 
-DOC, INDEX, MESSAGE = "ann_doc", "ann_index", "ann_message"
-TOAST = "ann_toast"  # a passing confirmation; a toast does not push the buttons down
-# A new random token whenever the server opens a sentence (a move, or a save): the panel
-# then drops what was typed into it and shows the label as stored; an action made on an
-# older revision is not applied.
-REVISION = "ann_revision"
-ACK = "ann_ack"  # counts the panel's actions: each one changes what the panel is given
+DOC, START, MESSAGE = "ann_doc", "ann_start", "ann_message"
+# A new random token whenever the server opens an article (first visit, "next that needs me",
+# "choose article"): the panel then puts its cursor on START. Random, not a counter: a panel
+# left from an earlier login in the same tab must never take it for its own.
+OPENED = "ann_opened"
+# What became of each label the panel sent, by its client id, newest last. The panel is told
+# of those it sent last (WAITING): it sends again what it has not seen acknowledged, since a
+# rerun cut short by the next key press never draws its output.
+ACKS, WAITING = "ann_acks", "ann_waiting"
+MAX_ACKS = 1000
+# The most labels one exchange applies; the panel sends the rest with the next one.
+MAX_BATCH = 100
 # The dialog the panel asked for: the page draws it on each run until it is done or dismissed.
 DIALOG, DIALOGS = "ann_dialog", ("choose_article", "propose_source", "guidelines")
 # (read at, Progress): the count runs over all of the annotator's labels, so a plain rerun
-# reads it at most this often; the annotator's own save reads it again.
+# reads it at most this often; the annotator's own batch reads it again.
 OVERALL = "ann_overall"
 OVERALL_TTL_S = 30.0
 
@@ -53,17 +61,13 @@ def init_state(user_id: int) -> bool:
                 return False
             target = (docs[0], 0)
     st.session_state[MESSAGE] = None
-    open_sentence(*target)
+    open_article(*target)
     return True
 
 
-def open_sentence(document_id: str, index: int) -> None:
-    """Show a sentence; the panel's form shows the annotator's stored label on it (the view)."""
+def open_article(document_id: str, index: int) -> None:
     state = st.session_state
-    state[DOC], state[INDEX] = document_id, index
-    # Random, not a counter: a panel left from an earlier session in the same browser tab
-    # (log out, log in as someone else) must never match.
-    state[REVISION] = secrets.token_hex(8)
+    state[DOC], state[START], state[OPENED] = document_id, index, secrets.token_hex(8)
 
 
 def handle_action(user_id: int) -> None:
@@ -74,146 +78,120 @@ def handle_action(user_id: int) -> None:
 
 
 def apply_action(user_id: int, action: Mapping[str, Any]) -> None:
-    """Carry out what the panel sent, checked as untrusted input.
+    """Apply the labels the panel sent, in order, then what it asked for (a dialog, the next
+    article that needs this annotator).
 
-    A save goes to the sentence the panel showed (its id comes with the action), never to
-    "the current sentence" in session state: Streamlit may stop a callback midway when the
-    next key press arrives, and an admin may re-split the article meanwhile. A save and a move
-    are idempotent, so an action carried out twice changes nothing more.
+    A label goes to the sentence it names, typed against the revision it names, never to
+    "the current sentence": the panel moves on before the server answers.
     """
     state = st.session_state
-    state[ACK] = state.get(ACK, 0) + 1  # the panel's data changes, so it unlocks
-    if action.get("revision") != state.get(REVISION):
-        # Pressed before the sentence it meant was on screen: applying it would label
-        # a sentence the annotator has not read.
-        state[TOAST] = "A key pressed before the next sentence was shown was ignored."
-        return
-    with db_session() as session:
-        if users.active_identity(session=session, user_id=user_id) is None:
-            state[MESSAGE] = ("error", "This account is no longer active; nothing was saved.")
-            return
-        shown = _shown_sentence(session, action)
-    kind = action.get("kind")
-    if shown is None and kind in ("save", "go"):
-        state[MESSAGE] = ("error", "This sentence no longer exists (an admin re-split the article).")
-    elif kind == "save":
-        fields = _label_fields(action)
-        if fields is None:
-            state[MESSAGE] = (
-                "error",
-                "The label sent by the page was incomplete or inconsistent; not saved.",
+    state[MESSAGE] = None
+    raw = action.get("labels", [])
+    submissions: list[Submission] = []
+    malformed = 0
+    for item in raw[:MAX_BATCH] if isinstance(raw, list) else []:
+        submission = parse_submission(item)
+        if submission is None:
+            malformed += 1
+        else:
+            submissions.append(submission)
+    state[WAITING] = [s.client_id for s in submissions]
+    if malformed or not isinstance(raw, list):
+        state[MESSAGE] = ("error", "The page sent labels this version cannot read; reload the page.")
+    if submissions:
+        with db_session() as session:
+            receipts = labels.submit_labels(
+                session=session, user_id=user_id, submissions=submissions, schema=schema()
             )
-            return
-        assert shown is not None
-        if _save(user_id, shown, fields):
-            go(user_id, shown, +1)
-    elif kind == "go" and action.get("step") in (-1, 1) and not isinstance(action.get("step"), bool):
-        assert shown is not None
-        state[MESSAGE] = None
-        go(user_id, shown, int(action["step"]))
-    elif kind == "next_needed":
-        state[MESSAGE] = None
+        _remember(receipts)
+        state.pop(OVERALL, None)  # the annotator's own labels show in their count at once
+    request = action.get("request")
+    if request == "next_needed":
         next_needed(user_id)
-    elif kind == "open" and action.get("dialog") in DIALOGS:
-        state[DIALOG] = action["dialog"]
-    else:
+    elif request in DIALOGS:
+        state[DIALOG] = request
+    elif request is not None:
         state[MESSAGE] = ("error", "The page sent a request this version does not know: reload the page.")
 
 
-def _shown_sentence(session: Session, action: Mapping[str, Any]) -> Sentence | None:
-    sentence_id = action.get("sentence_id")
-    if not isinstance(sentence_id, int) or isinstance(sentence_id, bool):
+def parse_submission(item: Any) -> Submission | None:
+    """A label from the browser, if every field has its type and they agree with each other."""
+    if not isinstance(item, Mapping):
         return None
-    return documents.sentences_by_id(session=session, sentence_ids=[sentence_id]).get(sentence_id)
+    client_id, sentence_id, revision = item.get("client_id"), item.get("sentence_id"), item.get("revision")
+    action, value = item.get("action", "save"), item.get("value")
+    if not (
+        isinstance(client_id, str)
+        and 0 < len(client_id) <= 64
+        and isinstance(sentence_id, int)
+        and not isinstance(sentence_id, bool)
+        and isinstance(revision, str)
+        and action in ("save", "undo")
+    ):
+        return None
+    if value is None:
+        return Submission(client_id, sentence_id, revision, None, "undo") if action == "undo" else None
+    parsed = _label_value(value)
+    return None if parsed is None else Submission(client_id, sentence_id, revision, parsed, action)
+
+
+def _label_value(value: Any) -> LabelValue | None:
+    if not isinstance(value, Mapping):
+        return None
+    is_claim, source, confidence = value.get("is_claim"), value.get("source"), value.get("confidence")
+    note, flagged, other = value.get("note", ""), value.get("flagged", False), value.get("source_other")
+    well_typed = (
+        isinstance(is_claim, bool)
+        and (source is None or isinstance(source, str))
+        and (confidence is None or (isinstance(confidence, int) and not isinstance(confidence, bool)))
+        and isinstance(note, str)
+        and len(note) <= MAX_NOTE_LENGTH
+        and isinstance(flagged, bool)
+        and (other is None or isinstance(other, str))
+    )
+    if not well_typed or (not is_claim and (source is not None or confidence is not None)):
+        return None
+    other_name = (other or "").strip() or None
+    return LabelValue(
+        is_claim=is_claim,
+        source=source,
+        source_other=other_name if source == "other" else None,
+        confidence=confidence,
+        note=note,
+        flagged=flagged,
+    )
+
+
+def _remember(receipts: list[Receipt]) -> None:
+    acks: OrderedDict[str, list[Any]] = st.session_state.setdefault(ACKS, OrderedDict())
+    for receipt in receipts:
+        acks.pop(receipt.client_id, None)
+        acks[receipt.client_id] = [receipt.sentence_id, receipt.outcome, receipt.reason]
+    while len(acks) > MAX_ACKS:
+        acks.popitem(last=False)
+
+
+def next_needed(user_id: int) -> bool:
+    """On to the next sentence that needs this annotator in another article (the panel looks
+    in its own article first)."""
+    with db_session() as session:
+        target = queue.next_in_queue(session=session, user_id=user_id, document_id=st.session_state[DOC])
+    if target is None:
+        st.session_state[MESSAGE] = ("success", "All done: no sentence needs you right now. Thank you!")
+        return False
+    open_article(*target)
+    return True
 
 
 def close_dialog() -> None:
     st.session_state.pop(DIALOG, None)
 
 
-MAX_NOTE = 10_000
-
-
-def _label_fields(action: Mapping[str, Any]) -> LabelCreate | None:
-    """The label in the action, if every field has its type and they agree with each other."""
-    is_claim, source, confidence = action.get("is_claim"), action.get("source"), action.get("confidence")
-    note, flagged, other = action.get("note", ""), action.get("flagged", False), action.get("other", "")
-    well_typed = (
-        isinstance(is_claim, bool)
-        and (source is None or isinstance(source, str))
-        and (confidence is None or (isinstance(confidence, int) and not isinstance(confidence, bool)))
-        and isinstance(note, str)
-        and len(note) <= MAX_NOTE
-        and isinstance(flagged, bool)
-        and isinstance(other, str)
-    )
-    if not well_typed or (not is_claim and (source is not None or confidence is not None)):
-        return None
-    other_name = other.strip() or None
-    return LabelCreate(
-        is_claim=is_claim,
-        source=source,
-        confidence=confidence,
-        note=note,
-        flagged=flagged,
-        source_other=other_name if source == "other" else None,
-    )
-
-
-def _save(user_id: int, sentence: Sentence, label_in: LabelCreate) -> bool:
-    state = st.session_state
-    assert sentence.id is not None
-    with db_session() as session:
-        if label_in.source is not None and label_in.source not in schema().special_keys:
-            known = {
-                src.key for src in documents.list_sources(session=session, document_id=sentence.document_id)
-            }
-            if label_in.source not in known:
-                state[MESSAGE] = (
-                    "error",
-                    f"{label_in.source!r} is not a source of this article: propose it first.",
-                )
-                return False
-        try:
-            labels.save_label(
-                session=session, sentence_id=sentence.id, user_id=user_id, label_in=label_in, schema=schema()
-            )
-        except AnnotatorError as error:
-            state[MESSAGE] = ("error", str(error))
-            return False
-    state.pop(OVERALL, None)  # the annotator's own save shows in their count at once
-    state[MESSAGE] = None
-    state[TOAST] = f"Saved sentence {sentence.index + 1}."
-    return True
-
-
-def go(user_id: int, sentence: Sentence, step: int) -> None:
-    """Move from ``sentence`` within its article; past the end, on to the next sentence that
-    needs this annotator. When there is none, the saved sentence is shown again as stored."""
-    with db_session() as session:
-        total = documents.count_sentences(session=session, document_id=sentence.document_id)
-    target = sentence.index + step
-    if 0 <= target < total:
-        open_sentence(sentence.document_id, target)
-    elif target >= total and not next_needed(user_id):
-        open_sentence(sentence.document_id, sentence.index)
-
-
-def next_needed(user_id: int) -> bool:
-    with db_session() as session:
-        target = queue.next_in_queue(session=session, user_id=user_id, document_id=st.session_state[DOC])
-    if target is None:
-        st.session_state[MESSAGE] = ("success", "All done: no sentence needs you right now. Thank you!")
-        return False
-    open_sentence(*target)
-    return True
-
-
 def choose_document(user_id: int, document_id: str) -> None:
     with db_session() as session:
         index = labels.first_unlabelled_index(session=session, document_id=document_id, user_id=user_id)
     st.session_state[MESSAGE] = None
-    open_sentence(document_id, index or 0)
+    open_article(document_id, index or 0)
 
 
 def propose_source(user_id: int, *, name: str, key: str, aliases: str) -> str | None:
@@ -239,12 +217,6 @@ def propose_source(user_id: int, *, name: str, key: str, aliases: str) -> str | 
     return None
 
 
-def current_view(user_id: int) -> AnnotateView:
-    state = st.session_state
-    with db_session() as session:
-        return annotate_view(session=session, document_id=state[DOC], user_id=user_id, index=state[INDEX])
-
-
 def overall_progress(user_id: int) -> labels.Progress:
     cached = st.session_state.get(OVERALL)
     now = time.monotonic()
@@ -255,74 +227,98 @@ def overall_progress(user_id: int) -> labels.Progress:
     return cached[1]
 
 
-def labeller_data(view: AnnotateView, overall: labels.Progress, label_schema: LabelSchema) -> dict[str, Any]:
-    """What the labelling panel draws: only this annotator's own labels (blind labelling)."""
+def panel_data(user_id: int) -> bytes:
+    """What the labelling panel draws, as JSON: the article (read again only when it changed),
+    this annotator's own labels on it (blind labelling), and the acknowledgements."""
     state = st.session_state
-    index, total = view.index, view.total
-    saved = view.my_labels.get(index)
-    previous = view.my_labels.get(index - 1)
-    names = dict(view.sources)
+    document_id = state[DOC]
+    with db_session() as session:
+        signature = annotate_reads.article_signature(session=session, document_id=document_id)
+        mine = annotate_reads.own_labels(session=session, document_id=document_id, user_id=user_id)
+    overall = overall_progress(user_id)
+    message = state.get(MESSAGE)
+    acks = state.get(ACKS, {})
+    # The article part is cached as bytes: on a 400-sentence article it is most of the payload.
+    article = _article_json(document_id, signature)
+    rest = orjson.dumps(
+        {
+            "user": user_id,
+            "opened": state[OPENED],
+            "start": state[START],
+            "labels": {str(sentence_id): _as_list(value) for sentence_id, value in mine.items()},
+            "acks": {client_id: acks[client_id] for client_id in state.get(WAITING, ()) if client_id in acks},
+            "overall": [overall.done, overall.total],
+            "message": None if message is None else {"kind": message[0], "text": message[1]},
+        }
+    )
+    return b'{"article":' + article + b"," + rest[1:]
+
+
+def _as_list(value: LabelValue) -> list[Any]:
+    return list(value.as_tuple())
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _article_json(document_id: str, signature: str) -> bytes:
+    """Shared by every session of this server: the article changes far less often than it is read."""
+    with db_session() as session:
+        article = annotate_reads.read_article(session=session, document_id=document_id)
+    return orjson.dumps(_article_payload(article, schema()))
+
+
+def _article_payload(
+    article: annotate_reads.ArticleForLabelling, label_schema: LabelSchema
+) -> dict[str, Any]:
+    names = dict(article.sources)
     names.update({sp.key: sp.label for sp in label_schema.special_sources})
     shortcut = {
         b.source: b.key
         for b in keys.source_shortcuts(
-            [key for key, _ in view.sources], [sp.key for sp in label_schema.special_sources]
+            [key for key, _ in article.sources], [sp.key for sp in label_schema.special_sources]
         )
     }
-    message = state.get(MESSAGE)
     return {
-        "revision": state[REVISION],
-        "ack": state.get(ACK, 0),
-        "sentence_id": view.sentence_id,
-        "document_id": view.document_id,
-        "title": view.title,
-        "position": f"Sentence {index + 1} of {total}" + (" · labelled" if saved else " · not labelled yet"),
-        "index": index,
-        "total": total,
-        "context": [
-            {"text": s.text, "paragraph": s.paragraph, "current": s.index == index} for s in view.context
-        ],
+        "id": article.document_id,
+        "title": article.title,
+        "signature": article.signature,
+        # [id, paragraph, revision, text]: sentence i of the list is sentence index i.
+        "sentences": [[s.id, s.paragraph, s.revision, s.text] for s in article.sentences],
         # Every source, with its key where it has one: past the keys, a source takes a click.
         "sources": [{"key": key, "label": names[key], "shortcut": shortcut.get(key)} for key in names],
         "confidence": [
             {"value": c.value, "label": c.label, "description": c.description}
             for c in label_schema.confidence
         ],
-        "form": {
-            "is_claim": None if saved is None else saved.is_claim,
-            "source": saved.source if saved and saved.is_claim else None,
-            "confidence": saved.confidence if saved else None,
-            "note": saved.note if saved else "",
-            "flagged": saved.flagged if saved else False,
-            "other": (saved.source_other or "") if saved else "",
-        },
-        "saved": saved is not None,
-        "previous": (
-            {"source": previous.source, "other": previous.source_other or ""}
-            if previous is not None and previous.is_claim and previous.source is not None
-            else None
-        ),
-        "progress": {
-            "article": [view.article_progress.done, view.article_progress.total],
-            "overall": [overall.done, overall.total],
-        },
-        "message": None if message is None else {"kind": message[0], "text": message[1]},
-        "keys": {
-            "not_claim": keys.NOT_A_CLAIM_KEY,
-            "same_as_previous": keys.SAME_AS_PREVIOUS_KEY,
-            "next_needed": keys.NEXT_NEEDED_KEY,
-        },
+        "confidence_required": label_schema.claim_confidence_required,
+        "other_key": next((sp.key for sp in label_schema.special_sources if sp.needs_name), None),
+        "keys": KEYS,
         "key_help": KEY_HELP,
     }
 
 
+KEYS = {
+    "not_claim": keys.NOT_A_CLAIM_KEY,
+    "same_as_previous": keys.SAME_AS_PREVIOUS_KEY,
+    "next_needed": keys.NEXT_NEEDED_KEY,
+    "flag": keys.FLAG_KEY,
+    "undo": keys.UNDO_KEY,
+    "go_to": keys.GO_TO_KEY,
+}
+
 KEY_HELP = [
     ("1–9, 0, letters", "pick the source shown on its button"),
+    ("A", "no attribution: the author's own words"),
+    ("O", "other source: type its name, Enter"),
     ("1–5", "after a source: confidence; saves and moves on"),
     (keys.NOT_A_CLAIM_KEY, "not a claim (saves and moves on)"),
     (keys.SAME_AS_PREVIOUS_KEY, "same source as your label on the previous sentence"),
-    ("Enter", "save & next"),
+    ("Enter", "save & next (keeps a stored label as it is)"),
+    (keys.FLAG_KEY, "flag the sentence for review (saved with the label)"),
+    ("/", "write a note; Esc leaves it"),
+    (f"{keys.UNDO_KEY} or Ctrl+Z", "undo your last save (the previous label comes back)"),
     ("← / →", "previous / next sentence"),
+    (keys.NEXT_NEEDED_KEY, "next sentence that needs you (then the next article)"),
+    (f"{keys.GO_TO_KEY} 12 Enter", "go to sentence 12 (or click a sentence)"),
     ("Esc", "back to the source (or leave a text box)"),
-    (keys.NEXT_NEEDED_KEY, "next sentence that needs you, across articles"),
+    ("?", "show or hide these keys"),
 ]

@@ -1,8 +1,8 @@
 """The labelling panel of the Annotate page: one custom component (``st.components.v2``).
 
-Its HTML, CSS and JavaScript live beside this file. The whole panel is one Streamlit element
-whose only message back is a finished action ("save", "go", "next_needed"), so a rerun of the
-page stays a handful of elements, and choosing a source costs no round trip.
+Its HTML, CSS and JavaScript live beside this file. The panel receives the whole article and
+does all moving and labelling in the browser; its only message back is its outbox of
+finished labels (and, now and then, a request such as a dialog), so no key waits for the server.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import orjson
 import streamlit as st
 
 KEY = "labeller"
@@ -30,10 +29,10 @@ _mount = st.components.v2.component(
 )
 
 
-def show_labeller(data: Mapping[str, Any], on_action: Callable[[], None]) -> None:
-    # Serialised here, as bytes that Streamlit forwards untouched: given a dict, it would
-    # look for dataframes in it and serialise it again on every key press.
-    _mount(data=orjson.dumps(data), key=KEY, on_action_change=on_action)
+def show_labeller(data: bytes, on_action: Callable[[], None]) -> None:
+    # JSON bytes, which Streamlit forwards untouched: given a dict, it would look for
+    # dataframes in it and serialise it again on every exchange.
+    _mount(data=data, key=KEY, on_action_change=on_action)
 
 
 def last_action() -> Mapping[str, Any] | None:

@@ -1,27 +1,21 @@
-"""Annotate: one sentence at a time, source then confidence, from the keyboard."""
+"""Annotate: the whole article in the labelling panel; source then confidence, from the keyboard."""
 
 import streamlit as st
 
 from annotator.store.models import Role
 from annotator.ui import annotate_dialogs as dialogs
 from annotator.ui import annotate_state as s
-from annotator.ui.common import require_role, schema
+from annotator.ui.common import require_role
 from annotator.ui.labeller import show_labeller
 
 user_id, _, _ = require_role(Role.annotator, Role.reviewer, Role.admin)
 if not s.init_state(user_id):
     st.info("No articles yet. An admin can import some on the Articles page.")
     st.stop()
-view = s.current_view(user_id)
-if message := st.session_state.pop(s.TOAST, None):
-    st.toast(message)
-show_labeller(
-    s.labeller_data(view, s.overall_progress(user_id), schema()),
-    on_action=lambda: s.handle_action(user_id),
-)
+show_labeller(s.panel_data(user_id), on_action=lambda: s.handle_action(user_id))
 match st.session_state.get(s.DIALOG):
     case "choose_article":
-        dialogs.choose_article(user_id, view.document_id)
+        dialogs.choose_article(user_id, st.session_state[s.DOC])
     case "propose_source":
         dialogs.propose_source(user_id)
     case "guidelines":

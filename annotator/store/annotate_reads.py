@@ -1,0 +1,93 @@
+"""What the Annotate page reads: one article whole, and one annotator's own labels on it.
+
+The labelling panel receives the article once and works on it in the browser, so these run
+on every exchange with the panel (each batch of labels). They are plain driver statements
+returning tuples: building ORM objects for them cost more than the rest of the exchange.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from annotator.domain.errors import NotFoundError
+from annotator.domain.label import LabelValue, sentence_revision
+from annotator.store.engine import fetch_rows
+
+# Changes whenever a sentence is merged, split or added, or a source added: then (and only
+# then) the article is read and sent whole again.
+_SIGNATURE = (
+    "SELECT d.title, "
+    "(SELECT count(*) FROM sentence WHERE document_id = d.id), "
+    "(SELECT coalesce(sum(char_end), 0) FROM sentence WHERE document_id = d.id), "
+    "(SELECT coalesce(max(id), 0) FROM sentence WHERE document_id = d.id), "
+    "(SELECT count(*) FROM source WHERE document_id = d.id), "
+    "(SELECT coalesce(max(id), 0) FROM source WHERE document_id = d.id) "
+    "FROM document d WHERE d.id = ?"
+)
+_SENTENCES = (
+    'SELECT id, "index", paragraph, char_start, char_end, text FROM sentence WHERE document_id = ? '
+    'ORDER BY "index"'
+)
+_SOURCES = "SELECT key, label FROM source WHERE document_id = ? ORDER BY id"
+_MINE = (
+    "SELECT l.sentence_id, l.is_claim, l.source, l.source_other, l.confidence, l.note, l.flagged "
+    "FROM label l JOIN sentence s ON s.id = l.sentence_id WHERE s.document_id = ? AND l.user_id = ?"
+)
+
+
+@dataclass(frozen=True)
+class PanelSentence:
+    id: int
+    index: int
+    paragraph: int
+    revision: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ArticleForLabelling:
+    document_id: str
+    title: str
+    signature: str
+    sentences: tuple[PanelSentence, ...]
+    sources: tuple[tuple[str, str], ...]  # (key, label) in the article's order
+
+
+def article_signature(*, session: Session, document_id: str) -> str:
+    """A short text that changes when the article's title, sentences or sources change."""
+    found = fetch_rows(session, _SIGNATURE, document_id)
+    if not found:
+        raise NotFoundError(f"no document {document_id!r}: 'annotator documents' lists the ids")
+    title, *counts = found[0]
+    return ":".join(str(int(n)) for n in counts) + f":{title}"
+
+
+def read_article(*, session: Session, document_id: str) -> ArticleForLabelling:
+    """The whole article as the labelling panel shows it: every sentence with its revision."""
+    signature = article_signature(session=session, document_id=document_id)
+    title = fetch_rows(session, "SELECT title FROM document WHERE id = ?", document_id)[0][0]
+    return ArticleForLabelling(
+        document_id=document_id,
+        title=str(title),
+        signature=signature,
+        sentences=tuple(
+            PanelSentence(int(i), int(index), int(paragraph), sentence_revision(start, end), str(text))
+            for i, index, paragraph, start, end, text in fetch_rows(session, _SENTENCES, document_id)
+        ),
+        sources=tuple((str(key), str(label)) for key, label in fetch_rows(session, _SOURCES, document_id)),
+    )
+
+
+def own_labels(*, session: Session, document_id: str, user_id: int) -> dict[int, LabelValue]:
+    """This annotator's labels on the article by sentence id, and nobody else's: blind labelling
+    is enforced here, not in the page."""
+    return {
+        int(sentence_id): LabelValue(
+            bool(is_claim), source, source_other, confidence, str(note), bool(flagged)
+        )
+        for sentence_id, is_claim, source, source_other, confidence, note, flagged in fetch_rows(
+            session, _MINE, document_id, user_id
+        )
+    }
