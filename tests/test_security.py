@@ -29,13 +29,13 @@ from streamlit.testing.v1 import AppTest
 from annotator.cli import cli
 from annotator.domain.errors import AuthenticationError
 from annotator.store import users
+from annotator.store.annotate_reads import own_labels
 from annotator.store.engine import create_tables, make_engine
 from annotator.store.models import Label, LabelHistory, LoginSession, Role, User, utcnow
-from annotator.store.views import annotate_view
 from annotator.ui.common import IDENTITY, TOKEN_PARAM
 from tests.browser_helpers import served_app
 from tests.helpers import add_small_article, add_user, label
-from tests.ui_helpers import APP, act, app_as, app_engine, has_panel, panel, save
+from tests.ui_helpers import APP, app_as, app_engine, has_panel, panel, save
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES_DIR = ROOT / "annotator" / "ui" / "app_pages"
@@ -108,35 +108,31 @@ def test_annotate_page_never_shows_another_annotators_label(engine: Engine) -> N
     label(engine, alice, 1, is_claim=True, source="beta", confidence=2, note=SECRET_NOTE, flagged=True)
 
     at = app_as(bob)
-    assert at.session_state["ann_index"] == 0
-    for step in (None, +1, -1):
-        if step:
-            act(at, kind="go", step=step)
-        shown = _everything_shown(at)
-        assert SECRET_NOTE not in shown and SECRET_SOURCE not in shown, step
-        assert panel(at)["form"]["source"] is None and panel(at)["form"]["confidence"] is None
+    shown = _everything_shown(at)
+    assert SECRET_NOTE not in shown and SECRET_SOURCE not in shown
+    assert panel(at)["labels"] == {}
+    # The panel moves in the browser: it has the whole article already, and nothing of alice's.
+    save(at, 2, is_claim=False)
+    shown = _everything_shown(at)
+    assert SECRET_NOTE not in shown and SECRET_SOURCE not in shown
 
     # Control: the same search finds alice's note on her own page, so its absence above means something.
     own = app_as(alice)
-    for _ in range(own.session_state["ann_index"]):  # alice starts on her first unlabelled sentence
-        act(own, kind="go", step=-1)
-    assert own.session_state["ann_index"] == 0
     assert SECRET_NOTE in _everything_shown(own) and SECRET_SOURCE in _everything_shown(own)
 
 
-def test_annotate_view_returns_only_the_requesting_annotators_labels(engine: Engine) -> None:
-    """The store view behind the annotate page filters by annotator: blindness is not left to the page."""
+def test_the_annotate_reads_return_only_the_requesting_annotators_labels(engine: Engine) -> None:
+    """The store query behind the annotate page filters by annotator: blindness is not left to the page."""
     alice, bob = add_user(engine, "alice"), add_user(engine, "bob")
     label(engine, alice, 0, is_claim=True, source="alpha", confidence=5, note=SECRET_NOTE)
     label(engine, alice, 2, is_claim=False)
     label(engine, bob, 1, is_claim=True, source="beta", confidence=3)
     with Session(engine) as session:
-        view = annotate_view(session=session, document_id="doc", user_id=bob, index=1)
-        other = annotate_view(session=session, document_id="doc", user_id=add_user(engine, "carol"), index=1)
-    assert list(view.my_labels) == [1]  # alice's label on sentence 0 is not there
-    assert view.my_labels[1].source == "beta" and SECRET_NOTE not in repr(view)
-    assert view.article_progress.done == 1
-    assert other.my_labels == {} and other.article_progress.done == 0
+        mine = own_labels(session=session, document_id="doc", user_id=bob)
+        other = own_labels(session=session, document_id="doc", user_id=add_user(engine, "carol"))
+    assert [value.source for value in mine.values()] == ["beta"]  # alice's labels are not there
+    assert SECRET_NOTE not in repr(mine)
+    assert other == {}
 
 
 # --- writes go to the logged-in annotator only ------------------------------------------------
@@ -150,9 +146,8 @@ def test_saving_through_the_page_writes_only_the_logged_in_annotators_rows(engin
     labels_before, history_before = _rows(engine, Label), _rows(engine, LabelHistory)
 
     at = app_as(bob)
-    save(at, source="alpha", confidence=3)  # saves sentence 0 for bob
-    act(at, kind="go", step=-1)
-    save(at, source="author", confidence=2)  # changes bob's label: an update and a second history row
+    save(at, 0, source="alpha", confidence=3)  # saves sentence 0 for bob
+    save(at, 0, source="author", confidence=2)  # changes bob's label: an update and a second history row
     assert not at.exception
 
     labels_after, history_after = _rows(engine, Label), _rows(engine, LabelHistory)

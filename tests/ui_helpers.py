@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -54,24 +55,52 @@ def has_panel(at: AppTest) -> bool:
     return any(getattr(node, "type", None) == "bidi_component" for node in at.main)
 
 
-def act(at: AppTest, **action: Any) -> AppTest:
-    """Send an action as the panel's JavaScript does on a key press: a trigger value, then a rerun.
+def act(at: AppTest, action: dict[str, Any]) -> AppTest:
+    """Send what the panel's JavaScript sends: a trigger value, then a rerun.
 
     AppTest has no handle for custom components, so the trigger is added to the widget states
     of the next run by hand, under the id Streamlit itself gives the component's trigger.
-    ``revision`` and ``sentence_id`` default to those on screen, as in the browser.
     """
     element = _labeller(at)
     states = at._tree.get_widget_states()
     trigger = states.widgets.add()
     trigger.id = _make_trigger_id(element.proto.id, "events")
-    shown = panel(at)
-    payload = {"revision": shown["revision"], "sentence_id": shown["sentence_id"], **action}
-    trigger.json_trigger_value = orjson.dumps([{"event": "action", "value": payload}]).decode()
+    trigger.json_trigger_value = orjson.dumps([{"event": "action", "value": action}]).decode()
     return at._run(states)
 
 
-def save(at: AppTest, **label: Any) -> AppTest:
-    """The action a finished label sends (source + confidence digit, N, or Enter)."""
-    fields = {"is_claim": True, "source": None, "confidence": None, "note": "", "flagged": False, "other": ""}
-    return act(at, kind="save", **{**fields, **label})
+def send(at: AppTest, *labels: dict[str, Any], request: str | None = None) -> AppTest:
+    """One exchange of the panel: its outbox (labels made with ``typed``) and a request."""
+    return act(at, {"seq": 1, "labels": list(labels), "request": request})
+
+
+def typed(
+    at: AppTest, index: int, *, action: str = "save", client_id: str | None = None, **value: Any
+) -> dict[str, Any]:
+    """A label as the panel puts it in its outbox: for sentence ``index`` as shown, with a fresh id."""
+    sentence_id, _, revision, _ = panel(at)["article"]["sentences"][index]
+    fields = {
+        "is_claim": True,
+        "source": None,
+        "source_other": None,
+        "confidence": None,
+        "note": "",
+        "flagged": False,
+    }
+    return {
+        "client_id": client_id or uuid.uuid4().hex,
+        "sentence_id": sentence_id,
+        "revision": revision,
+        "value": None if value.get("cleared") else {**fields, **value},
+        "action": action,
+    }
+
+
+def save(at: AppTest, index: int, **value: Any) -> AppTest:
+    """The label a finished key sequence sends (source + confidence digit, N, or Enter)."""
+    return send(at, typed(at, index, **value))
+
+
+def acks(at: AppTest) -> dict[str, list[Any]]:
+    """The answer to the last exchange: {client_id: [sentence_id, outcome, reason]}."""
+    return dict(panel(at)["acks"])

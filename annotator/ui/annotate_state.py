@@ -38,6 +38,9 @@ OPENED = "ann_opened"
 # of those it sent last (WAITING): it sends again what it has not seen acknowledged, since a
 # rerun cut short by the next key press never draws its output.
 ACKS, WAITING = "ann_acks", "ann_waiting"
+# The number of the panel's newest exchange handled here: the panel knows then that labels
+# missing from the acknowledgements were typed after it, not lost.
+SEQ = "ann_seq"
 MAX_ACKS = 1000
 # The most labels one exchange applies; the panel sends the rest with the next one.
 MAX_BATCH = 100
@@ -86,6 +89,8 @@ def apply_action(user_id: int, action: Mapping[str, Any]) -> None:
     """
     state = st.session_state
     state[MESSAGE] = None
+    if isinstance(seq := action.get("seq"), int) and not isinstance(seq, bool):
+        state[SEQ] = seq
     raw = action.get("labels", [])
     submissions: list[Submission] = []
     malformed = 0
@@ -244,6 +249,7 @@ def panel_data(user_id: int) -> bytes:
         {
             "user": user_id,
             "opened": state[OPENED],
+            "seq": state.get(SEQ, 0),
             "start": state[START],
             "labels": {str(sentence_id): _as_list(value) for sentence_id, value in mine.items()},
             "acks": {client_id: acks[client_id] for client_id in state.get(WAITING, ()) if client_id in acks},

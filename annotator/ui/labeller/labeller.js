@@ -1,32 +1,30 @@
 // The labelling panel of the Annotate page: one Streamlit element (custom component v2).
 //
-// Choosing a source, going back to it and typing a note happen here, in the browser;
-// only a finished label ("save") or a move reaches Python, as one trigger value. That keeps
-// a key press to one server round trip, and the page's rerun to a handful of elements.
+// The panel owns the article. It gets the whole article once, and every key is applied here,
+// at once and in order, to the sentence on screen when it was pressed. A finished label goes
+// into an outbox, kept in the browser's storage, that is sent to the server in typing order;
+// the server checks each label and acknowledges it by the id given here. Nothing waits for
+// the server, and nothing is dropped: a label the server refuses stays on screen with its
+// reason until the annotator fixes or dismisses it.
 //
 // Article text and every name come from the database: they are set with textContent,
 // never as HTML.
 
-let keyHandler = null;
-let shownRevision = null;
-let form = null;
-// One action at a time: keys pressed while an action is on its way are dropped, since they
-// were meant for a sentence the annotator has not seen yet. New data from the server (every
-// action changes it) ends the wait; the time limit covers a lost connection.
-let pendingSince = null;
-const PENDING_LIMIT_MS = 5000;
-
+const RESEND_AFTER_MS = 4000; // no answer by then: the connection was lost, send again
+const MAX_SENT = 50; // labels per exchange; the rest go with the next one
+const STORAGE = "annotator:outbox:v1";
 const TEXT_INPUT_TYPES = new Set(["text", "search", "email", "url", "tel", "password", "number"]);
 const ACTIVATED_BY_KEYS = new Set(["BUTTON", "A", "SUMMARY"]);
+
+let panel = null; // the state of the article on screen (module-level: it outlives a rerun)
+let keyHandler = null;
+let retryTimer = null;
+const decoder = new TextDecoder();
 
 function isTyping(target) {
   if (!target) return false;
   if (target.tagName === "TEXTAREA" || target.tagName === "SELECT" || target.isContentEditable) return true;
   return target.tagName === "INPUT" && TEXT_INPUT_TYPES.has((target.type || "text").toLowerCase());
-}
-
-function busy() {
-  return pendingSince !== null && performance.now() - pendingSince < PENDING_LIMIT_MS;
 }
 
 function el(tag, attrs = {}, text = null) {
@@ -38,246 +36,755 @@ function el(tag, attrs = {}, text = null) {
   return node;
 }
 
-function freshForm(data) {
+function newClientId() {
+  if (globalThis.crypto && crypto.randomUUID) return crypto.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
+}
+
+function asLabel(row) {
+  const [is_claim, source, source_other, confidence, note, flagged] = row;
+  return { is_claim, source, source_other, confidence, note, flagged };
+}
+
+function sameLabel(a, b) {
+  if (a === null || b === null) return a === b;
+  return (
+    a.is_claim === b.is_claim &&
+    a.source === b.source &&
+    (a.source_other || null) === (b.source_other || null) &&
+    a.confidence === b.confidence &&
+    a.note === b.note &&
+    a.flagged === b.flagged
+  );
+}
+
+// --- the outbox, kept in localStorage per user and article ------------------------------
+
+function storageKey(user, documentId) {
+  return `${STORAGE}:${user}:${documentId}`;
+}
+
+function loadStored(user, documentId) {
+  try {
+    const stored = JSON.parse(localStorage.getItem(storageKey(user, documentId)) || "null");
+    if (stored && Array.isArray(stored.outbox) && Array.isArray(stored.refused)) return stored;
+  } catch (error) {
+    // Unreadable storage (private mode, a full disk): the outbox lives in memory only.
+  }
+  return { outbox: [], refused: [] };
+}
+
+// Labels waiting for other articles of this user (typed before a reload that opened another
+// article): they are sent too, so a reload never strands them.
+function otherArticlesOutbox(user, documentId) {
+  const items = [];
+  try {
+    const prefix = `${STORAGE}:${user}:`;
+    for (let i = 0; i < localStorage.length; i++) {
+      const key = localStorage.key(i);
+      if (key && key.startsWith(prefix) && key !== storageKey(user, documentId)) {
+        const stored = JSON.parse(localStorage.getItem(key) || "null");
+        if (stored && Array.isArray(stored.outbox)) items.push(...stored.outbox.map((item) => ({ ...item, storedUnder: key })));
+      }
+    }
+  } catch (error) {
+    // As above: nothing to add.
+  }
+  return items;
+}
+
+function persist(p) {
+  try {
+    const key = storageKey(p.user, p.documentId);
+    if (p.outbox.length || p.refused.length) {
+      localStorage.setItem(key, JSON.stringify({ outbox: p.outbox, refused: p.refused }));
+    } else {
+      localStorage.removeItem(key);
+    }
+    for (const [storedKey, items] of groupBy(p.elsewhere, (item) => item.storedUnder)) {
+      const stored = JSON.parse(localStorage.getItem(storedKey) || "null") || { outbox: [], refused: [] };
+      const waiting = new Set(items.map((item) => item.client_id));
+      stored.outbox = stored.outbox.filter((item) => waiting.has(item.client_id));
+      if (stored.outbox.length || stored.refused.length) localStorage.setItem(storedKey, JSON.stringify(stored));
+      else localStorage.removeItem(storedKey);
+    }
+  } catch (error) {
+    // As in loadStored.
+  }
+}
+
+function groupBy(items, keyOf) {
+  const groups = new Map();
+  for (const item of items) {
+    const key = keyOf(item);
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push(item);
+  }
+  return groups;
+}
+
+// --- the panel's state --------------------------------------------------------------------
+
+function newPanel(data) {
+  const stored = loadStored(data.user, data.article.id);
   return {
-    stage: "source",
-    source: data.form.source,
-    confidence: data.form.confidence,
-    note: data.form.note,
-    other: data.form.other,
-    flagged: data.form.flagged,
+    user: data.user,
+    documentId: data.article.id,
+    opened: data.opened,
+    signature: null,
+    root: null,
+    sentences: [], // {id, paragraph, revision, text, node}
+    indexById: new Map(),
+    saved: new Map(), // sentence id -> label, as the server last said
+    outbox: stored.outbox, // {client_id, sentence_id, revision, value, action}, in typing order
+    refused: stored.refused, // {item, reason, text}
+    elsewhere: otherArticlesOutbox(data.user, data.article.id),
+    undo: [], // {sentence_id, revision, before}: this page's own saves, newest last
+    cursor: 0,
+    stage: "source", // "source" | "confidence" | "other" | "goto"
+    draft: null,
+    goto: "",
     warning: null,
+    message: null,
+    inFlightSince: null,
+    seq: 0, // numbers each exchange; the server says which one it answered last
+    keysShown: false,
+    send: null,
   };
 }
 
-const decoder = new TextDecoder();
+function shownLabel(p, sentenceId) {
+  for (let i = p.outbox.length - 1; i >= 0; i--) {
+    if (p.outbox[i].sentence_id === sentenceId) return p.outbox[i].value;
+  }
+  return p.saved.has(sentenceId) ? p.saved.get(sentenceId) : null;
+}
+
+function isPending(p, sentenceId) {
+  return p.outbox.some((item) => item.sentence_id === sentenceId);
+}
+
+function refusalOf(p, sentenceId) {
+  return p.refused.find((entry) => entry.item.sentence_id === sentenceId) || null;
+}
+
+function draftFor(p, index) {
+  const sentence = p.sentences[index];
+  const label = sentence ? shownLabel(p, sentence.id) : null;
+  return {
+    is_claim: label ? label.is_claim : null,
+    source: label && label.is_claim ? label.source : null,
+    other: (label && label.source_other) || "",
+    confidence: label ? label.confidence : null,
+    note: label ? label.note : "",
+    flagged: label ? label.flagged : false,
+  };
+}
 
 export default function ({ parentElement, data: payload, setTriggerValue }) {
   const data = JSON.parse(decoder.decode(payload));
   const root = parentElement.querySelector(".ann-labeller");
-  pendingSince = null;
-  if (shownRevision !== data.revision || form === null) {
-    form = freshForm(data);
-    shownRevision = data.revision;
+  if (panel === null || panel.user !== data.user || panel.documentId !== data.article.id || panel.opened !== data.opened) {
+    const carried = panel && panel.user === data.user && panel.documentId === data.article.id ? panel : null;
+    panel = newPanel(data);
+    if (carried) {
+      // The same article opened again (a reconnect, "choose article" on itself): keep what
+      // was typed and undoable.
+      Object.assign(panel, { outbox: carried.outbox, refused: carried.refused, undo: carried.undo, seq: carried.seq });
+    }
+    panel.cursor = Math.max(0, data.start);
   }
-
-  const send = (action) => {
-    if (busy()) return;
-    pendingSince = performance.now();
-    setTriggerValue("action", { ...action, revision: data.revision, sentence_id: data.sentence_id });
-  };
-  const save = (isClaim, source, confidence) =>
-    send({
-      kind: "save",
-      is_claim: isClaim,
-      source: isClaim ? source : null,
-      confidence: isClaim ? confidence : null,
-      note: form.note,
-      flagged: form.flagged,
-      other: source === "other" ? form.other : "",
-    });
-  const warn = (text) => {
-    form.warning = text;
-    render();
-  };
-  const sourceLabel = (key) => (data.sources.find((s) => s.key === key) || { label: key }).label;
-
-  const pickSource = (key) => {
-    if (key === "other" && !form.other.trim()) {
-      warn("Type the source's name in “Other source”, then pick Other again.");
-      root.querySelector(".ann-other input").focus();
-      return;
-    }
-    Object.assign(form, { source: key, stage: "confidence", warning: null });
-    render();
-  };
-  const pickConfidence = (value) => {
-    if (form.source === null) return warn("Pick a source first (or N: not a claim).");
-    form.confidence = value;
-    save(true, form.source, value);
-  };
-  const sameAsPrevious = () => {
-    if (data.previous === null) return warn("The previous sentence has no source of yours to repeat.");
-    form.other = data.previous.other;
-    pickSource(data.previous.source);
-  };
-  const saveAndNext = () => {
-    if (form.source !== null) return save(true, form.source, form.confidence);
-    if (data.saved) return send({ kind: "go", step: 1 });
-    warn("Nothing to save yet: pick a source, or N for not a claim.");
-  };
-  const back = () => {
-    Object.assign(form, { stage: "source", warning: null });
-    render();
-  };
-
-  function button(label, { key, primary = false, disabled = false, shortcut = null, title = null }, onClick) {
-    const node = el(
-      "button",
-      { type: "button", class: primary ? "ann-btn primary" : "ann-btn", "data-key": key, disabled, title },
-      null,
-    );
-    if (shortcut) node.append(el("kbd", {}, shortcut));
-    node.append(document.createTextNode(label));
-    node.addEventListener("click", (event) => {
-      // Give the focus back to the page, so that Enter means "save & next" again, not
-      // "press this button once more".
-      node.blur();
-      if (!busy()) onClick(event);
-    });
-    return node;
-  }
-
-  function render() {
-    const stage = form.stage;
-    root.dataset.document = data.document_id;  // lets a test or a script tell which article is shown
-    root.querySelector(".ann-title").textContent = data.title;
-    root.querySelector(".ann-position").textContent = data.position;
-    for (const [name, [done, total]] of Object.entries(data.progress)) {
-      const bar = root.querySelector(`.ann-progress[data-name="${name}"]`);
-      bar.querySelector("progress").max = Math.max(total, 1);
-      bar.querySelector("progress").value = done;
-      bar.querySelector("span").textContent = `${bar.dataset.label}: ${done} of ${total}`;
-    }
-
-    const reading = root.querySelector(".ann-reading");
-    reading.replaceChildren();
-    let paragraph = null;
-    let current = null;
-    for (const sentence of data.context) {
-      if (sentence.paragraph !== paragraph) {
-        current = reading.appendChild(el("p"));
-        paragraph = sentence.paragraph;
-      } else {
-        current.append(" ");
-      }
-      current.append(
-        sentence.current
-          ? el("mark", { class: "current", id: "current-sentence" }, sentence.text)
-          : el("span", { class: "context" }, sentence.text),
-      );
-    }
-
-    const message = root.querySelector(".ann-message");
-    const shown = form.warning ? { kind: "warning", text: form.warning } : data.message;
-    message.className = "ann-message" + (shown ? ` ${shown.kind}` : "");
-    message.textContent = shown ? shown.text : "";
-
-    const prompt = root.querySelector(".ann-prompt");
-    prompt.replaceChildren();
-    if (stage === "source") {
-      prompt.append(el("strong", {}, "Who says so?"), " Pick the source (its key shows on the button), or ");
-      prompt.append(el("strong", {}, data.keys.not_claim), " if it is not a claim.");
-    } else {
-      prompt.append(el("strong", {}, "How sure are you"), " that it is ", el("em", {}, sourceLabel(form.source)));
-      prompt.append("? A digit saves and moves on; ", el("strong", {}, "Esc"), " goes back.");
-    }
-
-    const sources = root.querySelector(".ann-sources");
-    sources.replaceChildren(
-      ...data.sources.map((s) =>
-        button(s.label, { key: `src_${s.key}`, primary: s.key === form.source, shortcut: stage === "source" ? s.shortcut : null }, () =>
-          pickSource(s.key),
-        ),
-      ),
-      button("Not a claim", { key: "not_claim", primary: data.form.is_claim === false, shortcut: data.keys.not_claim }, () =>
-        save(false, null, null),
-      ),
-      button("Same source as previous", { key: "same_prev", shortcut: data.keys.same_as_previous }, sameAsPrevious),
-    );
-
-    const confidence = root.querySelector(".ann-confidence");
-    confidence.replaceChildren(
-      ...data.confidence.map((c) =>
-        button(
-          `${c.value} · ${c.label}`,
-          { key: `conf_${c.value}`, primary: c.value === form.confidence, shortcut: stage === "confidence" ? String(c.value) : null, title: c.description },
-          () => pickConfidence(c.value),
-        ),
-      ),
-    );
-    if (stage === "confidence") confidence.append(button("Back to source", { key: "cancel", shortcut: "Esc" }, back));
-
-    root.querySelector(".ann-nav").replaceChildren(
-      button("Previous", { key: "prev", shortcut: "←", disabled: data.index === 0 }, () => send({ kind: "go", step: -1 })),
-      button("Save & next", { key: "save_next", primary: true, shortcut: "Enter" }, saveAndNext),
-      button("Next", { key: "next", shortcut: "→", disabled: data.index >= data.total - 1 }, () => send({ kind: "go", step: 1 })),
-      button("Next that needs me", { key: "next_needed", shortcut: data.keys.next_needed }, () => send({ kind: "next_needed" })),
-    );
-    root.querySelector(".ann-tools").replaceChildren(
-      button("Choose article…", { key: "choose_article" }, () => send({ kind: "open", dialog: "choose_article" })),
-      button("Propose a new source…", { key: "propose" }, () => send({ kind: "open", dialog: "propose_source" })),
-      button("Guidelines", { key: "guidelines" }, () => send({ kind: "open", dialog: "guidelines" })),
-    );
-
-    root.querySelector(".ann-note textarea").value = form.note;
-    root.querySelector(".ann-other input").value = form.other;
-    root.querySelector(".ann-flag input").checked = form.flagged;
-  }
-
-  function wireInputsOnce() {
-    if (root.dataset.wired) return;
-    root.dataset.wired = "1";
-    root.querySelector(".ann-note textarea").addEventListener("input", (e) => (form.note = e.target.value));
-    root.querySelector(".ann-other input").addEventListener("input", (e) => (form.other = e.target.value));
-    root.querySelector(".ann-flag input").addEventListener("change", (e) => {
-      form.flagged = e.target.checked;
-      e.target.blur();  // a ticked box must not keep the keys from the panel
-    });
-    const keys = root.querySelector(".ann-keys ul");
-    for (const line of data.key_help) {
-      const item = keys.appendChild(el("li"));
-      item.append(el("kbd", {}, line[0]), " ", line[1]);
-    }
-  }
-
-  function onKey(event) {
-    const target = event.composedPath()[0];
-    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
-    // A dialog (choose an article, propose a source) has the keys while it is open.
-    if (document.querySelector('[role="dialog"]')) return;
-    if (isTyping(target)) {
-      if (event.key === "Escape") target.blur();
-      return;
-    }
-    // A focused button or link (reached with Tab) does its own thing on Enter or Space.
-    if (target && ACTIVATED_BY_KEYS.has(target.tagName) && (event.key === "Enter" || event.key === " ")) return;
-    if (busy()) return;
-    const key = event.key.length === 1 ? event.key.toUpperCase() : event.key;
-    let handled = true;
-    if (key === "Enter") saveAndNext();
-    else if (key === "ArrowLeft") data.index > 0 && send({ kind: "go", step: -1 });
-    else if (key === "ArrowRight") data.index < data.total - 1 && send({ kind: "go", step: 1 });
-    else if (key === data.keys.next_needed) send({ kind: "next_needed" });
-    else if (form.stage === "confidence") {
-      const value = data.confidence.find((c) => String(c.value) === key);
-      if (value) pickConfidence(value.value);
-      else if (key === "Escape") back();
-      else handled = false;
-    } else if (key === data.keys.not_claim) save(false, null, null);
-    else if (key === data.keys.same_as_previous) sameAsPrevious();
-    else {
-      const source = data.sources.find((s) => s.shortcut === key);
-      if (source) pickSource(source.key);
-      else handled = false;
-    }
-    if (handled) event.preventDefault();
-  }
-
-  wireInputsOnce();
-  render();
+  const p = panel;
+  p.send = setTriggerValue;
+  receive(p, data, root);
   if (keyHandler) document.removeEventListener("keydown", keyHandler);
-  keyHandler = onKey;
-  document.addEventListener("keydown", onKey);
+  keyHandler = (event) => onKey(p, event);
+  document.addEventListener("keydown", keyHandler);
+  if (retryTimer === null) retryTimer = setInterval(() => panel && flush(panel), 1000);
+  const handler = keyHandler;
   return () => {
-    document.removeEventListener("keydown", onKey);
+    document.removeEventListener("keydown", handler);
     // Streamlit may call the cleanup of a render that a newer one has replaced: only the
-    // newest one takes the panel's state with it.
-    if (keyHandler !== onKey) return;
+    // newest one takes the panel with it. The outbox stays in the browser's storage.
+    if (keyHandler !== handler) return;
     keyHandler = null;
-    // Nothing typed here may outlive the panel (a logout, another page).
-    form = null;
-    shownRevision = null;
-    pendingSince = null;
+    clearInterval(retryTimer);
+    retryTimer = null;
+    panel = null;
   };
+}
+
+// --- what the server sent ------------------------------------------------------------------
+
+function receive(p, data, root) {
+  const article = data.article;
+  p.article = article;
+  p.sourceByKey = new Map(article.sources.map((s, i) => [s.key, { ...s, colour: i % 10 }]));
+  p.sourceByShortcut = new Map(article.sources.filter((s) => s.shortcut).map((s) => [s.shortcut, s]));
+  p.confidenceByKey = new Map(article.confidence.map((c) => [String(c.value), c]));
+  p.saved = new Map(Object.entries(data.labels).map(([id, row]) => [Number(id), asLabel(row)]));
+  p.message = data.message;
+  p.overall = data.overall;
+  const rebuild = root !== p.root || article.signature !== p.signature;
+  if (rebuild) {
+    const keep = p.sentences[p.cursor] ? p.sentences[p.cursor].id : null;
+    p.sentences = article.sentences.map(([id, paragraph, revision, text]) => ({ id, paragraph, revision, text, node: null }));
+    p.indexById = new Map(p.sentences.map((s, i) => [s.id, i]));
+    if (keep !== null && p.indexById.has(keep)) p.cursor = p.indexById.get(keep);
+    p.cursor = Math.min(Math.max(0, p.cursor), Math.max(0, p.sentences.length - 1));
+    p.signature = article.signature;
+  }
+  if (rebuild || p.draft === null) {
+    p.draft = draftFor(p, p.cursor);
+    p.stage = "source";
+  }
+  takeAcks(p, data.acks);
+  // The server has answered the newest exchange: what is still in the outbox was typed since.
+  if (data.seq >= p.seq) p.inFlightSince = null;
+  if (root !== p.root) mount(p, root);
+  else if (rebuild) buildReading(p);
+  renderAll(p);
+  flush(p);
+}
+
+function takeAcks(p, acks) {
+  let any = false;
+  const refusedNow = [];
+  const keepOutbox = [];
+  for (const item of p.outbox) {
+    const ack = acks[item.client_id];
+    if (!ack) {
+      keepOutbox.push(item);
+      continue;
+    }
+    any = true;
+    const [, outcome, reason] = ack;
+    if (outcome === "refused") {
+      const index = p.indexById.get(item.sentence_id);
+      refusedNow.push({ item, reason, text: index === undefined ? null : p.sentences[index].text, number: index === undefined ? null : index + 1 });
+    } else if (item.value === null) p.saved.delete(item.sentence_id);
+    else p.saved.set(item.sentence_id, item.value);
+  }
+  p.outbox = keepOutbox;
+  const stillElsewhere = p.elsewhere.filter((item) => !acks[item.client_id]);
+  if (stillElsewhere.length !== p.elsewhere.length) any = true;
+  p.elsewhere = stillElsewhere;
+  if (refusedNow.length) {
+    const fixed = new Set(refusedNow.map((entry) => entry.item.sentence_id));
+    p.refused = [...p.refused.filter((entry) => !fixed.has(entry.item.sentence_id)), ...refusedNow];
+  }
+  if (any) persist(p);
+  return any;
+}
+
+// --- sending ---------------------------------------------------------------------------------
+
+function flush(p, request = null) {
+  const waiting = [...p.elsewhere, ...p.outbox];
+  if (!waiting.length && request === null) return;
+  const now = performance.now();
+  if (request === null && p.inFlightSince !== null && now - p.inFlightSince < RESEND_AFTER_MS) return;
+  p.inFlightSince = now;
+  p.seq += 1;
+  const labels = waiting.slice(0, MAX_SENT).map(({ client_id, sentence_id, revision, value, action }) => ({
+    client_id,
+    sentence_id,
+    revision,
+    value,
+    action,
+  }));
+  p.send("action", { seq: p.seq, labels, request });
+  renderOutbox(p);
+}
+
+function enqueue(p, sentence, value, action) {
+  p.outbox.push({ client_id: newClientId(), sentence_id: sentence.id, revision: sentence.revision, value, action });
+  p.refused = p.refused.filter((entry) => entry.item.sentence_id !== sentence.id);
+  persist(p);
+}
+
+// --- labelling -------------------------------------------------------------------------------
+
+function current(p) {
+  return p.sentences[p.cursor] || null;
+}
+
+function sourceLabel(p, key) {
+  const source = p.sourceByKey.get(key);
+  return source ? source.label : key;
+}
+
+function warn(p, text) {
+  p.warning = text;
+  renderControls(p);
+}
+
+function moveTo(p, index) {
+  if (!p.sentences.length) return;
+  const target = Math.min(Math.max(0, index), p.sentences.length - 1);
+  const before = p.cursor;
+  p.cursor = target;
+  p.draft = draftFor(p, target);
+  p.stage = "source";
+  p.goto = "";
+  p.warning = null;
+  markCurrent(p, before);
+  renderControls(p);
+}
+
+function needsMe(p, index) {
+  return shownLabel(p, p.sentences[index].id) === null;
+}
+
+function nextNeeded(p) {
+  const n = p.sentences.length;
+  for (let step = 1; step <= n; step++) {
+    const index = (p.cursor + step) % n;
+    if (needsMe(p, index)) return moveTo(p, index);
+  }
+  // Nothing left here: the server knows which article needs this annotator next.
+  flush(p, "next_needed");
+}
+
+function advance(p) {
+  if (p.cursor < p.sentences.length - 1) moveTo(p, p.cursor + 1);
+  else nextNeeded(p);
+}
+
+function save(p, value) {
+  const sentence = current(p);
+  if (!sentence) return;
+  const before = shownLabel(p, sentence.id);
+  enqueue(p, sentence, value, "save");
+  p.undo.push({ sentence_id: sentence.id, revision: sentence.revision, before });
+  markState(p, p.cursor);
+  advance(p);
+  flush(p);
+}
+
+function claim(p, source, confidence) {
+  const other = source === p.article.other_key ? p.draft.other.trim() : null;
+  return { is_claim: true, source, source_other: other || null, confidence, note: p.draft.note, flagged: p.draft.flagged };
+}
+
+function notAClaim(p) {
+  save(p, { is_claim: false, source: null, source_other: null, confidence: null, note: p.draft.note, flagged: p.draft.flagged });
+}
+
+function pickSource(p, key) {
+  if (key === p.article.other_key) {
+    p.stage = "other";
+    p.warning = null;
+    renderControls(p);
+    const input = p.root.querySelector(".ann-other input");
+    input.value = p.draft.other;
+    input.focus();
+    input.select();
+    return;
+  }
+  Object.assign(p.draft, { source: key, is_claim: true });
+  p.stage = "confidence";
+  p.warning = null;
+  renderControls(p);
+}
+
+function confirmOther(p) {
+  const input = p.root.querySelector(".ann-other input");
+  const name = input.value.trim();
+  if (!name) return warn(p, "Type the other source's name, then Enter (Esc goes back).");
+  input.blur();
+  Object.assign(p.draft, { other: name, source: p.article.other_key, is_claim: true });
+  p.stage = "confidence";
+  p.warning = null;
+  renderControls(p);
+}
+
+function pickConfidence(p, value) {
+  if (p.draft.source === null) return warn(p, "Pick a source first (or N: not a claim).");
+  save(p, claim(p, p.draft.source, value));
+}
+
+function sameAsPrevious(p) {
+  const previous = p.cursor > 0 ? shownLabel(p, p.sentences[p.cursor - 1].id) : null;
+  if (!previous || !previous.is_claim || previous.source === null) {
+    return warn(p, "The previous sentence has no source of yours to repeat.");
+  }
+  Object.assign(p.draft, { source: previous.source, other: previous.source_other || "", is_claim: true });
+  p.stage = "confidence";
+  p.warning = null;
+  renderControls(p);
+}
+
+function saveAndNext(p) {
+  const sentence = current(p);
+  if (!sentence) return;
+  const draft = p.draft;
+  const stored = shownLabel(p, sentence.id);
+  if (draft.source !== null) {
+    if (draft.confidence === null && p.article.confidence_required) {
+      return warn(p, "How sure are you? Type a confidence (1–5) first: this project needs one for every claim.");
+    }
+    const value = claim(p, draft.source, draft.confidence);
+    return sameLabel(value, stored) ? advance(p) : save(p, value);
+  }
+  if (stored !== null) {
+    // The stored label with the note and flag as they are now.
+    const value = { ...stored, note: draft.note, flagged: draft.flagged };
+    return sameLabel(value, stored) ? advance(p) : save(p, value);
+  }
+  warn(p, "Nothing to save yet: pick a source, or N for not a claim.");
+}
+
+function undo(p) {
+  const last = p.undo.pop();
+  if (!last) return warn(p, "Nothing to undo: you have not saved anything on this page yet.");
+  const index = p.indexById.get(last.sentence_id);
+  if (index === undefined) return warn(p, "That sentence no longer exists: an admin merged it away.");
+  const sentence = { id: last.sentence_id, revision: last.revision };
+  enqueue(p, sentence, last.before, "undo");
+  markState(p, index);
+  moveTo(p, index);
+  flush(p);
+}
+
+function toggleFlag(p) {
+  p.draft.flagged = !p.draft.flagged;
+  renderControls(p);
+}
+
+// --- keys --------------------------------------------------------------------------------------
+
+function onKey(p, event) {
+  if (panel !== p) return;
+  const target = event.composedPath()[0];
+  if (event.metaKey || event.altKey) return;
+  // A dialog (choose an article, propose a source) has the keys while it is open.
+  if (document.querySelector('[role="dialog"]')) return;
+  if (event.ctrlKey) {
+    if (event.key.toLowerCase() === "z" && !isTyping(target)) {
+      event.preventDefault();
+      undo(p);
+    }
+    return;
+  }
+  if (target && target.closest && target.closest(".ann-other")) {
+    if (event.key === "Enter") confirmOther(p);
+    else if (event.key === "Escape") {
+      target.blur();
+      p.stage = "source";
+      renderControls(p);
+    } else return;
+    event.preventDefault();
+    return;
+  }
+  if (isTyping(target)) {
+    if (event.key === "Escape") target.blur();
+    return;
+  }
+  // A focused button or link (reached with Tab) does its own thing on Enter or Space.
+  if (target && ACTIVATED_BY_KEYS.has(target.tagName) && (event.key === "Enter" || event.key === " ")) return;
+  if (event.repeat && event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+  const key = event.key.length === 1 ? event.key.toUpperCase() : event.key;
+  if (handleKey(p, key)) event.preventDefault();
+}
+
+function handleKey(p, key) {
+  const keys = p.article.keys;
+  if (p.stage === "goto") {
+    if (/^[0-9]$/.test(key)) {
+      p.goto += key;
+      renderControls(p);
+    } else if (key === "Enter") {
+      const number = Number(p.goto);
+      if (number >= 1 && number <= p.sentences.length) moveTo(p, number - 1);
+      else warn(p, `There is no sentence ${p.goto || "?"}: type a number from 1 to ${p.sentences.length}.`);
+    } else if (key === "Escape" || key === "Backspace") {
+      p.goto = key === "Backspace" ? p.goto.slice(0, -1) : "";
+      if (key === "Escape") p.stage = "source";
+      renderControls(p);
+    } else return false;
+    return true;
+  }
+  if (key === "Enter") saveAndNext(p);
+  else if (key === "ArrowLeft") p.cursor > 0 && moveTo(p, p.cursor - 1);
+  else if (key === "ArrowRight") p.cursor < p.sentences.length - 1 && moveTo(p, p.cursor + 1);
+  else if (key === keys.next_needed) nextNeeded(p);
+  else if (key === keys.undo) undo(p);
+  else if (key === keys.flag) toggleFlag(p);
+  else if (key === keys.go_to) {
+    p.stage = "goto";
+    p.goto = "";
+    renderControls(p);
+  } else if (key === "?") {
+    p.keysShown = !p.keysShown;
+    p.root.querySelector(".ann-keys").hidden = !p.keysShown;
+  } else if (key === "/") {
+    p.root.querySelector(".ann-note textarea").focus();
+  } else if (p.stage === "confidence") {
+    const value = p.confidenceByKey.get(key);
+    const source = p.sourceByShortcut.get(key);
+    if (value) pickConfidence(p, value.value);
+    else if (key === "Escape") {
+      p.stage = "source";
+      renderControls(p);
+    } else if (key === keys.not_claim) notAClaim(p);
+    else if (source) pickSource(p, source.key); // changed one's mind about the source
+    else return false;
+  } else if (key === keys.not_claim) notAClaim(p);
+  else if (key === keys.same_as_previous) sameAsPrevious(p);
+  else {
+    const source = p.sourceByShortcut.get(key);
+    if (!source) return false;
+    pickSource(p, source.key);
+  }
+  return true;
+}
+
+// --- drawing -----------------------------------------------------------------------------------
+
+function mount(p, root) {
+  p.root = root;
+  root.querySelector(".ann-note textarea").addEventListener("input", (e) => {
+    if (panel) panel.draft.note = e.target.value;
+  });
+  root.querySelector(".ann-flag input").addEventListener("change", (e) => {
+    if (!panel) return;
+    panel.draft.flagged = e.target.checked;
+    e.target.blur(); // a ticked box must not keep the keys from the panel
+  });
+  root.querySelector(".ann-reading").addEventListener("click", (e) => {
+    const node = e.target.closest("[data-sentence-index]");
+    if (node && panel) moveTo(panel, Number(node.dataset.sentenceIndex));
+  });
+  const help = root.querySelector(".ann-keys ul");
+  help.replaceChildren(
+    ...p.article.key_help.map(([keys, what]) => {
+      const item = el("li");
+      item.append(el("kbd", {}, keys), " ", what);
+      return item;
+    }),
+  );
+  buildReading(p);
+}
+
+function buildReading(p) {
+  const reading = p.root.querySelector(".ann-reading");
+  const paragraphs = [];
+  let paragraph = null;
+  let current = null;
+  p.sentences.forEach((sentence, index) => {
+    if (sentence.paragraph !== paragraph || current === null) {
+      current = el("p");
+      paragraphs.push(current);
+      paragraph = sentence.paragraph;
+    } else {
+      current.append(" ");
+    }
+    const node = el("span", { class: "sent", "data-sentence-index": String(index), "data-sentence-id": String(sentence.id) });
+    node.append(el("span", { class: "sent-text" }, sentence.text), el("span", { class: "sr-only sent-state" }));
+    sentence.node = node;
+    current.append(node);
+  });
+  reading.replaceChildren(...paragraphs);
+  p.sentences.forEach((_, index) => markState(p, index));
+  markCurrent(p, null);
+}
+
+function stateOf(p, index) {
+  const sentence = p.sentences[index];
+  const label = shownLabel(p, sentence.id);
+  const refusal = refusalOf(p, sentence.id);
+  if (isPending(p, sentence.id)) return { state: "pending", label };
+  if (refusal) return { state: "refused", label, reason: refusal.reason };
+  if (label === null) return { state: "none", label };
+  return { state: label.is_claim ? "saved" : "not-claim", label };
+}
+
+function describe(p, info) {
+  const label = info.label;
+  const what = label === null
+    ? "no label"
+    : label.is_claim
+      ? `${label.source === p.article.other_key ? label.source_other || "other" : sourceLabel(p, label.source)}${label.confidence ? `, confidence ${label.confidence}` : ""}`
+      : "not a claim";
+  const flag = label && label.flagged ? ", flagged" : "";
+  switch (info.state) {
+    case "pending":
+      return `sending: ${what}${flag}`;
+    case "refused":
+      return `not saved: ${info.reason}`;
+    case "none":
+      return "not labelled";
+    default:
+      return `saved: ${what}${flag}`;
+  }
+}
+
+function markState(p, index) {
+  const sentence = p.sentences[index];
+  if (!sentence || !sentence.node) return;
+  const info = stateOf(p, index);
+  const node = sentence.node;
+  node.dataset.state = info.state;
+  node.dataset.source = info.label && info.label.is_claim && p.sourceByKey.has(info.label.source) ? String(p.sourceByKey.get(info.label.source).colour) : "";
+  node.classList.toggle("flagged", Boolean(info.label && info.label.flagged));
+  const text = `(sentence ${index + 1}: ${describe(p, info)})`;
+  node.lastChild.textContent = ` ${text}`;
+  node.title = text;
+}
+
+function markCurrent(p, before) {
+  if (before !== null && p.sentences[before] && p.sentences[before].node) {
+    p.sentences[before].node.removeAttribute("aria-current");
+    p.sentences[before].node.classList.remove("current");
+  }
+  const sentence = current(p);
+  if (!sentence || !sentence.node) return;
+  sentence.node.setAttribute("aria-current", "true");
+  sentence.node.classList.add("current");
+  const box = p.root.querySelector(".ann-reading");
+  const top = sentence.node.offsetTop; // the box is the sentences' offset parent
+  if (top < box.scrollTop || top + sentence.node.offsetHeight > box.scrollTop + box.clientHeight) {
+    box.scrollTop = Math.max(0, top - box.clientHeight / 3);
+  }
+}
+
+function renderAll(p) {
+  p.root.dataset.document = p.documentId; // lets a test or a script tell which article is shown
+  p.root.querySelector(".ann-title").textContent = p.article.title;
+  p.sentences.forEach((_, index) => markState(p, index));
+  markCurrent(p, null);
+  renderRefused(p);
+  renderControls(p);
+}
+
+function button(label, { key, primary = false, disabled = false, shortcut = null, title = null, extra = "" }, onClick) {
+  const node = el("button", { type: "button", class: `ann-btn${primary ? " primary" : ""}${extra}`, "data-key": key, disabled, title });
+  if (shortcut) node.append(el("kbd", {}, shortcut));
+  node.append(document.createTextNode(label));
+  node.addEventListener("click", (event) => {
+    // Give the focus back to the page, so that Enter means "save & next" again, not
+    // "press this button once more".
+    node.blur();
+    if (panel) onClick(event);
+  });
+  return node;
+}
+
+function renderControls(p) {
+  const root = p.root;
+  const sentence = current(p);
+  const stage = p.stage;
+  const draft = p.draft;
+  const total = p.sentences.length;
+  const done = p.sentences.filter((s) => shownLabel(p, s.id) !== null).length;
+  renderProgress(root, "article", done, total);
+  renderProgress(root, "overall", p.overall[0], p.overall[1]);
+  const info = sentence ? stateOf(p, p.cursor) : null;
+  root.querySelector(".ann-position").textContent = sentence
+    ? `Sentence ${p.cursor + 1} of ${total} · ${describe(p, info)}`
+    : "This article has no sentences.";
+
+  const message = root.querySelector(".ann-message");
+  const shown = p.warning ? { kind: "warning", text: p.warning } : p.message;
+  message.className = "ann-message" + (shown ? ` ${shown.kind}` : "");
+  message.textContent = shown ? shown.text : "";
+
+  const prompt = root.querySelector(".ann-prompt");
+  prompt.replaceChildren();
+  if (stage === "confidence") {
+    prompt.append(el("strong", {}, "How sure are you"), " that it is ", el("em", {}, draft.source === p.article.other_key ? draft.other : sourceLabel(p, draft.source)));
+    prompt.append("? A digit saves and moves on; ", el("strong", {}, "Esc"), " goes back.");
+  } else if (stage === "other") {
+    prompt.append(el("strong", {}, "Who is it?"), " Type the source's name, then Enter.");
+  } else if (stage === "goto") {
+    prompt.append(el("strong", {}, "Go to sentence:"), ` ${p.goto || "…"} `, el("span", {}, `(1–${total}, Enter)`));
+  } else {
+    prompt.append(el("strong", {}, "Who says so?"), " Pick the source (its key shows on the button), or ");
+    prompt.append(el("strong", {}, p.article.keys.not_claim), " if it is not a claim.");
+  }
+
+  const chosen = draft.is_claim === false ? null : draft.source;
+  root.querySelector(".ann-sources").replaceChildren(
+    ...p.article.sources.map((s) =>
+      button(s.label, { key: `src_${s.key}`, primary: s.key === chosen, shortcut: stage === "source" ? s.shortcut : null, extra: ` src-${p.sourceByKey.get(s.key).colour}` }, () =>
+        pickSource(p, s.key),
+      ),
+    ),
+    button("Not a claim", { key: "not_claim", primary: draft.is_claim === false, shortcut: p.article.keys.not_claim }, () => notAClaim(p)),
+    button("Same source as previous", { key: "same_prev", shortcut: p.article.keys.same_as_previous }, () => sameAsPrevious(p)),
+  );
+  root.querySelector(".ann-other").hidden = stage !== "other";
+
+  root.querySelector(".ann-confidence").replaceChildren(
+    ...p.article.confidence.map((c) =>
+      button(
+        `${c.value} · ${c.label}`,
+        { key: `conf_${c.value}`, primary: c.value === draft.confidence && draft.is_claim === true, shortcut: stage === "confidence" ? String(c.value) : null, title: c.description },
+        () => pickConfidence(p, c.value),
+      ),
+    ),
+    ...(stage === "confidence" ? [button("Back to source", { key: "cancel", shortcut: "Esc" }, () => { p.stage = "source"; renderControls(p); })] : []),
+  );
+
+  root.querySelector(".ann-nav").replaceChildren(
+    button("Previous", { key: "prev", shortcut: "←", disabled: p.cursor === 0 }, () => moveTo(p, p.cursor - 1)),
+    button("Save & next", { key: "save_next", primary: true, shortcut: "Enter" }, () => saveAndNext(p)),
+    button("Next", { key: "next", shortcut: "→", disabled: p.cursor >= total - 1 }, () => moveTo(p, p.cursor + 1)),
+    button("Next that needs me", { key: "next_needed", shortcut: p.article.keys.next_needed }, () => nextNeeded(p)),
+    button("Undo last save", { key: "undo", shortcut: p.article.keys.undo, disabled: p.undo.length === 0 }, () => undo(p)),
+  );
+  root.querySelector(".ann-tools").replaceChildren(
+    button("Choose article…", { key: "choose_article" }, () => flush(p, "choose_article")),
+    button("Propose a new source…", { key: "propose" }, () => flush(p, "propose_source")),
+    button("Guidelines", { key: "guidelines" }, () => flush(p, "guidelines")),
+    button("Keys", { key: "keys", shortcut: "?" }, () => {
+      p.keysShown = !p.keysShown;
+      root.querySelector(".ann-keys").hidden = !p.keysShown;
+    }),
+  );
+  const note = root.querySelector(".ann-note textarea");
+  if (document.activeElement !== note) note.value = draft.note;
+  root.querySelector(".ann-flag input").checked = draft.flagged;
+  renderOutbox(p);
+}
+
+function renderProgress(root, name, done, total) {
+  const bar = root.querySelector(`.ann-progress[data-name="${name}"]`);
+  bar.querySelector("progress").max = Math.max(total, 1);
+  bar.querySelector("progress").value = done;
+  bar.querySelector("span").textContent = `${bar.dataset.label}: ${done} of ${total}`;
+}
+
+function renderOutbox(p) {
+  const box = p.root.querySelector(".ann-outbox");
+  const waiting = p.outbox.length + p.elsewhere.length;
+  const late = p.inFlightSince !== null && performance.now() - p.inFlightSince > RESEND_AFTER_MS - 500;
+  box.dataset.waiting = String(waiting);
+  box.className = `ann-outbox${late ? " late" : ""}`;
+  if (waiting === 0) box.textContent = "✓ Every label is saved.";
+  else if (late) box.textContent = `${waiting} label${waiting > 1 ? "s" : ""} not acknowledged yet: the server does not answer. They are kept in this browser and sent again.`;
+  else box.textContent = `Saving ${waiting} label${waiting > 1 ? "s" : ""}…`;
+}
+
+function renderRefused(p) {
+  const list = p.root.querySelector(".ann-refused");
+  list.replaceChildren(
+    ...p.refused.map((entry) => {
+      const item = el("li");
+      const where = entry.number !== null ? `Sentence ${entry.number}` : "A sentence";
+      item.append(el("strong", {}, `${where} was not saved: `), entry.reason, " ");
+      if (entry.text) item.append(el("q", {}, entry.text.length > 90 ? `${entry.text.slice(0, 90)}…` : entry.text), " ");
+      const index = p.indexById.get(entry.item.sentence_id);
+      if (index !== undefined) item.append(button("Go there and label it again", { key: `refused_go_${entry.item.client_id}` }, () => moveTo(p, index)));
+      item.append(
+        button("Dismiss", { key: `refused_dismiss_${entry.item.client_id}` }, () => {
+          p.refused = p.refused.filter((other) => other !== entry);
+          persist(p);
+          renderAll(p);
+        }),
+      );
+      return item;
+    }),
+  );
 }
