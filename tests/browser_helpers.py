@@ -193,13 +193,27 @@ class StreamlitPage:
         self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
     def press(self, key: str) -> None:
-        """A key that asks the server for something (a save, a move): waits for the rerun."""
+        """A key that asks the server for something (a reviewer's accept): waits for the rerun."""
         self.act(lambda: self.page.keyboard.press(key))
 
-    def press_local(self, key: str) -> None:
-        """A key the labelling panel handles in the browser (picking a source): no rerun."""
-        self.page.keyboard.press(key)
+    def keys(self, *keys: str, gap_ms: int = 0) -> None:
+        """Keys for the labelling panel, which handles them in the browser: no wait for the
+        server, ``gap_ms`` between presses (0: as fast as Playwright sends them)."""
+        for key in keys:
+            self.page.keyboard.press(key)
+            if gap_ms:
+                self.page.wait_for_timeout(gap_ms)
         self.page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+    def wait_saved(self, timeout_ms: int = 30_000) -> None:
+        """Until the panel's outbox is empty: every label typed was acknowledged by the server."""
+        self.page.locator('[data-testid="outbox"][data-waiting="0"]').wait_for(timeout=timeout_ms)
+        self.idle()
+
+    def current_index(self) -> int:
+        """The 0-based index of the sentence the panel marks as current."""
+        node = self.page.locator('[data-testid="reading-column"] [aria-current="true"]')
+        return int(node.get_attribute("data-sentence-index") or "-1")
 
     def goto(self, url: str) -> None:
         self.act(lambda: self.page.goto(url), timeout_s=30)
@@ -240,7 +254,7 @@ class StreamlitPage:
         return str(line.inner_text())
 
     def current_sentence(self) -> str:
-        return str(self.page.locator("mark#current-sentence").inner_text())
+        return str(self.page.locator('[aria-current="true"] .sent-text').inner_text())
 
 
 @contextmanager
@@ -256,6 +270,6 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-def new_page(browser: Any) -> StreamlitPage:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+def new_page(browser: Any, **context: Any) -> StreamlitPage:
+    context = browser.new_context(**{"viewport": {"width": 1400, "height": 1000}, **context})
     return StreamlitPage(context.new_page())

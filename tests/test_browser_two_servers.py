@@ -52,10 +52,11 @@ def test_two_servers_share_one_queue_and_one_store(team_store: str, tmp_path: Pa
         assert alice.caption().startswith("Sentence 1 of 17")
         assert bob.caption().startswith("Sentence 2 of 17")
         alice.focus_page()
-        alice.press_local("1")
-        alice.press("5")
+        alice.keys("1", "5")
+        alice.wait_saved()
         bob.focus_page()
-        bob.press("N")
+        bob.keys("N")
+        bob.wait_saved()
     with Session(engine) as session:
         totals = {
             name: labels.overall_progress(

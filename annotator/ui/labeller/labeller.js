@@ -147,6 +147,7 @@ function newPanel(data) {
     warning: null,
     message: null,
     inFlightSince: null,
+    unansweredSince: null, // the first send the server has not answered yet
     seq: 0, // numbers each exchange; the server says which one it answered last
     keysShown: false,
     send: null,
@@ -200,7 +201,13 @@ export default function ({ parentElement, data: payload, setTriggerValue }) {
   if (keyHandler) document.removeEventListener("keydown", keyHandler);
   keyHandler = (event) => onKey(p, event);
   document.addEventListener("keydown", keyHandler);
-  if (retryTimer === null) retryTimer = setInterval(() => panel && flush(panel), 1000);
+  if (retryTimer === null) {
+    retryTimer = setInterval(() => {
+      if (panel === null || panel.root === null) return;
+      flush(panel);
+      renderOutbox(panel);
+    }, 1000);
+  }
   const handler = keyHandler;
   return () => {
     document.removeEventListener("keydown", handler);
@@ -240,7 +247,7 @@ function receive(p, data, root) {
   }
   takeAcks(p, data.acks);
   // The server has answered the newest exchange: what is still in the outbox was typed since.
-  if (data.seq >= p.seq) p.inFlightSince = null;
+  if (data.seq >= p.seq) p.inFlightSince = p.unansweredSince = null;
   if (root !== p.root) mount(p, root);
   else if (rebuild) buildReading(p);
   renderAll(p);
@@ -285,6 +292,7 @@ function flush(p, request = null) {
   const now = performance.now();
   if (request === null && p.inFlightSince !== null && now - p.inFlightSince < RESEND_AFTER_MS) return;
   p.inFlightSince = now;
+  if (p.unansweredSince === null) p.unansweredSince = now;
   p.seq += 1;
   const labels = waiting.slice(0, MAX_SENT).map(({ client_id, sentence_id, revision, value, action }) => ({
     client_id,
@@ -759,7 +767,7 @@ function renderProgress(root, name, done, total) {
 function renderOutbox(p) {
   const box = p.root.querySelector(".ann-outbox");
   const waiting = p.outbox.length + p.elsewhere.length;
-  const late = p.inFlightSince !== null && performance.now() - p.inFlightSince > RESEND_AFTER_MS - 500;
+  const late = p.unansweredSince !== null && performance.now() - p.unansweredSince > RESEND_AFTER_MS - 500;
   box.dataset.waiting = String(waiting);
   box.className = `ann-outbox${late ? " late" : ""}`;
   if (waiting === 0) box.textContent = "✓ Every label is saved.";
