@@ -46,8 +46,9 @@ MAX_ACKS = 1000
 MAX_BATCH = 100
 # The dialog the panel asked for: the page draws it on each run until it is done or dismissed.
 DIALOG, DIALOGS = "ann_dialog", ("choose_article", "propose_source", "guidelines")
-# (read at, Progress): the count runs over all of the annotator's labels, so a plain rerun
-# reads it at most this often; the annotator's own batch reads it again.
+# (read at, Progress, labels in the open article then): the count runs over all of the
+# annotator's labels, so it is read at most this often; in between, the annotator's own labels
+# in the open article (read on every exchange anyway) move it.
 OVERALL = "ann_overall"
 OVERALL_TTL_S = 30.0
 
@@ -109,7 +110,6 @@ def apply_action(user_id: int, action: Mapping[str, Any]) -> None:
                 session=session, user_id=user_id, submissions=submissions, schema=schema()
             )
         _remember(receipts)
-        state.pop(OVERALL, None)  # the annotator's own labels show in their count at once
     request = action.get("request")
     if request == "next_needed":
         next_needed(user_id)
@@ -222,14 +222,17 @@ def propose_source(user_id: int, *, name: str, key: str, aliases: str) -> str | 
     return None
 
 
-def overall_progress(user_id: int) -> labels.Progress:
-    cached = st.session_state.get(OVERALL)
+def overall_progress(user_id: int, *, in_article: int) -> labels.Progress:
+    """The annotator's labels over all articles, given how many they have in the open one."""
+    state = st.session_state
+    cached = state.get(OVERALL)
     now = time.monotonic()
-    if cached is None or now - cached[0] > OVERALL_TTL_S:
+    if cached is None or now - cached[0] > OVERALL_TTL_S or cached[3] != state[DOC]:
         with db_session() as session:
-            cached = (now, labels.overall_progress(session=session, user_id=user_id))
-        st.session_state[OVERALL] = cached
-    return cached[1]
+            cached = (now, labels.overall_progress(session=session, user_id=user_id), in_article, state[DOC])
+        state[OVERALL] = cached
+    _, counted, in_article_then, _ = cached
+    return labels.Progress(done=counted.done + in_article - in_article_then, total=counted.total)
 
 
 def panel_data(user_id: int) -> bytes:
@@ -240,7 +243,7 @@ def panel_data(user_id: int) -> bytes:
     with db_session() as session:
         signature = annotate_reads.article_signature(session=session, document_id=document_id)
         mine = annotate_reads.own_labels(session=session, document_id=document_id, user_id=user_id)
-    overall = overall_progress(user_id)
+    overall = overall_progress(user_id, in_article=len(mine))
     message = state.get(MESSAGE)
     acks = state.get(ACKS, {})
     # The article part is cached as bytes: on a 400-sentence article it is most of the payload.

@@ -633,10 +633,13 @@ function markState(p, index) {
   if (!sentence || !sentence.node) return;
   const info = stateOf(p, index);
   const node = sentence.node;
-  node.dataset.state = info.state;
-  node.dataset.source = info.label && info.label.is_claim && p.sourceByKey.has(info.label.source) ? String(p.sourceByKey.get(info.label.source).colour) : "";
-  node.classList.toggle("flagged", Boolean(info.label && info.label.flagged));
   const text = `(sentence ${index + 1}: ${describe(p, info)})`;
+  const source = info.label && info.label.is_claim && p.sourceByKey.has(info.label.source) ? String(p.sourceByKey.get(info.label.source).colour) : "";
+  // Every exchange re-marks the whole article: touch the DOM only where something changed.
+  if (node.title === text && node.dataset.state === info.state && node.dataset.source === source) return;
+  node.dataset.state = info.state;
+  node.dataset.source = source;
+  node.classList.toggle("flagged", Boolean(info.label && info.label.flagged));
   node.lastChild.textContent = ` ${text}`;
   node.title = text;
 }
