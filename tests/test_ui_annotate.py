@@ -259,3 +259,14 @@ def test_choose_article_opens_it_on_its_first_unlabelled_sentence(engine: Engine
     [open_button] = [b for b in at.button if b.label == "Open article"]
     open_button.click().run()
     assert panel(at)["article"]["id"] == "doc2" and panel(at)["start"] == 1
+
+
+def test_a_renamed_source_reaches_an_open_panel_at_its_next_exchange(engine: Engine) -> None:
+    alice = add_user(engine, "alice")
+    at = app_as(alice)
+    with Session(engine) as session:
+        [alpha] = [s for s in documents.list_sources(session=session, document_id="doc") if s.key == "alpha"]
+        assert alpha.id is not None
+        documents.update_source(session=session, source_id=alpha.id, label="Alpha Centauri", aliases=[])
+    save(at, 0, is_claim=False)
+    assert {"key": "alpha", "label": "Alpha Centauri", "shortcut": "1"} in panel(at)["article"]["sources"]

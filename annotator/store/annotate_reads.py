@@ -7,6 +7,7 @@ returning tuples: building ORM objects for them cost more than the rest of the e
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -15,15 +16,13 @@ from annotator.domain.errors import NotFoundError
 from annotator.domain.label import LabelValue, sentence_revision
 from annotator.store.engine import fetch_rows
 
-# Changes whenever a sentence is merged, split or added, or a source added: then (and only
-# then) the article is read and sent whole again.
+# With the article's sources, changes whenever a sentence is merged, split or added, or the
+# title changes: then (and only then) the article is read and sent whole again.
 _SIGNATURE = (
     "SELECT d.title, "
     "(SELECT count(*) FROM sentence WHERE document_id = d.id), "
     "(SELECT coalesce(sum(char_end), 0) FROM sentence WHERE document_id = d.id), "
-    "(SELECT coalesce(max(id), 0) FROM sentence WHERE document_id = d.id), "
-    "(SELECT count(*) FROM source WHERE document_id = d.id), "
-    "(SELECT coalesce(max(id), 0) FROM source WHERE document_id = d.id) "
+    "(SELECT coalesce(max(id), 0) FROM sentence WHERE document_id = d.id) "
     "FROM document d WHERE d.id = ?"
 )
 _SENTENCES = (
@@ -61,7 +60,9 @@ def article_signature(*, session: Session, document_id: str) -> str:
     if not found:
         raise NotFoundError(f"no document {document_id!r}: 'annotator documents' lists the ids")
     title, *counts = found[0]
-    return ":".join(str(int(n)) for n in counts) + f":{title}"
+    sources = fetch_rows(session, _SOURCES, document_id)
+    digest = hashlib.sha1(repr((title, sources)).encode(), usedforsecurity=False).hexdigest()[:16]
+    return ":".join(str(int(n)) for n in counts) + f":{digest}"
 
 
 def read_article(*, session: Session, document_id: str) -> ArticleForLabelling:
