@@ -270,3 +270,12 @@ def test_a_renamed_source_reaches_an_open_panel_at_its_next_exchange(engine: Eng
         documents.update_source(session=session, source_id=alpha.id, label="Alpha Centauri", aliases=[])
     save(at, 0, is_claim=False)
     assert {"key": "alpha", "label": "Alpha Centauri", "shortcut": "1"} in panel(at)["article"]["sources"]
+
+
+def test_a_label_made_in_another_tab_reaches_the_panel_at_its_next_exchange(engine: Engine) -> None:
+    alice = add_user(engine, "alice")
+    at = app_as(alice)
+    label(engine, alice, 2, is_claim=True, source="beta", confidence=4)  # another tab of alice's
+    save(at, 0, is_claim=False)
+    assert sorted(row[0] for row in panel(at)["labels"].values()) == [False, True]
+    assert [True, "beta", None, 4, "", False] in panel(at)["labels"].values()

@@ -78,7 +78,7 @@ _SQL = {
     + ")",
     "delete": "DELETE FROM label WHERE id = ?",
     "receipt": "INSERT INTO submission_receipt "
-    "(user_id, client_id, sentence_id, outcome, reason, received_at) VALUES (?, ?, ?, ?, ?, ?)",
+    "(user_id, client_id, sentence_id, outcome, received_at) VALUES (?, ?, ?, ?, ?)",
 }
 
 
@@ -228,9 +228,9 @@ def _apply_submissions(
         return [Receipt(s.client_id, s.sentence_id, "refused", reason) for s in submissions]
     client_ids = sorted({s.client_id for s in submissions})
     received = {
-        client_id: Receipt(client_id, sentence_id, outcome, reason)
-        for client_id, sentence_id, outcome, reason in rows(
-            "SELECT client_id, sentence_id, outcome, reason FROM submission_receipt WHERE user_id = ? "
+        client_id: Receipt(client_id, sentence_id, outcome)
+        for client_id, sentence_id, outcome in rows(
+            "SELECT client_id, sentence_id, outcome FROM submission_receipt WHERE user_id = ? "
             f"AND client_id IN ({', '.join('?' for _ in client_ids)})",
             (user_id, *client_ids),
         )
@@ -266,7 +266,6 @@ def _apply_submissions(
                         receipt.client_id,
                         receipt.sentence_id,
                         receipt.outcome,
-                        receipt.reason,
                         stored_time(dialect, utcnow()),
                     ),
                 )

@@ -203,8 +203,7 @@ class SubmissionReceipt(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", ondelete="CASCADE", primary_key=True)
     client_id: str = Field(primary_key=True, max_length=64)
     sentence_id: int
-    outcome: str  # "saved", "unchanged" or "refused"
-    reason: str | None = None
+    outcome: str  # "saved" or "unchanged": a refused label is checked afresh when it comes again
     received_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
 
 

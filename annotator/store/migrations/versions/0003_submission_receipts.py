@@ -22,7 +22,6 @@ def upgrade() -> None:
         sa.Column("client_id", sa.String(length=64), nullable=False),
         sa.Column("sentence_id", sa.Integer(), nullable=False),
         sa.Column("outcome", sa.String(), nullable=False),
-        sa.Column("reason", sa.String(), nullable=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["user_id"], ["user.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("user_id", "client_id"),
