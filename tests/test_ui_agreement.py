@@ -37,7 +37,8 @@ def test_claim_tile_explains_the_prevalence_paradox_and_no_figure_is_raw_none(en
     coefficients = at.dataframe[0].value
     claim_interval = coefficients.loc[coefficients["field"] == "Is it a claim?", "95% interval of α"]
     assert claim_interval.iloc[0].startswith("undefined: because only")
-    for value in _cells(coefficients):
+    per_annotator = next(d.value for d in at.dataframe if "mean κ with the others" in d.value.columns)
+    for value in _cells(coefficients) + _cells(per_annotator):
         assert value is not None and value != "None"
         assert not (isinstance(value, float) and math.isnan(value))
 
@@ -50,6 +51,8 @@ def test_throughput_tab_times_each_annotator_from_the_history(engine: Engine) ->
     for name in ("ana", "ben", "chloe"):
         row = rows[name, "france24-sessions-kislyak"]
         assert (row[2], row[3], row[4], row[5]) == (17, 16, "30.0", "120")
+    chart = next(c for c in at.tabs[5].children.values() if getattr(c, "type", "") == "vega_lite_chart")
+    assert "labels per hour" in chart.proto.spec
     at.multiselect(key="agr_annotators").set_value(["ana"]).run()
     table = next(d.value for d in at.dataframe if "labels per hour" in d.value.columns)
     assert set(table["annotator"]) == {"ana"}

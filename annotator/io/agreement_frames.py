@@ -122,16 +122,19 @@ def calibration_frame(report: AgreementReport) -> pd.DataFrame:
 
 
 def annotator_frame(report: AgreementReport) -> pd.DataFrame:
+    """Each annotator against the others on the source, as text (an undefined figure says why)."""
     rows = [
         {
             "annotator": name,
-            "mean_kappa": a.mean_kappa.value,
-            "percent_agreement": a.percent_agreement.value,
-            "shared_units": a.shared_units,
+            "mean κ with the others": coefficient_text(a.mean_kappa),
+            "percent agreement": coefficient_text(a.percent_agreement, percent=True),
+            "shared sentences": a.shared_units,
         }
         for name, a in report.fields["source"].per_annotator.items()
     ]
-    return pd.DataFrame(rows, columns=["annotator", "mean_kappa", "percent_agreement", "shared_units"])
+    return pd.DataFrame(
+        rows, columns=["annotator", "mean κ with the others", "percent agreement", "shared sentences"]
+    )
 
 
 def disagreement_frame(disagreements: Sequence[Disagreement]) -> pd.DataFrame:
