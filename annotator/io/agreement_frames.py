@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
+from annotator.domain.agreement import GoldAgreement
 from annotator.domain.agreement.result import Coefficient, Interval, json_reason
 from annotator.domain.agreement_report import AgreementReport, field_reading
 from annotator.io.agreement import Disagreement
@@ -134,6 +135,22 @@ def annotator_frame(report: AgreementReport) -> pd.DataFrame:
     ]
     return pd.DataFrame(
         rows, columns=["annotator", "mean κ with the others", "percent agreement", "shared sentences"]
+    )
+
+
+def gold_quality_frame(quality: Mapping[str, GoldAgreement]) -> pd.DataFrame:
+    """Each annotator against gold, as text: before gold exists the figures say why they are undefined."""
+    return pd.DataFrame(
+        [
+            {
+                "annotator": name,
+                "kappa vs gold": coefficient_text(q.kappa),
+                "accuracy": coefficient_text(q.accuracy, percent=True),
+                "sentences": q.units,
+            }
+            for name, q in quality.items()
+        ],
+        columns=["annotator", "kappa vs gold", "accuracy", "sentences"],
     )
 
 

@@ -25,6 +25,22 @@ def form_key(field: str, sentence_id: int) -> str:
     return f"rev_{field}_{sentence_id}"
 
 
+FIELD_WORDS = {"is_claim": "claim or not", "source": "source", "confidence": "confidence"}
+
+
+def item_caption(item: gold.QueueItem, position: int, total: int) -> str:
+    """Where the reviewer is and why the sentence is a review item, e.g.
+    "Item 1 of 8 · label pairs differing on source 67%, confidence 100% · flagged"."""
+    if item.labels == 1:
+        status = " · one annotator only"
+    else:
+        differ = ", ".join(f"{FIELD_WORDS[field]} {share:.0%}" for field, share in item.differs)
+        status = f" · label pairs differing on {differ}" if differ else " · the labels agree"
+    status += " · re-opened: an annotator changed a label" if item.reopened else ""
+    status += " · flagged" if item.flagged else ""
+    return f"Item {position} of {total}{status}"
+
+
 def current(queue_ids: list[int]) -> int | None:
     """The sentence under review: kept while it is in the queue, else the first one."""
     chosen = st.session_state.get(CURRENT)

@@ -3,12 +3,11 @@ read every flag and note, export gold."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from annotator.domain.review import blind_order
 from annotator.io.agreement import store_gold_quality
-from annotator.io.agreement_frames import coefficient_text
+from annotator.io.agreement_frames import gold_quality_frame
 from annotator.io.export import export_bytes
 from annotator.store import documents, gold
 from annotator.store.models import Role
@@ -18,8 +17,6 @@ from annotator.ui.escape_key import escape_leaves_text_boxes
 from annotator.ui.review_flags import show_flags_and_notes
 from annotator.ui.sentence_view import show_sentence_labels
 from annotator.ui.text import md_escape
-
-FIELD_WORDS = {"is_claim": "claim or not", "source": "source", "confidence": "confidence"}
 
 reviewer_id, _, _ = require_role(Role.reviewer, Role.admin)
 st.title("Review")
@@ -84,15 +81,7 @@ with tab_queue:
         st.success("Nothing to review: every sentence two annotators labelled, or one flagged, has gold.")
     else:
         item = queue[queue_ids.index(sentence_id)]
-        position = queue_ids.index(sentence_id) + 1
-        if item.labels == 1:
-            status = " · one annotator only"
-        else:
-            differ = ", ".join(f"{FIELD_WORDS[field]} {share:.0%}" for field, share in item.differs)
-            status = f" · label pairs differing on {differ}" if differ else " · the labels agree"
-        status += " · re-opened: an annotator changed a label" if item.reopened else ""
-        status += " · flagged" if item.flagged else ""
-        st.caption(f"Item {position} of {len(queue)}{status}")
+        st.caption(r.item_caption(item, queue_ids.index(sentence_id) + 1, len(queue)))
         with db_session() as session:
             votes = gold.votes_by_sentence_id(session=session, sentence_id=sentence_id)
             voters = [vote.annotator for vote in votes]
@@ -153,21 +142,7 @@ with tab_queue:
         st.caption("Hidden while annotator names are hidden.")
     else:
         quality = store_gold_quality(engine(), document_id=document_id)
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "annotator": name,
-                        "kappa vs gold": coefficient_text(q.kappa),
-                        "accuracy": coefficient_text(q.accuracy, percent=True),
-                        "sentences": q.units,
-                    }
-                    for name, q in quality.items()
-                ],
-                columns=["annotator", "kappa vs gold", "accuracy", "sentences"],
-            ),
-            hide_index=True,
-        )
+        st.dataframe(gold_quality_frame(quality), hide_index=True)
     if st.button("Prepare gold export", key="rev_prepare"):
         state["rev_export"] = export_bytes(engine(), what="gold", document_id=document_id)
     if data := state.get("rev_export"):
