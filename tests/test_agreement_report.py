@@ -105,15 +105,11 @@ def test_cli_json_on_imported_labels_matches_the_library(tmp_path: Path) -> None
         ).to_dict()
         block = output[field]
         assert block["units"] == 17 and block["annotators"] == 3
-        for key in (
-            "percent_agreement",
-            "fleiss_kappa",
-            "gwet_ac1",
-            "cohen_kappa",
-            "weighted_kappa_linear",
-            "weighted_kappa_quadratic",
-        ):
+        weighted = ("weighted_kappa_linear", "weighted_kappa_quadratic") if level == "ordinal" else ()
+        for key in ("percent_agreement", "fleiss_kappa", "gwet_ac1", "cohen_kappa", *weighted):
             assert block[key] == pytest.approx(expected[key]), (field, key)
+        if level == "nominal":  # figures that do not apply are left out, not written as null
+            assert "weighted_kappa_linear" not in block and expected["weighted_kappa_linear"] is None
         alpha = expected["alpha"]
         assert isinstance(alpha, dict)
         if field == "confidence":
@@ -144,3 +140,37 @@ def test_agreement_on_an_unknown_document_says_how_to_find_ids(tmp_path: Path) -
         cli, ["--db", f"sqlite:///{tmp_path / 'a.db'}", "agreement", "--document", "x"]
     )
     assert result.exit_code == 1 and "no document 'x'" in result.output
+
+
+def _nulls_without_reason(value: object, path: str = "") -> list[str]:
+    """Paths of JSON nulls that sit in no object saying why (an "undefined" key beside them)."""
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            if item is None and "undefined" not in value:
+                found.append(f"{path}.{key}")
+            found += _nulls_without_reason(item, f"{path}.{key}")
+        return found
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in _nulls_without_reason(item, f"{path}[{i}]")]
+    return []
+
+
+def test_every_undefined_figure_says_why_in_json_and_text(tmp_path: Path) -> None:
+    """The sample's is_claim interval is undefined (too many resamples with one category),
+    nobody gave confidence 1, and nobody left a claim unattributed: each says why."""
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--db", db, "import-labels", str(SAMPLE_LABELS)]).exit_code == 0
+    as_json = runner.invoke(cli, ["--db", db, "agreement", "--json", "--bootstrap", "300", "--seed", "1"])
+    output = json.loads(as_json.output)
+    assert _nulls_without_reason(output) == []
+    assert output["is_claim"]["intervals"]["alpha_nominal"]["undefined"].startswith("because")
+    assert output["calibration"][0]["source_agreement"]["undefined"].startswith("because no label")
+    text = runner.invoke(cli, ["--db", db, "agreement", "--bootstrap", "300", "--seed", "1"]).output
+    assert "None" not in text and "nan" not in text.lower()
+    claim_alpha = next(line for line in text.splitlines() if "Krippendorff's alpha (nominal)" in line)
+    assert "no interval: because only" in claim_alpha
+    for line in text.splitlines():
+        if "undefined" in line:
+            assert "(because" in line, line

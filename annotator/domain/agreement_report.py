@@ -31,7 +31,7 @@ from annotator.domain.agreement import (
     pooled_confusion,
     rank_disagreements,
 )
-from annotator.domain.agreement.result import JsonValue
+from annotator.domain.agreement.result import Coefficient, JsonValue
 
 NOT_A_CLAIM = "(not a claim)"
 UNATTRIBUTED = "(unattributed)"
@@ -111,14 +111,28 @@ class AgreementReport:
             "pooled": self.source_confusion_pooled.tolist(),
             "pairs": {k: v.tolist() for k, v in self.source_confusion_pairs.items()},
         }
-        result["calibration"] = [dict(row) for row in self.calibration]
+        result["calibration"] = [
+            {**row, "source_agreement": _share_json(row["source_agreement"])} for row in self.calibration
+        ]
         result["disagreements"] = [
             {"sentence_id": s, "disagreement": round(d, 6), "labels": n} for s, d, n in self.disagreements
         ]
         return result
 
 
+NO_CALIBRATION_PAIR = "undefined, because no label with this confidence shares a sentence with another label"
+
+
+def _share_json(share: float | None) -> JsonValue:
+    if share is None:
+        return Coefficient.undefined(NO_CALIBRATION_PAIR).to_json()
+    return share
+
+
 def _field_block(name: str, field: FieldAgreement) -> dict[str, JsonValue]:
+    """One field's figures. Figures that do not apply to the field are left out rather than
+    written as null: weighted kappas are for the ordered confidence field, per-source
+    agreement for the source field. Undefined figures carry their reason."""
     full = field.to_dict()
     alpha = full.pop("alpha")
     assert isinstance(alpha, dict)
@@ -140,12 +154,17 @@ def _field_block(name: str, field: FieldAgreement) -> dict[str, JsonValue]:
         "fleiss_kappa": full["fleiss_kappa"],
         "gwet_ac1": full["gwet_ac1"],
         "cohen_kappa": full["cohen_kappa"],
-        "weighted_kappa_linear": full["weighted_kappa_linear"],
-        "weighted_kappa_quadratic": full["weighted_kappa_quadratic"],
-        "per_source": full["per_category"] if name == "source" else None,
+    }
+    if field.weighted_kappa_linear is not None:
+        block["weighted_kappa_linear"] = full["weighted_kappa_linear"]
+        block["weighted_kappa_quadratic"] = full["weighted_kappa_quadratic"]
+    if name == "source":
+        block["per_source"] = full["per_category"]
+    block |= {
         "per_category": full["per_category"],
         "per_annotator": full["per_annotator"],
         "intervals": full["intervals"],
+        "reading": field_reading(field),
     }
     return block
 
@@ -254,6 +273,48 @@ def alpha_reading(value: float | None) -> str:
     if value >= 0.667:
         return "tentative: 0.667 ≤ α < 0.800, only for tentative conclusions"
     return "unreliable: α < 0.667, the labels should not be relied on; revise the guidelines"
+
+
+HIGH_RAW_AGREEMENT = 0.8
+"""Percent agreement and AC1 at or above this, with α below 0.667: the prevalence paradox."""
+
+
+def field_reading(field: FieldAgreement) -> str:
+    """What a field's figures say together, in one line without links.
+
+    α alone misleads when one category dominates: chance agreement is then high, so α (and
+    κ) fall although annotators agree on almost every sentence, while percent agreement and
+    Gwet's AC1 stay high (Feinstein & Cicchetti 1990, the "prevalence paradox"; Gwet 2014).
+    Then the line says which category dominates and what the low α does mean: the
+    annotators disagree on the rare categories, which is where to look.
+    """
+    alpha = next(iter(field.alpha.values()))
+    if alpha.value is None:
+        return f"α is {alpha.reason}"
+    agreement, ac1 = field.percent_agreement.value, field.gwet_ac1.value
+    paradox = (
+        alpha.value < 0.667
+        and agreement is not None
+        and ac1 is not None
+        and min(agreement, ac1) >= HIGH_RAW_AGREEMENT
+        and field.values > 0
+    )
+    if not paradox:
+        return alpha_reading(alpha.value)
+    assert agreement is not None and ac1 is not None
+    common, share = dominant_category(field)
+    return (
+        f"one category dominates: {share:.0%} of labels are “{common}”. Annotators agree on "
+        f"{agreement:.0%} of label pairs (AC1 {ac1:.2f}), but with one answer this common, "
+        f"chance agreement is high and α ({alpha.value:.2f}) only measures the rare answers: "
+        "check the sentences where they differ before revising the guidelines."
+    )
+
+
+def dominant_category(field: FieldAgreement) -> tuple[str, float]:
+    """The most frequent category of a field and its share of the labels."""
+    name, category = max(field.per_category.items(), key=lambda item: item[1].values)
+    return name, category.values / field.values if field.values else 0.0
 
 
 def quality_against_gold(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
-from annotator.domain.agreement.result import Coefficient
-from annotator.domain.agreement_report import AgreementReport, alpha_reading
+from annotator.domain.agreement import GoldAgreement
+from annotator.domain.agreement.result import Coefficient, Interval, json_reason
+from annotator.domain.agreement_report import AgreementReport, field_reading
 from annotator.io.agreement import Disagreement
 
 FIELD_TITLES = {"is_claim": "Is it a claim?", "source": "Who says so? (source)", "confidence": "Confidence"}
@@ -25,7 +26,7 @@ def headline_rows(report: AgreementReport) -> list[dict[str, Any]]:
             {
                 "field": name,
                 "title": FIELD_TITLES[name],
-                "alpha_text": coefficient_text(alpha),
+                "alpha_text": "undefined" if alpha.value is None else f"{alpha.value:.3f}",
                 "interval_text": f"95% CI {interval.low:.2f} to {interval.high:.2f}"  # type: ignore[union-attr]
                 if defined_interval
                 else None,
@@ -38,11 +39,43 @@ def headline_rows(report: AgreementReport) -> list[dict[str, Any]]:
                 "percent_agreement": field.percent_agreement.value,
                 "units": field.units,
                 "labels": field.values,
-                "reading": alpha_reading(alpha.value),
+                "reading": field_reading(field),
                 "why_undefined": alpha.reason,
             }
         )
     return rows
+
+
+NO_BOOTSTRAP = "not computed (no bootstrap)"
+
+
+def coefficients_table(report: AgreementReport) -> pd.DataFrame:
+    """Every headline figure of every field as text, for reading rather than plotting: an
+    undefined figure or interval says why instead of showing an empty cell, None or NaN."""
+    rows = []
+    for name, field in report.fields.items():
+        for metric, alpha in field.alpha.items():
+            rows.append(
+                {
+                    "field": FIELD_TITLES[name],
+                    "α": f"{coefficient_text(alpha)} ({metric})",
+                    "95% interval of α": interval_text(field.intervals.get(f"alpha_{metric}")),
+                    "Fleiss' κ": coefficient_text(field.fleiss_kappa),
+                    "Gwet's AC1": coefficient_text(field.gwet_ac1),
+                    "percent agreement": coefficient_text(field.percent_agreement, percent=True),
+                    "sentences": field.units,
+                    "labels": field.values,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def interval_text(interval: Interval | None) -> str:
+    if interval is None:
+        return NO_BOOTSTRAP
+    if interval.low is None or interval.high is None:
+        return f"undefined: {json_reason(interval.reason or 'undefined')}"
+    return f"{interval.low:.3f} to {interval.high:.3f}"
 
 
 def kappa_frame(report: AgreementReport, field: str = "source") -> pd.DataFrame:
@@ -90,16 +123,35 @@ def calibration_frame(report: AgreementReport) -> pd.DataFrame:
 
 
 def annotator_frame(report: AgreementReport) -> pd.DataFrame:
+    """Each annotator against the others on the source, as text (an undefined figure says why)."""
     rows = [
         {
             "annotator": name,
-            "mean_kappa": a.mean_kappa.value,
-            "percent_agreement": a.percent_agreement.value,
-            "shared_units": a.shared_units,
+            "mean κ with the others": coefficient_text(a.mean_kappa),
+            "percent agreement": coefficient_text(a.percent_agreement, percent=True),
+            "shared sentences": a.shared_units,
         }
         for name, a in report.fields["source"].per_annotator.items()
     ]
-    return pd.DataFrame(rows, columns=["annotator", "mean_kappa", "percent_agreement", "shared_units"])
+    return pd.DataFrame(
+        rows, columns=["annotator", "mean κ with the others", "percent agreement", "shared sentences"]
+    )
+
+
+def gold_quality_frame(quality: Mapping[str, GoldAgreement]) -> pd.DataFrame:
+    """Each annotator against gold, as text: before gold exists the figures say why they are undefined."""
+    return pd.DataFrame(
+        [
+            {
+                "annotator": name,
+                "kappa vs gold": coefficient_text(q.kappa),
+                "accuracy": coefficient_text(q.accuracy, percent=True),
+                "sentences": q.units,
+            }
+            for name, q in quality.items()
+        ],
+        columns=["annotator", "kappa vs gold", "accuracy", "sentences"],
+    )
 
 
 def disagreement_frame(disagreements: Sequence[Disagreement]) -> pd.DataFrame:
@@ -119,5 +171,8 @@ def disagreement_frame(disagreements: Sequence[Disagreement]) -> pd.DataFrame:
     )
 
 
-def coefficient_text(coefficient: Coefficient) -> str:
-    return "undefined" if coefficient.value is None else f"{coefficient.value:.3f}"
+def coefficient_text(coefficient: Coefficient, *, percent: bool = False) -> str:
+    """A figure as shown in tables: the number, or "undefined: because …"."""
+    if coefficient.value is None:
+        return f"undefined: {json_reason(coefficient.reason or 'undefined')}"
+    return f"{coefficient.value:.0%}" if percent else f"{coefficient.value:.3f}"

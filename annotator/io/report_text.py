@@ -1,11 +1,14 @@
-"""The agreement report as plain-text tables for the terminal."""
+"""The agreement report as plain-text tables for the terminal.
+
+An undefined figure never prints as a bare blank, ``None`` or ``NaN``: it says why.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from annotator.domain.agreement.result import Coefficient, Interval
-from annotator.domain.agreement_report import AgreementReport, alpha_reading
+from annotator.domain.agreement.result import Coefficient, Interval, json_reason
+from annotator.domain.agreement_report import NO_CALIBRATION_PAIR, AgreementReport, field_reading
 from annotator.io.agreement import Disagreement
 
 
@@ -13,9 +16,16 @@ def _number(coefficient: Coefficient) -> str:
     return "undefined" if coefficient.value is None else f"{coefficient.value:.3f}"
 
 
+def _why(coefficient: Coefficient) -> str:
+    """The reason after an undefined figure (nothing after a defined one)."""
+    return "" if coefficient.reason is None else f"  ({json_reason(coefficient.reason)})"
+
+
 def _interval(interval: Interval | None) -> str:
-    if interval is None or interval.low is None or interval.high is None:
-        return ""
+    if interval is None:
+        return ""  # no bootstrap asked for (--bootstrap 0), or none for this figure
+    if interval.low is None or interval.high is None:
+        return f"no interval: {json_reason(interval.reason or 'undefined')}"
     return f"[{interval.low:.3f}, {interval.high:.3f}]"
 
 
@@ -38,11 +48,10 @@ def agreement_text(report: AgreementReport, disagreements: Sequence[Disagreement
             ("Gwet's AC1", field.gwet_ac1, None),
         ]
         for label, coefficient, interval in rows:
-            lines.append(f"  {label:<34} {_number(coefficient):>9}  {_interval(interval)}")
-        main_alpha = next(iter(field.alpha.values()))
-        lines.append(f"  reading: {alpha_reading(main_alpha.value)}")
-        if main_alpha.reason:
-            lines.append(f"  ({main_alpha.reason})")
+            lines.append(
+                f"  {label:<34} {_number(coefficient):>9}  {_interval(interval)}{_why(coefficient)}".rstrip()
+            )
+        lines.append(f"  reading: {field_reading(field)}")
         for pair, kappa in field.cohen_kappa.items():
             extra = ""
             if field.weighted_kappa_linear is not None and field.weighted_kappa_quadratic is not None:
@@ -50,7 +59,7 @@ def agreement_text(report: AgreementReport, disagreements: Sequence[Disagreement
                     f"  linear {_number(field.weighted_kappa_linear[pair])}"
                     f"  quadratic {_number(field.weighted_kappa_quadratic[pair])}"
                 )
-            lines.append(f"  Cohen's kappa {pair:<28} {_number(kappa):>9}{extra}")
+            lines.append(f"  Cohen's kappa {pair:<28} {_number(kappa):>9}{extra}{_why(kappa)}")
         lines.append("")
     source = report.fields["source"]
     lines.append("== per source (one-vs-rest)")
@@ -58,12 +67,19 @@ def agreement_text(report: AgreementReport, disagreements: Sequence[Disagreement
         lines.append(
             f"  {key:<34} alpha {_number(agreement.alpha):>9}  "
             f"specific agreement {_number(agreement.specific_agreement):>9}  ({agreement.values} labels)"
+            f"{_why(agreement.alpha)}"
         )
     lines.append("")
     lines.append("== does stated confidence predict agreement on the source?")
     for row in report.calibration:
-        share = "—" if row["source_agreement"] is None else f"{row['source_agreement']:.0%}"
-        lines.append(f"  confidence {row['confidence']}: others agreed {share:>5} of {row['pairs']} times")
+        if row["source_agreement"] is None:
+            share = f"undefined ({json_reason(NO_CALIBRATION_PAIR)})"
+            lines.append(f"  confidence {row['confidence']}: {share}")
+            continue
+        lines.append(
+            f"  confidence {row['confidence']}: others agreed {row['source_agreement']:>4.0%} "
+            f"of {row['pairs']} times"
+        )
     if disagreements:
         lines.append("")
         lines.append("== most disputed sentences (source)")

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from annotator.domain.errors import NotFoundError
 from annotator.domain.label_schema import LabelSchema, check_label
+from annotator.domain.review import field_disagreement
 from annotator.domain.settling import Policy, Settlement, Vote, disagreement_share, settle
 from annotator.store.engine import run_write
 from annotator.store.models import (
@@ -251,19 +252,25 @@ class QueueItem:
     document_id: str
     index: int
     disagreement: float
+    """Share of label pairs whose answers (claim or not, and the source) differ."""
     labels: int
     flagged: bool
     notes: int
     reopened: bool
+    differs: tuple[tuple[str, float], ...] = ()
+    """Each field the labels differ on (is_claim, source, confidence), with its share of pairs."""
 
 
 def review_queue(
-    *, session: Session, document_id: str | None = None, min_annotators: int = 1
+    *, session: Session, document_id: str | None = None, include_single: bool = False
 ) -> list[QueueItem]:
     """Sentences that need a reviewer: labelled, without gold or with gold re-opened.
 
-    Most disagreement first; then flagged sentences and those with notes, so that what
-    annotators asked about surfaces; then article order.
+    A sentence only one annotator labelled is not a review item (there is nothing to compare)
+    unless it is flagged or its gold was re-opened; ``include_single`` brings them all in.
+    Most disagreement first (on the answer, then on the number of fields); then flagged
+    sentences and those with notes, so that what annotators asked about surfaces; then
+    article order.
     """
     votes = votes_by_sentence(session=session, document_id=document_id)
     gold = {g.sentence_id: g.needs_review for g in session.exec(select(GoldLabel)).all()}
@@ -283,15 +290,81 @@ def review_queue(
             flags[sid] = (was_flagged or bool(flagged), notes + (1 if note else 0))
     items = [
         QueueItem(
-            sid, *details[sid], disagreement_share(v), len(v), *flags[sid], reopened=gold.get(sid, False)
+            sid,
+            *details[sid],
+            disagreement_share(v),
+            len(v),
+            *flags[sid],
+            reopened=gold.get(sid, False),
+            differs=tuple(field_disagreement(v).items()),
         )
         for sid, v in votes.items()
-        if len(v) >= min_annotators and (sid not in gold or gold[sid]) and sid in details
+        if (sid not in gold or gold[sid]) and sid in details
     ]
+    if not include_single:
+        items = [q for q in items if q.labels > 1 or q.flagged or q.reopened]
     items.sort(
-        key=lambda q: (not q.reopened, -q.disagreement, not q.flagged, -q.notes, q.document_id, q.index)
+        key=lambda q: (
+            not q.reopened,
+            -q.disagreement,
+            -len(q.differs),
+            not q.flagged,
+            -q.notes,
+            q.document_id,
+            q.index,
+        )
     )
     return items
+
+
+@dataclass(frozen=True)
+class FlagOrNote:
+    """An annotator's flag or note on a sentence, with the sentence."""
+
+    sentence_id: int
+    document_id: str
+    index: int
+    text: str
+    annotator: str
+    flagged: bool
+    note: str
+
+
+def flags_and_notes(
+    *, session: Session, document_id: str | None = None, annotators: Sequence[str] | None = None
+) -> list[FlagOrNote]:
+    """Every current label that is flagged or has a note, in article order (reviewers only)."""
+    query = (
+        sa_select(
+            col(Sentence.id),
+            col(Sentence.document_id),
+            col(Sentence.index),
+            col(Sentence.text),
+            col(User.name),
+            col(Label.flagged),
+            col(Label.note),
+        )
+        .join(Label, col(Label.sentence_id) == col(Sentence.id))
+        .join(User, col(User.id) == col(Label.user_id))
+        .where(col(Label.flagged) | (col(Label.note) != ""))
+        .order_by(col(Sentence.document_id), col(Sentence.index), col(User.name))
+    )
+    if document_id is not None:
+        query = query.where(col(Sentence.document_id) == document_id)
+    if annotators:
+        query = query.where(col(User.name).in_(list(annotators)))
+    return [
+        FlagOrNote(sid, doc, index, text, name, bool(flagged), note or "")
+        for sid, doc, index, text, name, flagged, note in session.execute(query).all()
+    ]
+
+
+def annotator_names(*, session: Session) -> list[str]:
+    """Everyone who has a current label, by name (the reviewers' annotator filter)."""
+    query = sa_select(col(User.name)).where(
+        col(User.id).in_(sa_select(col(Label.user_id)).distinct())
+    ).order_by(col(User.name))
+    return list(session.execute(query).scalars().all())
 
 
 def review_progress(*, session: Session, document_id: str | None = None) -> tuple[int, int]:

@@ -1,13 +1,15 @@
-"""Counts for progress pages: per article, for one annotator."""
+"""Counts for progress pages: per article for one annotator; save times for throughput."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
-from annotator.store.models import Document, Label, Sentence
+from annotator.domain.throughput import Save
+from annotator.store.models import Document, Label, LabelHistory, Sentence, User, as_utc
 
 
 @dataclass(frozen=True)
@@ -46,3 +48,24 @@ def progress_by_article(*, session: Session, user_id: int) -> list[ArticleProgre
         ).all()
     }
     return [ArticleProgress(doc, title, int(n), *mine.get(doc, (0, 0))) for doc, title, n in totals]
+
+
+def label_saves(
+    *, session: Session, document_id: str | None = None, annotators: Sequence[str] | None = None
+) -> list[Save]:
+    """Every acknowledged save (label history row) as (annotator, article, time), for throughput.
+
+    Imported labels count at the time they were saved on the other machine. With an article
+    chosen, only its saves are read: the first save after coming from another article then
+    has no measured duration (a small undercount, where reading every article would not scale).
+    """
+    query = (
+        select(User.name, Sentence.document_id, LabelHistory.changed_at)
+        .join(User, col(User.id) == col(LabelHistory.user_id))
+        .join(Sentence, col(Sentence.id) == col(LabelHistory.sentence_id))
+    )
+    if document_id is not None:
+        query = query.where(Sentence.document_id == document_id)
+    if annotators:
+        query = query.where(col(User.name).in_(list(annotators)))
+    return [Save(name, doc, as_utc(at)) for name, doc, at in session.exec(query).all()]

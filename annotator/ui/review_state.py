@@ -1,16 +1,44 @@
-"""Session state and callbacks of the Review page: walk the queue, accept or decide, settle."""
+"""Session state and callbacks of the Review page: walk the queue, accept or decide, settle.
+
+The decision form's widgets are keyed by sentence (``form_key``): each item gets a form of
+its own that starts empty, and nothing typed or chosen on one sentence can be applied to
+the next.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import streamlit as st
 from sqlmodel import Session
 
 from annotator.domain.errors import AnnotatorError
-from annotator.store import gold, labels
+from annotator.store import documents, gold, labels
 from annotator.ui.common import db_session, schema
 
-CURRENT, MESSAGE, TOAST = "rev_sentence", "rev_message", "rev_toast"
+CURRENT, MESSAGE, TOAST, REVEAL = "rev_sentence", "rev_message", "rev_toast", "rev_reveal"
 NOT_A_CLAIM = "__not_a_claim__"
+
+
+def form_key(field: str, sentence_id: int) -> str:
+    """The widget key of one field of the decision form for one sentence."""
+    return f"rev_{field}_{sentence_id}"
+
+
+FIELD_WORDS = {"is_claim": "claim or not", "source": "source", "confidence": "confidence"}
+
+
+def item_caption(item: gold.QueueItem, position: int, total: int) -> str:
+    """Where the reviewer is and why the sentence is a review item, e.g.
+    "Item 1 of 8 · label pairs differing on source 67%, confidence 100% · flagged"."""
+    if item.labels == 1:
+        status = " · one annotator only"
+    else:
+        differ = ", ".join(f"{FIELD_WORDS[field]} {share:.0%}" for field, share in item.differs)
+        status = f" · label pairs differing on {differ}" if differ else " · the labels agree"
+    status += " · re-opened: an annotator changed a label" if item.reopened else ""
+    status += " · flagged" if item.flagged else ""
+    return f"Item {position} of {total}{status}"
 
 
 def current(queue_ids: list[int]) -> int | None:
@@ -36,7 +64,11 @@ def _after_decision(queue_ids: list[int], sentence_id: int) -> None:
     st.session_state[CURRENT] = rest[0] if rest else None
 
 
-def accept(reviewer_id: int, queue_ids: list[int], sentence_id: int, annotator: str) -> None:
+def accept(
+    reviewer_id: int, queue_ids: list[int], sentence_id: int, annotator: str, hidden_order: Sequence[str]
+) -> None:
+    """Take one annotator's label as gold. ``hidden_order`` is the order the names were hidden
+    in (empty when names are shown), revealed once the decision is saved."""
     with db_session() as session:
         chosen = next(
             (
@@ -54,6 +86,7 @@ def accept(reviewer_id: int, queue_ids: list[int], sentence_id: int, annotator: 
             reviewer_id,
             queue_ids,
             sentence_id,
+            hidden_order,
             chosen.is_claim,
             chosen.source,
             chosen.confidence,
@@ -61,23 +94,24 @@ def accept(reviewer_id: int, queue_ids: list[int], sentence_id: int, annotator: 
         )
 
 
-def decide_own(reviewer_id: int, queue_ids: list[int], sentence_id: int) -> None:
+def decide_own(reviewer_id: int, queue_ids: list[int], sentence_id: int, hidden_order: Sequence[str]) -> None:
     state = st.session_state
-    choice = state.get("rev_source")
+    choice = state.get(form_key("source", sentence_id))
     if choice is None:
         state[MESSAGE] = ("warning", "Choose a source (or Not a claim) for your own decision.")
         return
     is_claim = choice != NOT_A_CLAIM
-    other = (state.get("rev_other") or "").strip() or None
+    other = (state.get(form_key("other", sentence_id)) or "").strip() or None
     with db_session() as session:
         _decide(
             session,
             reviewer_id,
             queue_ids,
             sentence_id,
+            hidden_order,
             is_claim,
             choice if is_claim else None,
-            state.get("rev_confidence"),
+            state.get(form_key("confidence", sentence_id)) if is_claim else None,
             other if choice == "other" else None,
         )
 
@@ -87,6 +121,7 @@ def _decide(
     reviewer_id: int,
     queue_ids: list[int],
     sentence_id: int,
+    hidden_order: Sequence[str],
     is_claim: bool,
     source: str | None,
     confidence: int | None,
@@ -102,7 +137,7 @@ def _decide(
             source=source,
             confidence=confidence,
             source_other=source_other,
-            rationale=state.get("rev_rationale", ""),
+            rationale=state.get(form_key("rationale", sentence_id)) or "",
             schema=schema(),
         )
     except AnnotatorError as error:
@@ -110,8 +145,16 @@ def _decide(
         return
     state[MESSAGE] = None
     state[TOAST] = "Gold saved."
-    state["rev_rationale"] = ""
+    state[REVEAL] = _reveal(session, sentence_id, hidden_order) if hidden_order else None
     _after_decision(queue_ids, sentence_id)
+
+
+def _reveal(session: Session, sentence_id: int, hidden_order: Sequence[str]) -> str:
+    """Who was who on the sentence just decided (names were hidden while deciding)."""
+    sentence = documents.sentences_by_id(session=session, sentence_ids=[sentence_id]).get(sentence_id)
+    where = f"sentence {sentence.index + 1} of {sentence.document_id}" if sentence else "the last sentence"
+    who = ", ".join(f"annotator {n} was {name}" for n, name in enumerate(hidden_order, start=1))
+    return f"Decided {where}: {who}."
 
 
 def settle(reviewer_id: int, document_id: str | None) -> None:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import streamlit as st
 
 from annotator.store import documents, labels
-from annotator.store.models import Sentence
-from annotator.ui.common import db_session
+from annotator.store.models import LabelBase, Sentence, Source
+from annotator.ui.common import db_session, schema
 from annotator.ui.text import md_escape
 
 
-def show_sentence_labels(sentence_id: int, *, hide_names: bool = False) -> None:
+def show_sentence_labels(
+    sentence_id: int, *, order: Sequence[str] | None = None, hide_names: bool = False
+) -> None:
+    """The sentence in context and one row per annotator's label, in ``order`` (by name if
+    not given); with ``hide_names`` the rows say "annotator 1", "annotator 2"… in that order."""
     with db_session() as session:
         sentence = documents.sentences_by_id(session=session, sentence_ids=[sentence_id]).get(sentence_id)
         if sentence is None:
@@ -22,28 +26,54 @@ def show_sentence_labels(sentence_id: int, *, hide_names: bool = False) -> None:
             return
         document = documents.require_document(session=session, document_id=sentence.document_id)
         context = documents.list_sentences(session=session, document_id=sentence.document_id)
-        rows = labels.labels_of_sentence(session=session, sentence_id=sentence_id)
-        names = {s.key: s.label for s in documents.list_sources(session=session, document_id=document.id)}
+        rows = dict(labels.labels_of_sentence(session=session, sentence_id=sentence_id))
+        sources = documents.list_sources(session=session, document_id=document.id)
+    names = source_names(sources)
     st.markdown(f"**{md_escape(document.title)}** · sentence {sentence.index + 1} of {len(context)}")
     st.html(reading_column_html(context, sentence.index))
+    shown = [name for name in (order or sorted(rows)) if name in rows]
     st.dataframe(
         pd.DataFrame(
             [
-                {
-                    "annotator": f"annotator {i + 1}" if hide_names else name,
-                    "claim": "yes" if label.is_claim else "no",
-                    "source": (label.source_other or "other")
-                    if label.source == "other"
-                    else names.get(label.source or "", label.source or ("—" if label.is_claim else "")),
-                    "confidence": label.confidence,
-                    "note": label.note,
-                    "flagged": label.flagged,
-                }
-                for i, (name, label) in enumerate(rows)
-            ]
+                {"annotator": f"annotator {i}" if hide_names else name, **label_row(rows[name], names)}
+                for i, name in enumerate(shown, start=1)
+            ],
+            columns=["annotator", "claim", "source", "confidence", "note", "flagged"],
         ),
         hide_index=True,
     )
+
+
+def source_names(sources: Sequence[Source]) -> dict[str, str]:
+    """Every source key a label of this article can carry, to the name people read."""
+    return {s.key: s.label for s in schema().special_sources} | {s.key: s.label for s in sources}
+
+
+def label_row(label: LabelBase, names: Mapping[str, str]) -> dict[str, str | bool]:
+    """A label as reviewers read it: names instead of keys, and words instead of empty values."""
+    if not label.is_claim:
+        source, confidence = "— (not a claim)", "— (not a claim)"
+    else:
+        if label.source == "other":
+            source = label.source_other or names.get("other", "other")
+        elif label.source is None:
+            source = "unattributed"
+        else:
+            source = names.get(label.source, label.source)
+        confidence = "not given" if label.confidence is None else _confidence_text(label.confidence)
+    return {
+        "claim": "yes" if label.is_claim else "no",
+        "source": source,
+        "confidence": confidence,
+        "note": label.note,
+        "flagged": label.flagged,
+    }
+
+
+def _confidence_text(value: int) -> str:
+    scale = schema().confidence
+    position = value - schema().confidence_min
+    return f"{value} · {scale[position].label}" if 0 <= position < len(scale) else str(value)
 
 
 CONTEXT_SENTENCES = 3

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import altair as alt
-import pandas as pd
 import streamlit as st
 
 from annotator.io import agreement_frames as frames
 from annotator.io.agreement import describe_disagreements, store_agreement
+from annotator.io.throughput import store_throughput, throughput_chart_frame, throughput_frame
 from annotator.store.documents import list_document_ids
 from annotator.store.labels import data_version
 from annotator.store.models import Role
@@ -25,6 +25,11 @@ def _report(document_id: str | None, annotators: tuple[str, ...], version: int, 
         engine(), document_id=document_id, annotators=annotators or None, bootstrap=bootstrap, seed=1
     )
     return report, describe_disagreements(engine(), report, limit=100)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def _throughput(document_id: str | None, annotators: tuple[str, ...], version: int):  # type: ignore[no-untyped-def]
+    return store_throughput(engine(), document_id=document_id, annotators=annotators or None)
 
 
 with db_session() as session:
@@ -48,17 +53,22 @@ for column, row in zip(st.columns(len(headline)), headline, strict=True):
     )
     column.caption(row["reading"])
 with st.expander("All coefficients"):
-    st.dataframe(
-        pd.DataFrame(headline).drop(columns=["title", "alpha_text", "interval_text"]), hide_index=True
-    )
+    st.dataframe(frames.coefficients_table(report), hide_index=True)
     st.caption(
         "Krippendorff (2004): rely on data with α ≥ 0.800; 0.667 ≤ α < 0.800 allows tentative "
         "conclusions only. Gwet's AC1 stays high when one category dominates, where κ and α drop."
     )
 
 kappas = frames.kappa_frame(report)
-tab_pairs, tab_confusion, tab_sources, tab_calibration, tab_disputes = st.tabs(
-    ["Annotator pairs", "Source confusion", "Per source", "Confidence vs agreement", "Disagreements"]
+tab_pairs, tab_confusion, tab_sources, tab_calibration, tab_disputes, tab_throughput = st.tabs(
+    [
+        "Annotator pairs",
+        "Source confusion",
+        "Per source",
+        "Confidence vs agreement",
+        "Disagreements",
+        "Throughput",
+    ]
 )
 with tab_pairs:
     if kappas.empty:
@@ -139,3 +149,28 @@ with tab_disputes:
             "Open a disputed sentence", list(captions), format_func=captions.__getitem__, key="agr_open"
         )
         show_sentence_labels(int(sentence_id))
+with tab_throughput:
+    # Here rather than on "My progress": this page is for reviewers and admins only, so no
+    # annotator ever sees another's pace, and it already has the article and annotator filters.
+    speed = _throughput(None if scope == "all articles" else scope, tuple(chosen), version)
+    st.dataframe(throughput_frame(speed), hide_index=True)
+    bars = throughput_chart_frame(speed)
+    if bars.empty:
+        st.info("No two saves of one annotator within 10 minutes of each other yet: nothing to time.")
+    else:
+        st.altair_chart(
+            alt.Chart(bars)
+            .mark_bar()
+            .encode(
+                x=alt.X("labels per hour:Q"),
+                y=alt.Y("annotator:N", title=None),
+                yOffset="article:N",
+                color=alt.Color("article:N"),
+                tooltip=["annotator", "article", "labels per hour", "median seconds per sentence"],
+            ),
+            width="stretch",
+        )
+    st.caption(
+        "From the label history: a save's time is the gap since the annotator's previous save; "
+        "gaps over 10 minutes are breaks and count for nothing."
+    )
