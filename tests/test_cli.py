@@ -59,6 +59,8 @@ def test_readme_walkthrough(tmp_path: Path) -> None:
     assert [orjson.loads(x) for x in again.read_bytes().splitlines()] == [
         orjson.loads(x) for x in out.read_bytes().splitlines()
     ]
+    # Human output counts sentences from 1: the article's last sentence (index 16) is sentence 17.
+    assert "france24-sessions-kislyak, sentence 17:" in run("agreement", "--bootstrap", "0")
     assert "Settled 9: 9 unanimous" in run("gold", "settle", "--policy", "unanimous")
     assert "8 in the review queue" in run("gold", "status")
     users = run("users", "list")

@@ -85,7 +85,7 @@ def agreement_text(report: AgreementReport, disagreements: Sequence[Disagreement
         lines.append("== most disputed sentences (source)")
         for d in disagreements:
             lines.append(
-                f"  {d.document_id} #{d.sentence_index}  {d.disagreement:.0%} of label pairs differ"
-                f"  — {d.text[:70]}"
+                f"  {d.document_id}, sentence {d.sentence_index + 1}: "
+                f"{d.disagreement:.0%} of label pairs differ  — {d.text[:70]}"
             )
     return "\n".join(lines)
