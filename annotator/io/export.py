@@ -214,6 +214,38 @@ def _document_records(engine: Engine, document_id: str | None) -> list[dict[str,
         ]
 
 
+@dataclass(frozen=True)
+class DeletedArticle:
+    labels: int
+    labels_export: Path | None
+    """Where the article's labels were written before it was deleted (None: it had none)."""
+
+
+def delete_article(engine: Engine, *, document_id: str, exports_dir: Path, confirmed: bool) -> DeletedArticle:
+    """Delete an article; if it has labels, only when ``confirmed``, and after exporting them.
+
+    The export lands in ``exports_dir`` under the usual name (``labels-ID-TIME.jsonl``), so
+    ``annotator import-labels`` brings the article and its labels back.
+    """
+    with Session(engine) as session:
+        documents_store.require_document(session=session, document_id=document_id)
+        labelled = documents_store.count_labels(session=session, document_id=document_id)
+    if labelled and not confirmed:
+        raise documents_store.ArticleHasLabelsError(
+            f"article {document_id!r} has {labelled} label(s): tick the confirmation to delete it "
+            "(its labels are exported to exports/ first)"
+        )
+    path = None
+    if labelled:
+        path = default_export_path(exports_dir, "labels", document_id)
+        export_jsonl(engine, what="labels", out=path, document_id=document_id)
+    with Session(engine) as session:
+        deleted = documents_store.delete_document(
+            session=session, document_id=document_id, labels_saved_to=path
+        )
+    return DeletedArticle(labels=deleted, labels_export=path)
+
+
 @contextmanager
 def atomic_writer(path: Path) -> Iterator[IO[bytes]]:
     """Write to a temporary file beside ``path`` and rename it into place only when complete.

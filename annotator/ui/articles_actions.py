@@ -7,11 +7,15 @@ import streamlit as st
 from annotator.domain.article import ArticleDraft, SourceSpec
 from annotator.domain.errors import AnnotatorError
 from annotator.io.articles import read_sources, read_upload
+from annotator.io.export import delete_article
+from annotator.settings import get_settings
 from annotator.store import documents, queue, resegment
-from annotator.ui.common import db_session
+from annotator.ui.common import db_session, engine
 
 MESSAGE = "articles_message"
 PREVIEW = "articles_preview"
+TAB = "articles_tab"
+TABS = ("Articles", "Import", "Sources", "Fix sentence splits", "Work queue")
 
 
 def preview_upload() -> None:
@@ -109,3 +113,33 @@ def split(document_id: str, index: int) -> None:
             st.session_state[MESSAGE] = ("error", str(error))
             return
     st.session_state[MESSAGE] = ("success", f"Split sentence {index + 1}; its labels stay on the first part.")
+
+
+def rename(document_id: str) -> None:
+    state = st.session_state
+    with db_session() as session:
+        try:
+            document = documents.rename_document(
+                session=session, document_id=document_id, title=state.get(f"rename_{document_id}", "")
+            )
+        except AnnotatorError as error:
+            state[MESSAGE] = ("error", str(error))
+            return
+    state[MESSAGE] = ("success", f"Renamed {document_id!r} to “{document.title}”.")
+
+
+def delete(document_id: str) -> None:
+    state = st.session_state
+    try:
+        deleted = delete_article(
+            engine(),
+            document_id=document_id,
+            exports_dir=get_settings().exports_dir,
+            confirmed=bool(state.get("delete_confirmed")),
+        )
+    except AnnotatorError as error:
+        state[MESSAGE] = ("error", str(error))
+        return
+    state["delete_confirmed"] = False
+    saved = f" Its {deleted.labels} label(s) are in {deleted.labels_export}." if deleted.labels_export else ""
+    state[MESSAGE] = ("success", f"Deleted article {document_id!r}.{saved}")

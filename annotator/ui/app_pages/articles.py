@@ -1,4 +1,4 @@
-"""Articles & sources (admins): import with a preview, source lists, work queue, sentence fixes."""
+"""Articles & sources (admins): the articles, import with a preview, sources, work queue, split fixes."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ st.title("Articles & sources")
 if message := st.session_state.get(actions.MESSAGE):
     getattr(st, message[0])(message[1])
 
-tab_import, tab_sources, tab_sentences, tab_queue = st.tabs(
-    ["Import", "Sources", "Fix sentence splits", "Work queue"]
+# A keyed, stateful tab bar: the tab chosen survives every action's rerun (an unkeyed one
+# went back to the first tab when a message appeared above it and moved it).
+tab_articles, tab_import, tab_sources, tab_sentences, tab_queue = st.tabs(
+    list(actions.TABS), key=actions.TAB, on_change="rerun"
 )
 
 with tab_import:
@@ -52,13 +54,55 @@ with tab_import:
         st.button("Import these articles", type="primary", on_click=actions.import_preview, key="do_import")
 
 with db_session() as session:
-    docs = documents.list_documents(session=session)
+    overview = documents.article_overview(session=session)
     per_sentence = queue.get_annotators_per_sentence(session=session)
-if not docs:
-    st.info("No articles yet: import some above.")
+if not overview:
+    tab_articles.info("No articles yet: import some in the Import tab.")
     st.stop()
-titles = {d.id: d.title for d in docs}
-document_id = st.sidebar.selectbox("Article", list(titles), format_func=lambda d: titles[d], key="admin_doc")
+titles = {row.document_id: row.title for row in overview}
+
+
+def title_and_id(document_id: str) -> str:
+    # Titles may repeat; the id keeps each choice distinct.
+    return f"{titles[document_id]} · {document_id}"
+
+
+with tab_articles:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "title": [row.title for row in overview],
+                "id": [row.document_id for row in overview],
+                "sentences": [row.sentences for row in overview],
+                "sources": [row.sources for row in overview],
+                "labels": [row.labels for row in overview],
+                "annotators": [row.annotators for row in overview],
+                "gold": [row.gold / row.sentences if row.sentences else 0.0 for row in overview],
+                "imported (UTC)": [row.imported_at.strftime("%Y-%m-%d %H:%M") for row in overview],
+            }
+        ),
+        hide_index=True,
+        column_config={
+            "gold": st.column_config.ProgressColumn(
+                "gold",
+                help="Share of sentences with a settled label",
+                min_value=0.0,
+                max_value=1.0,
+                format="percent",
+            )
+        },
+    )
+    managed = st.selectbox("Article", list(titles), format_func=title_and_id, key="manage_doc")
+    st.text_input("Title", value=titles[managed], key=f"rename_{managed}")
+    st.button("Rename", on_click=actions.rename, args=(managed,), key="rename")
+    labelled = next(row.labels for row in overview if row.document_id == managed)
+    if labelled:
+        st.checkbox(
+            f"Delete its {labelled} label(s) too (they are exported to exports/ first)",
+            key="delete_confirmed",
+        )
+    st.button("Delete article", on_click=actions.delete, args=(managed,), key="delete_doc")
+document_id = st.sidebar.selectbox("Article", list(titles), format_func=title_and_id, key="admin_doc")
 with db_session() as session:
     sources = documents.list_sources(session=session, document_id=document_id)
     sentences = documents.list_sentences(session=session, document_id=document_id)

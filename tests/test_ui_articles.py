@@ -1,0 +1,70 @@
+"""The Articles page through AppTest: the table of articles, rename, delete with its safeguard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from annotator.store import documents
+from annotator.store.models import Role
+from tests.helpers import add_small_article, add_user, label
+from tests.ui_helpers import app_as, app_engine
+
+PAGE = "app_pages/articles.py"
+
+
+@pytest.fixture
+def engine(file_db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Engine:
+    monkeypatch.setenv("ANNOTATOR_EXPORTS_DIR", str(tmp_path / "exports"))
+    engine = app_engine(file_db_url, monkeypatch)
+    add_small_article(engine, "doc")
+    add_small_article(engine, "spare")
+    return engine
+
+
+def test_the_articles_tab_lists_every_article_with_its_counts(engine: Engine) -> None:
+    admin = add_user(engine, "root", Role.admin)
+    label(engine, add_user(engine, "alice"), 0, is_claim=False)
+    at = app_as(admin, PAGE)
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table.columns) == [
+        "title", "id", "sentences", "sources", "labels", "annotators", "gold", "imported (UTC)"
+    ]  # fmt: skip
+    assert table[["id", "sentences", "sources", "labels", "annotators"]].values.tolist() == [
+        ["doc", 3, 2, 1, 1],
+        ["spare", 3, 2, 0, 0],
+    ]
+
+
+def test_rename_an_article(engine: Engine) -> None:
+    admin = add_user(engine, "root", Role.admin)
+    at = app_as(admin, PAGE)
+    at.selectbox(key="manage_doc").select("spare").run()
+    at.text_input(key="rename_spare").input("Harbour fire, day two").run()
+    at.button(key="rename").click().run()
+    assert not at.exception
+    assert "Harbour fire, day two" in at.success[0].value
+    assert at.dataframe[0].value["title"].tolist() == ["Doc", "Harbour fire, day two"]
+
+
+def test_delete_is_refused_while_the_article_has_labels_unless_confirmed(
+    engine: Engine, tmp_path: Path
+) -> None:
+    admin = add_user(engine, "root", Role.admin)
+    label(engine, add_user(engine, "alice"), 1, is_claim=False)
+    at = app_as(admin, PAGE)
+    at.button(key="delete_doc").click().run()
+    assert "has 1 label(s)" in at.error[0].value
+    with Session(engine) as session:
+        assert documents.get_document(session=session, document_id="doc") is not None
+    at.checkbox(key="delete_confirmed").check().run()
+    at.button(key="delete_doc").click().run()
+    assert not at.exception
+    assert "Deleted article 'doc'" in at.success[0].value
+    saved = list((tmp_path / "exports").glob("labels-doc-*.jsonl"))
+    assert len(saved) == 1 and len(saved[0].read_bytes().splitlines()) == 1
+    assert at.dataframe[0].value["id"].tolist() == ["spare"]
