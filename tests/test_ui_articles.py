@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from annotator.store import documents
-from annotator.store.models import Role
+from annotator.store import documents, labels, sources
+from annotator.store.models import Role, SourceOrigin
 from tests.helpers import add_small_article, add_user, label
 from tests.ui_helpers import app_as, app_engine
 
@@ -68,3 +68,38 @@ def test_delete_is_refused_while_the_article_has_labels_unless_confirmed(
     saved = list((tmp_path / "exports").glob("labels-doc-*.jsonl"))
     assert len(saved) == 1 and len(saved[0].read_bytes().splitlines()) == 1
     assert at.dataframe[0].value["id"].tolist() == ["spare"]
+
+
+def test_a_lead_adds_a_source_by_name_and_settles_proposed_ones(engine: Engine) -> None:
+    admin = add_user(engine, "root", Role.admin)
+    ana = add_user(engine, "ana")
+    with Session(engine) as session:
+        for name in ("Port authority", "Alpha's office"):
+            sources.add_named_source(
+                session=session,
+                document_id="doc",
+                name=name,
+                origin=SourceOrigin.proposed,
+                proposed_by_id=ana,
+            )
+    label(engine, ana, 0, is_claim=True, source="port-authority", confidence=3)
+    label(engine, ana, 1, is_claim=True, source="alpha-s-office", confidence=4)
+    at = app_as(admin, PAGE)
+    at.selectbox(key="admin_doc").select("doc").run()
+    assert at.dataframe[1].value["status"].tolist() == ["decided", "decided", "proposed", "proposed"]
+    at.text_input(key="src_label").input("Harbour Master").run()
+    at.button(key="add_src").click().run()
+    assert "key harbour-master" in at.success[0].value
+    at.selectbox(key="proposal").select("port-authority").run()
+    at.button(key="reject_src").click().run()
+    at.selectbox(key="proposal").select("alpha-s-office").run()
+    at.selectbox(key="merge_into").select("alpha").run()
+    at.button(key="merge_src").click().run()
+    assert not at.exception and "1 label(s) moved" in at.success[0].value
+    assert at.dataframe[1].value["key"].tolist() == ["alpha", "beta", "harbour-master"]
+    with Session(engine) as session:
+        mine = labels.labels_by_index(session=session, document_id="doc", user_id=ana)
+    assert [(i, lab.source, lab.source_other) for i, lab in sorted(mine.items())] == [
+        (0, "other", "Port authority"),
+        (1, "alpha", None),
+    ]

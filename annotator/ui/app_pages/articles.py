@@ -8,6 +8,7 @@ import streamlit as st
 from annotator.settings import get_settings
 from annotator.store import documents, queue
 from annotator.store.models import Role
+from annotator.store.sources import DECIDED_ORIGINS
 from annotator.ui import articles_actions as actions
 from annotator.ui.common import db_session, require_role
 from annotator.ui.text import md_escape
@@ -115,10 +116,35 @@ with tab_sources:
                 "label": [s.label for s in sources],
                 "aliases": [", ".join(s.aliases) for s in sources],
                 "origin": [s.origin.value for s in sources],
+                "status": ["decided" if s.origin in DECIDED_ORIGINS else "proposed" for s in sources],
             }
         ),
         hide_index=True,
     )
+    pending = {s.key: s for s in sources if s.origin not in DECIDED_ORIGINS}
+    if pending:
+        st.markdown(f"**Proposed sources ({len(pending)})** — annotators can already pick them")
+        proposal = pending[st.selectbox("Proposed source", list(pending), key="proposal")]
+        assert proposal.id is not None
+        st.text_input("Name", value=proposal.label, key=f"proposal_name_{proposal.id}")
+        st.button(
+            "Accept (with this name)", on_click=actions.accept_proposal, args=(proposal.id,), key="accept_src"
+        )
+        others = {s.key: s for s in sources if s.key != proposal.key}
+        if others:
+            into = others[st.selectbox("Merge into", list(others), key="merge_into")]
+            st.button(
+                "Merge (its labels move there)",
+                on_click=actions.merge_proposal,
+                args=(proposal.id, into.id),
+                key="merge_src",
+            )
+        st.button(
+            "Reject (its labels become “other” with this name)",
+            on_click=actions.reject_proposal,
+            args=(proposal.id,),
+            key="reject_src",
+        )
     if sources:
         by_key = {s.key: s for s in sources}
         chosen = by_key[st.selectbox("Edit source", list(by_key), key="edit_src")]
@@ -126,9 +152,8 @@ with tab_sources:
         st.text_input("Label", value=chosen.label, key="edit_src_label")
         st.text_input("Aliases (comma-separated)", value=", ".join(chosen.aliases), key="edit_src_aliases")
         st.button("Save source", on_click=actions.save_source, args=(chosen.id,), key="save_src")
-    st.markdown("**Add a source**")
-    st.text_input("Key", key="src_key", placeholder="e.g. doj-spokeswoman")
-    st.text_input("Label", key="src_label", placeholder="e.g. DoJ spokeswoman")
+    st.markdown("**Add a source** (its key is made from the name)")
+    st.text_input("Name", key="src_label", placeholder="e.g. DoJ spokeswoman")
     st.text_input("Aliases (comma-separated)", key="src_aliases")
     st.button("Add source", on_click=actions.add_source, args=(document_id,), key="add_src")
 
