@@ -585,6 +585,42 @@ def gold_status(ctx: click.Context, document_id: str | None) -> None:
         click.echo(f"  {name:<20} kappa vs gold {kappa:>9}  accuracy {accuracy:>5}  on {quality.units}")
 
 
+@cli.command("assign")
+@click.argument("articles", nargs=-1, metavar="ARTICLE...")
+@click.option("--to", "annotators", multiple=True, metavar="NAME", help="An annotator (repeat for several).")
+@click.option("--list", "show", is_flag=True, help="List every assignment with its progress.")
+@click.pass_context
+@friendly_errors
+def assign_command(
+    ctx: click.Context, articles: tuple[str, ...], annotators: tuple[str, ...], show: bool
+) -> None:
+    """Assign articles to annotators: their work queue (and J) serves these first.
+
+    Every article goes to every annotator named; assigning twice is harmless.
+
+    \b
+    Example:
+        annotator assign harbour-fire council-vote --to ana --to ben
+        annotator assign --list
+    """
+    from annotator.store.assignments import assign_articles, assignment_progress
+
+    if not show and not (articles and annotators):
+        raise click.UsageError("name one or more articles and at least one --to NAME, or use --list")
+    with Session(_engine(ctx)) as session:
+        if articles:
+            new = assign_articles(session=session, document_ids=articles, annotators=annotators)
+            click.echo(
+                f"{new} new assignment(s); {len(set(articles)) * len(set(annotators)) - new} already there."
+            )
+        if show:
+            for row in assignment_progress(session=session):
+                click.echo(
+                    f"{row.document_id}\t{row.annotator}\t{row.labelled}/{row.sentences} labelled"
+                    f"\tassigned {row.assigned_at:%Y-%m-%d %H:%M}Z"
+                )
+
+
 def main() -> None:
     cli(prog_name="annotator", auto_envvar_prefix=None)
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from annotator.store import documents, labels, sources
+from annotator.store import documents, labels, queue, sources
 from annotator.store.models import Role, SourceOrigin
 from tests.helpers import add_small_article, add_user, label
 from tests.ui_helpers import app_as, app_engine
@@ -103,3 +103,22 @@ def test_a_lead_adds_a_source_by_name_and_settles_proposed_ones(engine: Engine) 
         (0, "other", "Port authority"),
         (1, "alpha", None),
     ]
+
+
+def test_a_lead_assigns_articles_and_sees_the_progress_per_assignment(engine: Engine) -> None:
+    admin = add_user(engine, "root", Role.admin)
+    ana = add_user(engine, "ana")
+    add_user(engine, "ben")
+    label(engine, ana, 0, doc_id="spare", is_claim=False)
+    at = app_as(admin, PAGE)
+    at.multiselect(key="assign_docs").select("spare").run()
+    at.multiselect(key="assign_names").select("ana").select("ben").run()
+    at.button(key="assign").click().run()
+    assert not at.exception and "2 new assignment(s)" in at.success[0].value
+    table = next(frame.value for frame in at.dataframe if "annotator" in frame.value.columns)
+    assert table[["id", "annotator", "labelled"]].values.tolist() == [
+        ["spare", "ana", "1 of 3"],
+        ["spare", "ben", "0 of 3"],
+    ]
+    with Session(engine) as session:
+        assert queue.next_in_queue(session=session, user_id=ana, document_id="doc") == ("spare", 1)

@@ -16,6 +16,7 @@ from annotator.domain.article import ArticleDraft, SourceSpec
 from annotator.domain.errors import AnnotatorError, InputError, NotFoundError
 from annotator.store.engine import run_write
 from annotator.store.models import (
+    ArticleAssignment,
     Assignment,
     Document,
     GoldLabel,
@@ -320,6 +321,7 @@ def delete_document(*, session: Session, document_id: str, labels_saved_to: Path
             session.execute(delete(table).where(col(table.sentence_id).in_(sentence_ids)))
         session.execute(delete(Sentence).where(col(Sentence.document_id) == document_id))
         session.execute(delete(Source).where(col(Source.document_id) == document_id))
+        session.execute(delete(ArticleAssignment).where(col(ArticleAssignment.document_id) == document_id))
         session.execute(delete(Document).where(col(Document.id) == document_id))
         session.commit()
         return labelled

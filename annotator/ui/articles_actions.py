@@ -9,13 +9,13 @@ from annotator.domain.errors import AnnotatorError
 from annotator.io.articles import read_sources, read_upload
 from annotator.io.export import delete_article
 from annotator.settings import get_settings
-from annotator.store import documents, queue, resegment, sources
+from annotator.store import assignments, documents, queue, resegment, sources
 from annotator.ui.common import db_session, engine
 
 MESSAGE = "articles_message"
 PREVIEW = "articles_preview"
 TAB = "articles_tab"
-TABS = ("Articles", "Import", "Sources", "Fix sentence splits", "Work queue")
+TABS = ("Articles", "Import", "Sources", "Assignments", "Fix sentence splits", "Work queue")
 
 
 def preview_upload() -> None:
@@ -180,3 +180,27 @@ def delete(document_id: str) -> None:
     state["delete_confirmed"] = False
     saved = f" Its {deleted.labels} label(s) are in {deleted.labels_export}." if deleted.labels_export else ""
     state[MESSAGE] = ("success", f"Deleted article {document_id!r}.{saved}")
+
+
+def assign() -> None:
+    state = st.session_state
+    docs, names = state.get("assign_docs") or [], state.get("assign_names") or []
+    if not docs or not names:
+        state[MESSAGE] = ("warning", "Choose one or more articles and one or more annotators.")
+        return
+    with db_session() as session:
+        try:
+            new = assignments.assign_articles(
+                session=session, document_ids=docs, annotators=names, assigned_by_id=state.get("user_id")
+            )
+        except AnnotatorError as error:
+            state[MESSAGE] = ("error", str(error))
+            return
+    state.update(assign_docs=[], assign_names=[])
+    state[MESSAGE] = ("success", f"{new} new assignment(s).")
+
+
+def unassign(document_id: str, annotator: str) -> None:
+    with db_session() as session:
+        assignments.unassign_article(session=session, document_id=document_id, annotator=annotator)
+    st.session_state[MESSAGE] = ("success", f"Took {document_id!r} back from {annotator}; their labels stay.")

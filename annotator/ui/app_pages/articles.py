@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from annotator.settings import get_settings
-from annotator.store import documents, queue
+from annotator.store import assignments, documents, queue, users
 from annotator.store.models import Role
 from annotator.store.sources import DECIDED_ORIGINS
 from annotator.ui import articles_actions as actions
@@ -20,7 +20,7 @@ if message := st.session_state.get(actions.MESSAGE):
 
 # A keyed, stateful tab bar: the tab chosen survives every action's rerun (an unkeyed one
 # went back to the first tab when a message appeared above it and moved it).
-tab_articles, tab_import, tab_sources, tab_sentences, tab_queue = st.tabs(
+tab_articles, tab_import, tab_sources, tab_assignments, tab_sentences, tab_queue = st.tabs(
     list(actions.TABS), key=actions.TAB, on_change="rerun"
 )
 
@@ -57,6 +57,10 @@ with tab_import:
 with db_session() as session:
     overview = documents.article_overview(session=session)
     per_sentence = queue.get_annotators_per_sentence(session=session)
+    assigned = assignments.assignment_progress(session=session)
+    annotator_names = [
+        u.name for u in users.list_users(session=session) if u.active and u.role == Role.annotator
+    ]
 if not overview:
     tab_articles.info("No articles yet: import some in the Import tab.")
     st.stop()
@@ -156,6 +160,32 @@ with tab_sources:
     st.text_input("Name", key="src_label", placeholder="e.g. DoJ spokeswoman")
     st.text_input("Aliases (comma-separated)", key="src_aliases")
     st.button("Add source", on_click=actions.add_source, args=(document_id,), key="add_src")
+
+with tab_assignments:
+    st.caption("An annotator's work queue (and J on Annotate) serves the articles assigned to them first.")
+    st.multiselect("Articles", list(titles), format_func=title_and_id, key="assign_docs")
+    st.multiselect("Annotators", annotator_names, key="assign_names")
+    st.button("Assign", on_click=actions.assign, key="assign")
+    if assigned:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "article": [row.title for row in assigned],
+                    "id": [row.document_id for row in assigned],
+                    "annotator": [row.annotator for row in assigned],
+                    "labelled": [f"{row.labelled} of {row.sentences}" for row in assigned],
+                    "progress": [row.fraction for row in assigned],
+                    "assigned (UTC)": [row.assigned_at.strftime("%Y-%m-%d %H:%M") for row in assigned],
+                }
+            ),
+            hide_index=True,
+            column_config={
+                "progress": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent")
+            },
+        )
+        pairs = {f"{row.document_id} → {row.annotator}": (row.document_id, row.annotator) for row in assigned}
+        taken_back = st.selectbox("Assignment", list(pairs), key="unassign_pick")
+        st.button("Take back", on_click=actions.unassign, args=pairs[taken_back], key="unassign")
 
 with tab_sentences:
     st.caption(
