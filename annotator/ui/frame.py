@@ -24,12 +24,13 @@ PAGES = {
     "exports": ("app_pages/exports.py", "Exports", ":material/download:"),
     "users": ("app_pages/users.py", "Users", ":material/group:"),
     "articles": ("app_pages/articles.py", "Articles & sources", ":material/newspaper:"),
+    "account": ("app_pages/account.py", "My account", ":material/key:"),
 }
 PAGES_MADE = "pages_made"
 BY_ROLE = {
-    Role.annotator: ["annotate", "progress"],
-    Role.reviewer: ["annotate", "progress", "agreement", "review", "exports"],
-    Role.admin: ["annotate", "progress", "agreement", "review", "exports", "users", "articles"],
+    Role.annotator: ["annotate", "progress", "account"],
+    Role.reviewer: ["annotate", "progress", "agreement", "review", "exports", "account"],
+    Role.admin: ["annotate", "progress", "agreement", "review", "exports", "users", "articles", "account"],
 }
 
 
