@@ -6,6 +6,8 @@ by Streamlit's test harness; a module is compiled once.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
@@ -27,6 +29,9 @@ PAGES = {
     "account": ("app_pages/account.py", "My account", ":material/key:"),
 }
 PAGES_MADE = "pages_made"
+FAVICON = (Path(__file__).parent / "static" / "favicon.png").read_bytes()
+"""The tab's icon, served by the app itself: a ":material/…:" page icon is fetched by every
+browser from fonts.gstatic.com (51 console errors a session behind a firewall). Read once."""
 BY_ROLE = {
     Role.annotator: ["annotate", "progress", "account"],
     Role.reviewer: ["annotate", "progress", "agreement", "review", "exports", "account"],
