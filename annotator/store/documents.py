@@ -212,12 +212,13 @@ def update_source(*, session: Session, source_id: int, label: str, aliases: Sequ
 def document_titles(*, session: Session) -> list[tuple[str, str]]:
     """(id, title) of every article in import order: for pickers that show titles, not ids.
 
-    Example: ``st.selectbox("Article", ids, format_func=dict(document_titles(...)).get)``.
+    A plain driver statement like ``list_document_ids`` (no article text is read). Use:
+    ``titles = dict(document_titles(session=s))`` and
+    ``st.selectbox("Article", list(titles), format_func=titles.__getitem__)``.
     """
-    rows = session.execute(
-        sa_select(col(Document.id), col(Document.title)).order_by(col(Document.created_at), col(Document.id))
-    ).all()
-    return [(doc_id, title) for doc_id, title in rows]
+    connection = session.connection()
+    sql = "SELECT id, title FROM document ORDER BY created_at, id"
+    return [(row[0], row[1]) for row in connection.exec_driver_sql(sql)]
 
 
 @dataclass(frozen=True)
