@@ -62,7 +62,8 @@ def test_article_overview_counts_each_article(engine: Engine) -> None:
     assert titles == [("doc", "Doc"), ("quiet", "Doc")]
     doc, quiet = rows["doc"], rows["quiet"]
     assert (doc.sentences, doc.sources, doc.labels, doc.annotators, doc.gold) == (3, 2, 3, 2, 1)
-    assert (quiet.labels, quiet.annotators, quiet.gold) == (0, 0, 0)
+    assert doc.gold_fraction == pytest.approx(1 / 3)
+    assert (quiet.labels, quiet.annotators, quiet.gold, quiet.gold_fraction) == (0, 0, 0, 0.0)
     assert doc.imported_at.tzinfo is not None
 
 

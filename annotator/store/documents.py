@@ -234,6 +234,11 @@ class ArticleOverview:
     gold: int
     imported_at: datetime
 
+    @property
+    def gold_fraction(self) -> float:
+        """Share of the sentences with a settled label."""
+        return self.gold / self.sentences if self.sentences else 0.0
+
 
 def article_overview(*, session: Session) -> list[ArticleOverview]:
     """Every article with its counts, in import order: a handful of grouped queries, not one per article."""

@@ -82,7 +82,7 @@ with tab_articles:
                 "sources": [row.sources for row in overview],
                 "labels": [row.labels for row in overview],
                 "annotators": [row.annotators for row in overview],
-                "gold": [row.gold / row.sentences if row.sentences else 0.0 for row in overview],
+                "gold": [row.gold_fraction for row in overview],
                 "imported (UTC)": [row.imported_at.strftime("%Y-%m-%d %H:%M") for row in overview],
             }
         ),
