@@ -1,9 +1,10 @@
-"""`annotator assign`: a lead gives articles to annotators from the shell and lists the progress."""
+"""The lead's commands: `annotator assign` and `annotator export` scoped to an article and annotators."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 from click.testing import CliRunner
 
 from annotator.cli import cli
@@ -28,3 +29,17 @@ def test_assign_and_list(tmp_path: Path) -> None:
         ["france24-sessions-kislyak", "ben", "17/17 labelled"],
     ]
     assert runner.invoke(cli, [*db, "assign"]).exit_code == 2  # nothing to do: usage error
+
+
+def test_export_scoped_to_an_article_and_annotators(tmp_path: Path) -> None:
+    db = ["--db", f"sqlite:///{tmp_path / 'annotator.db'}"]
+    runner = CliRunner()
+    runner.invoke(cli, [*db, "init"])
+    runner.invoke(cli, [*db, "import-labels", str(SAMPLE / "france24-sessions-kislyak.labels.jsonl")])
+    args = ["export", "--what", "labels", "--document", "france24-sessions-kislyak"]
+    done = runner.invoke(cli, [*db, *args, "--annotator", "ben", "--annotator", "chloe", "-o", "-"])
+    assert done.exit_code == 0, done.output
+    records = [orjson.loads(line) for line in done.stdout.splitlines()]
+    assert len(records) == 34 and {r["annotator"] for r in records} == {"ben", "chloe"}
+    refused = runner.invoke(cli, [*db, "export", "--what", "gold", "--annotator", "ben"])
+    assert refused.exit_code == 2 and "labels only" in refused.output
