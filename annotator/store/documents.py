@@ -243,16 +243,18 @@ class ArticleOverview:
 def article_overview(*, session: Session) -> list[ArticleOverview]:
     """Every article with its counts, in import order: a handful of grouped queries, not one per article."""
 
-    def per_document(*columns: Any, joined: Any = None) -> dict[str, tuple[Any, ...]]:
-        query = sa_select(col(Sentence.document_id), *columns).select_from(Sentence)
-        if joined is not None:
-            query = query.join(joined, joined.sentence_id == col(Sentence.id))
+    def per_document(*columns: Any, rows_of: Any = None) -> dict[str, tuple[Any, ...]]:
+        # Driven from the counted table (gold: a few rows; labels: each row once), joined to
+        # its sentence for the article id.
+        query = sa_select(col(Sentence.document_id), *columns)
+        if rows_of is not None:
+            query = query.select_from(rows_of).join(Sentence, col(Sentence.id) == rows_of.sentence_id)
         rows = session.execute(query.group_by(col(Sentence.document_id))).all()
         return {row[0]: tuple(row[1:]) for row in rows}
 
     sentences = per_document(func.count())
-    labelled = per_document(func.count(), func.count(func.distinct(col(Label.user_id))), joined=Label)
-    gold = per_document(func.count(), joined=GoldLabel)
+    labelled = per_document(func.count(), func.count(func.distinct(col(Label.user_id))), rows_of=Label)
+    gold = per_document(func.count(), rows_of=GoldLabel)
     sources = dict(
         session.execute(
             sa_select(col(Source.document_id), func.count()).group_by(col(Source.document_id))

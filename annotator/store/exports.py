@@ -156,14 +156,20 @@ def iso_utc(value: str | datetime | None) -> str | None:
 
 
 def annotators_with_labels(*, session: Session, document_id: str | None = None) -> list[str]:
-    """Names of everyone with at least one label (on one article), sorted: an export's annotator choices."""
-    query = (
-        sa_select(col(User.name))
-        .join(Label, col(Label.user_id) == col(User.id))
-        .join(Sentence, col(Sentence.id) == col(Label.sentence_id))
-        .distinct()
-        .order_by(col(User.name))
-    )
-    if document_id is not None:
-        query = query.where(col(Sentence.document_id) == document_id)
-    return [name for (name,) in session.execute(query).all()]
+    """Names of everyone with at least one label (on one article), sorted: an export's annotator choices.
+
+    Over all articles, one index probe per user (a DISTINCT over a million labels took 0.5 s);
+    on one article, the distinct annotators of its sentences' labels.
+    """
+    if document_id is None:
+        has_labels = sa_select(col(Label.id)).where(col(Label.user_id) == col(User.id)).exists()
+        query = sa_select(col(User.name)).where(has_labels)
+    else:
+        query = (
+            sa_select(col(User.name))
+            .join(Label, col(Label.user_id) == col(User.id))
+            .join(Sentence, col(Sentence.id) == col(Label.sentence_id))
+            .where(col(Sentence.document_id) == document_id)
+            .distinct()
+        )
+    return [name for (name,) in session.execute(query.order_by(col(User.name))).all()]
