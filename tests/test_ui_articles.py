@@ -32,7 +32,7 @@ def test_the_articles_tab_lists_every_article_with_its_counts(engine: Engine) ->
     assert not at.exception
     table = at.dataframe[0].value
     assert list(table.columns) == [
-        "title", "id", "sentences", "sources", "labels", "annotators", "gold", "imported (UTC)"
+        "title", "id", "sentences", "sources", "proposed", "labels", "annotators", "gold", "imported (UTC)"
     ]  # fmt: skip
     assert table[["id", "sentences", "sources", "labels", "annotators"]].values.tolist() == [
         ["doc", 3, 2, 1, 1],
@@ -85,6 +85,7 @@ def test_a_lead_adds_a_source_by_name_and_settles_proposed_ones(engine: Engine) 
     label(engine, ana, 0, is_claim=True, source="port-authority", confidence=3)
     label(engine, ana, 1, is_claim=True, source="alpha-s-office", confidence=4)
     at = app_as(admin, PAGE)
+    assert at.dataframe[0].value["proposed"].tolist() == [2, 0]
     at.selectbox(key="admin_doc").select("doc").run()
     assert at.dataframe[1].value["status"].tolist() == ["decided", "decided", "proposed", "proposed"]
     at.text_input(key="src_label").input("Harbour Master").run()
@@ -97,6 +98,7 @@ def test_a_lead_adds_a_source_by_name_and_settles_proposed_ones(engine: Engine) 
     at.button(key="merge_src").click().run()
     assert not at.exception and "1 label(s) moved" in at.success[0].value
     assert at.dataframe[1].value["key"].tolist() == ["alpha", "beta", "harbour-master"]
+    assert at.dataframe[0].value["proposed"].tolist() == [0, 0]
     with Session(engine) as session:
         mine = labels.labels_by_index(session=session, document_id="doc", user_id=ana)
     assert [(i, lab.source, lab.source_other) for i, lab in sorted(mine.items())] == [

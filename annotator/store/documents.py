@@ -28,6 +28,14 @@ from annotator.store.models import (
     utcnow,
 )
 
+DECIDED_ORIGINS = frozenset({SourceOrigin.article, SourceOrigin.imported})
+"""Source origins that need no decision; any other (proposed, suggested) waits for a lead."""
+
+
+def awaits_decision(source: Source) -> bool:
+    """True for a source annotators proposed that a lead has not accepted, merged or rejected."""
+    return source.origin not in DECIDED_ORIGINS
+
 
 def add_articles(*, session: Session, drafts: Sequence[ArticleDraft]) -> list[str]:
     """Store articles in one transaction; return the ids stored.
@@ -232,6 +240,8 @@ class ArticleOverview:
     labels: int
     annotators: int
     gold: int
+    proposed_sources: int
+    """Sources annotators proposed that wait for a lead's decision."""
     imported_at: datetime
 
     @property
@@ -260,6 +270,13 @@ def article_overview(*, session: Session) -> list[ArticleOverview]:
             sa_select(col(Source.document_id), func.count()).group_by(col(Source.document_id))
         ).all()
     )
+    proposed = dict(
+        session.execute(
+            sa_select(col(Source.document_id), func.count())
+            .where(col(Source.origin).not_in(list(DECIDED_ORIGINS)))
+            .group_by(col(Source.document_id))
+        ).all()
+    )
     documents = session.execute(
         sa_select(col(Document.id), col(Document.title), col(Document.created_at)).order_by(
             col(Document.created_at), col(Document.id)
@@ -274,6 +291,7 @@ def article_overview(*, session: Session) -> list[ArticleOverview]:
             labels=int(labelled.get(doc_id, (0, 0))[0]),
             annotators=int(labelled.get(doc_id, (0, 0))[1]),
             gold=int(gold.get(doc_id, (0,))[0]),
+            proposed_sources=int(proposed.get(doc_id, 0)),
             imported_at=as_utc(created_at),
         )
         for doc_id, title, created_at in documents

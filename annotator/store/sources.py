@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from annotator.domain.article import SourceSpec
 from annotator.domain.errors import InputError, NotFoundError
 from annotator.domain.source_keys import source_key_for
-from annotator.store.documents import add_source, list_sources
+from annotator.store.documents import DECIDED_ORIGINS, add_source, awaits_decision, list_sources
 from annotator.store.engine import run_write
 from annotator.store.models import (
     GoldBase,
@@ -34,8 +34,6 @@ OTHER = "other"
 SPECIAL_KEYS = frozenset({"author", OTHER})
 """The label schema's special sources; a key made from a name never takes one of them."""
 
-DECIDED_ORIGINS = frozenset({SourceOrigin.article, SourceOrigin.imported})
-"""Origins that need no decision; any other (proposed, suggested) waits for a lead."""
 
 
 def add_named_source(
@@ -71,7 +69,7 @@ def _pending(session: Session, source_id: int) -> Source:
     source = session.get(Source, source_id)
     if source is None:
         raise NotFoundError(f"no source with id {source_id}")
-    if source.origin in DECIDED_ORIGINS:
+    if not awaits_decision(source):
         raise InputError(
             f"source {source.key!r} is not waiting for a decision (it is {source.origin.value})",
             field="origin",

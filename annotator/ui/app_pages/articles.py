@@ -8,7 +8,6 @@ import streamlit as st
 from annotator.settings import get_settings
 from annotator.store import assignments, documents, queue, users
 from annotator.store.models import Role
-from annotator.store.sources import DECIDED_ORIGINS
 from annotator.ui import articles_actions as actions
 from annotator.ui.common import db_session, require_role
 from annotator.ui.text import md_escape
@@ -80,6 +79,7 @@ with tab_articles:
                 "id": [row.document_id for row in overview],
                 "sentences": [row.sentences for row in overview],
                 "sources": [row.sources for row in overview],
+                "proposed": [row.proposed_sources for row in overview],
                 "labels": [row.labels for row in overview],
                 "annotators": [row.annotators for row in overview],
                 "gold": [row.gold_fraction for row in overview],
@@ -120,12 +120,12 @@ with tab_sources:
                 "label": [s.label for s in sources],
                 "aliases": [", ".join(s.aliases) for s in sources],
                 "origin": [s.origin.value for s in sources],
-                "status": ["decided" if s.origin in DECIDED_ORIGINS else "proposed" for s in sources],
+                "status": ["proposed" if documents.awaits_decision(s) else "decided" for s in sources],
             }
         ),
         hide_index=True,
     )
-    pending = {s.key: s for s in sources if s.origin not in DECIDED_ORIGINS}
+    pending = {s.key: s for s in sources if documents.awaits_decision(s)}
     if pending:
         st.markdown(f"**Proposed sources ({len(pending)})** — annotators can already pick them")
         proposal = pending[st.selectbox("Proposed source", list(pending), key="proposal")]
