@@ -61,13 +61,21 @@ def test_delete_is_refused_while_the_article_has_labels_unless_confirmed(
     assert "has 1 label(s)" in at.error[0].value
     with Session(engine) as session:
         assert documents.get_document(session=session, document_id="doc") is not None
-    at.checkbox(key="delete_confirmed").check().run()
+    label(engine, add_user(engine, "bob"), 0, doc_id="spare", is_claim=False)
+    at.checkbox(key="delete_confirmed_doc").check().run()
+    at.selectbox(key="manage_doc").select("spare").run()
+    at.button(key="delete_doc").click().run()  # the tick was for 'doc', not for 'spare'
+    assert "has 1 label(s)" in at.error[0].value
+    at.selectbox(key="manage_doc").select("doc").run()
+    at.checkbox(key="delete_confirmed_doc").check().run()
     at.button(key="delete_doc").click().run()
     assert not at.exception
     assert "Deleted article 'doc'" in at.success[0].value
     saved = list((tmp_path / "exports").glob("labels-doc-*.jsonl"))
     assert len(saved) == 1 and len(saved[0].read_bytes().splitlines()) == 1
     assert at.dataframe[0].value["id"].tolist() == ["spare"]
+    with Session(engine) as session:
+        assert documents.count_labels(session=session, document_id="spare") == 1
 
 
 def test_a_lead_adds_a_source_by_name_and_settles_proposed_ones(engine: Engine) -> None:

@@ -172,12 +172,11 @@ def delete(document_id: str) -> None:
             engine(),
             document_id=document_id,
             exports_dir=get_settings().exports_dir,
-            confirmed=bool(state.get("delete_confirmed")),
+            confirmed=bool(state.get(f"delete_confirmed_{document_id}")),
         )
     except AnnotatorError as error:
         state[MESSAGE] = ("error", str(error))
         return
-    state["delete_confirmed"] = False
     saved = f" Its {deleted.labels} label(s) are in {deleted.labels_export}." if deleted.labels_export else ""
     state[MESSAGE] = ("success", f"Deleted article {document_id!r}.{saved}")
 

@@ -104,7 +104,7 @@ with tab_articles:
     if labelled:
         st.checkbox(
             f"Delete its {labelled} label(s) too (they are exported to exports/ first)",
-            key="delete_confirmed",
+            key=f"delete_confirmed_{managed}",  # a tick for one article never deletes another
         )
     st.button("Delete article", on_click=actions.delete, args=(managed,), key="delete_doc")
 document_id = st.sidebar.selectbox("Article", list(titles), format_func=title_and_id, key="admin_doc")
