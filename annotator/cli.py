@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -256,6 +257,13 @@ def import_labels_command(ctx: click.Context, file: Path) -> None:
 )
 @click.option("--document", "document_id", metavar="ID", help="Only this article.")
 @click.option(
+    "--annotator",
+    "annotators",
+    multiple=True,
+    metavar="NAME",
+    help="Only this annotator's labels (repeat for several; --what labels only).",
+)
+@click.option(
     "-o",
     "--output",
     metavar="FILE",
@@ -263,7 +271,9 @@ def import_labels_command(ctx: click.Context, file: Path) -> None:
 )
 @click.pass_context
 @friendly_errors
-def export_command(ctx: click.Context, what: str, document_id: str | None, output: str | None) -> None:
+def export_command(
+    ctx: click.Context, what: str, document_id: str | None, annotators: tuple[str, ...], output: str | None
+) -> None:
     """Export labels, sentences, documents or gold as JSONL (one JSON object per line).
 
     The file is written under a temporary name and renamed when complete, so an
@@ -273,17 +283,26 @@ def export_command(ctx: click.Context, what: str, document_id: str | None, outpu
     \b
     Example:
         annotator export --what labels -o labels.jsonl
+        annotator export --what labels --document harbour-fire --annotator ana --annotator ben
         annotator export --what sentences --document france24-sessions-kislyak -o -
         annotator export --what gold -o gold.jsonl
     """
-    from annotator.io.export import default_export_path, export_jsonl, stdout_binary
+    from annotator.io.export import export_file_name, export_jsonl, stdout_binary
 
+    if annotators and what != "labels":
+        raise click.UsageError("--annotator narrows labels only: use it with --what labels")
     engine = _engine(ctx)
+    chosen = annotators or None
     if output == "-":
-        export_jsonl(engine, what=what, out=stdout_binary(), document_id=document_id)  # type: ignore[arg-type]
+        export_jsonl(engine, what=what, out=stdout_binary(), document_id=document_id, annotators=chosen)  # type: ignore[arg-type]
         return
-    path = Path(output) if output else default_export_path(get_settings().exports_dir, what, document_id)
-    result = export_jsonl(engine, what=what, out=path, document_id=document_id)  # type: ignore[arg-type]
+    at = datetime.now(UTC)
+    path = Path(
+        output
+        or get_settings().exports_dir
+        / export_file_name(what, document_id=document_id, annotators=chosen, at=at)
+    )
+    result = export_jsonl(engine, what=what, out=path, document_id=document_id, annotators=chosen)  # type: ignore[arg-type]
     click.echo(f"Wrote {result.records} {what} records to {path}", err=True)
 
 
@@ -583,6 +602,42 @@ def gold_status(ctx: click.Context, document_id: str | None) -> None:
         kappa = "undefined" if quality.kappa.value is None else f"{quality.kappa.value:.3f}"
         accuracy = "undefined" if quality.accuracy.value is None else f"{quality.accuracy.value:.0%}"
         click.echo(f"  {name:<20} kappa vs gold {kappa:>9}  accuracy {accuracy:>5}  on {quality.units}")
+
+
+@cli.command("assign")
+@click.argument("articles", nargs=-1, metavar="ARTICLE...")
+@click.option("--to", "annotators", multiple=True, metavar="NAME", help="An annotator (repeat for several).")
+@click.option("--list", "show", is_flag=True, help="List every assignment with its progress.")
+@click.pass_context
+@friendly_errors
+def assign_command(
+    ctx: click.Context, articles: tuple[str, ...], annotators: tuple[str, ...], show: bool
+) -> None:
+    """Assign articles to annotators: their work queue (and J) serves these first.
+
+    Every article goes to every annotator named; assigning twice is harmless.
+
+    \b
+    Example:
+        annotator assign harbour-fire council-vote --to ana --to ben
+        annotator assign --list
+    """
+    from annotator.store.assignments import assign_articles, assignment_progress
+
+    if not show and not (articles and annotators):
+        raise click.UsageError("name one or more articles and at least one --to NAME, or use --list")
+    with Session(_engine(ctx)) as session:
+        if articles:
+            new = assign_articles(session=session, document_ids=articles, annotators=annotators)
+            click.echo(
+                f"{new} new assignment(s); {len(set(articles)) * len(set(annotators)) - new} already there."
+            )
+        if show:
+            for row in assignment_progress(session=session):
+                click.echo(
+                    f"{row.document_id}\t{row.annotator}\t{row.labelled}/{row.sentences} labelled"
+                    f"\tassigned {row.assigned_at:%Y-%m-%d %H:%M}Z"
+                )
 
 
 def main() -> None:

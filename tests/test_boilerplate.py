@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 
 from annotator.domain.boilerplate import (
@@ -13,6 +14,7 @@ from annotator.domain.boilerplate import (
     guess_title,
     split_blocks,
 )
+from annotator.io.articles import read_articles
 
 SAMPLE = Path(__file__).parent.parent / "annotator/data/sample/france24-sessions-kislyak.txt"
 HEADLINE = "US attorney general discussed Trump campaign with Russian ambassador, says report"
@@ -266,4 +268,57 @@ def test_furniture_reason_of_single_lines(line: str, reason: str) -> None:
 
 @pytest.mark.parametrize("line", [BODY, "By Friday, the White House had said nothing.", "Sessions declined."])
 def test_furniture_reason_is_none_for_body_text(line: str) -> None:
+    assert furniture_reason(line) is None
+
+
+# ------------------------------------------------------------------- the dev set
+
+DEVSET = Path(__file__).parent / "data/devset"
+DEVSET_IDS = sorted(path.stem for path in (DEVSET / "articles").glob("*.txt"))
+
+
+def test_the_devset_is_here() -> None:
+    assert len(DEVSET_IDS) == 6
+
+
+@pytest.mark.parametrize("doc_id", DEVSET_IDS)
+def test_devset_article_drops_exactly_its_page_furniture(doc_id: str) -> None:
+    """Gold lists the dropped paragraphs (byline, date, photo credit, "Read more:", ...)."""
+    gold = orjson.loads((DEVSET / "gold" / f"{doc_id}.json").read_bytes())
+    (draft,) = read_articles([DEVSET / "articles" / f"{doc_id}.txt"])
+    assert draft.title == gold["title"]
+    assert [b.text for b in draft.dropped if b.text != draft.title] == gold["dropped"]
+    assert draft.sentence_texts() == [s["text"] for s in gold["sentences"]]
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("Photo: Lise Ambrose/Northgate Courier", "photo credit"),
+        ("Photograph: Sean Smith/The Guardian", "photo credit"),
+        ("Image source: Getty Images", "photo credit"),
+        ("Picture credit: Reuters", "photo credit"),
+        ("Read more: Council approves new cycle lanes on Fenwick Road", "navigation link"),
+        ("Related: Why the bridge contract was never put out to tender", "navigation link"),
+        ("READ MORE » Five things we learned from the budget", "navigation link"),
+        ("Published 9 October 2024, 07:42 BST", "publication date"),
+        ("Updated 10:42 a.m. ET", "publication date"),
+    ],
+)
+def test_photo_credits_related_links_and_date_lines_are_furniture(line: str, reason: str) -> None:
+    assert furniture_reason(line) == reason
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "More than 200 people were evacuated, police said.",
+        "Photographs taken at the scene show the roof had collapsed, investigators said.",
+        "Updated figures released on Monday show 14 buses were lost.",
+        "Published in 2019, the report found that most depots lacked sprinklers.",
+        "Watch officials have warned about the risk for years.",
+        "Related costs rose by 9% in the third quarter, the company said.",
+    ],
+)
+def test_news_sentences_that_start_like_furniture_are_kept(line: str) -> None:
     assert furniture_reason(line) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -12,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from annotator.domain.errors import NotFoundError
 from annotator.io import export as export_module
-from annotator.io.export import export_jsonl
+from annotator.io.export import export_file_name, export_jsonl
 from annotator.io.schemas import record_validator
 from tests.helpers import add_small_article, add_user, label
 
@@ -76,3 +77,37 @@ def test_interrupted_export_leaves_no_file(
     with pytest.raises(KeyboardInterrupt):
         export_jsonl(labelled, what="labels", out=out)
     assert list(tmp_path.iterdir()) == []
+
+
+def _records(engine: Engine, **scope: object) -> list[dict[str, object]]:
+    buffer = io.BytesIO()
+    export_jsonl(engine, what="labels", out=buffer, **scope)  # type: ignore[arg-type]
+    return [orjson.loads(line) for line in buffer.getvalue().splitlines()]
+
+
+def test_labels_export_holds_exactly_the_chosen_article_and_annotators(labelled: Engine) -> None:
+    add_small_article(labelled, "other-doc")
+    carol = add_user(labelled, "carol")
+    label(labelled, carol, 0, doc_id="other-doc", is_claim=False)
+    label(labelled, carol, 1, doc_id="doc", is_claim=False)
+    scoped = _records(labelled, document_id="doc", annotators=["bob", "carol"])
+    assert [(r["document_id"], r["sentence_index"], r["annotator"]) for r in scoped] == [
+        ("doc", 0, "bob"),
+        ("doc", 1, "carol"),
+        ("doc", 2, "bob"),
+    ]
+    assert [r["annotator"] for r in _records(labelled, annotators=["carol"])] == ["carol", "carol"]
+    assert {r["document_id"] for r in _records(labelled, document_id="other-doc")} == {"other-doc"}
+    assert _records(labelled, annotators=[]) == []  # nobody chosen: an empty file, never everyone's
+
+
+def test_export_file_name_says_the_scope_and_the_utc_time() -> None:
+    at = datetime(2026, 11, 30, 9, 15, 2, tzinfo=UTC)
+    assert export_file_name("gold", document_id=None, at=at) == "gold-20261130T091502Z.jsonl"
+    assert (
+        export_file_name("labels", document_id="harbour", annotators=["ben", "ana"], at=at)
+        == "labels-harbour-ana+ben-20261130T091502Z.jsonl"
+    )
+    assert export_file_name("labels", document_id="../x y", annotators=[], at=at) == (
+        "labels-x_y-nobody-20261130T091502Z.jsonl"
+    )

@@ -78,6 +78,26 @@ _LIST_MARKER = re.compile(r"^(?:[•·▪●◦‣*\-–—]|\d{1,3}[.)]|[A-Za-z
 # Known page furniture, matched against the whole stripped block, in this order.
 _FURNITURE: tuple[tuple[re.Pattern[str], str, BlockKind], ...] = (
     (re.compile(r"(?i)^read more\b.{0,40}$"), "navigation link", "navigation"),
+    # A link to another article behind a label and a colon or arrow: "Read more: Council
+    # approves …", "Related » …", "Don't miss: …". A headline fits in 150 characters.
+    (
+        re.compile(
+            r"(?i)^(?:read more|read also|also read|more|related(?: articles?| stories| story| coverage)?"
+            r"|see also|don['’]?t miss|must read|recommended|further reading|watch|listen)"
+            r"\s*[:»>›|]\s*\S.{0,150}$"
+        ),
+        "navigation link",
+        "navigation",
+    ),
+    # "Photo: Name/Agency", "Photograph: …", "Image source: …", "Picture credit: …".
+    (
+        re.compile(
+            r"(?i)^(?:photo(?:graph)?s?|pictures?|images?|pics?|illustration|graphic|video|credit)"
+            r"(?: (?:credit|source|courtesy))?\s*[:|]\s*\S.{0,120}$"
+        ),
+        "photo credit",
+        "metadata",
+    ),
     # "© 2017 Site" or "... All rights reserved." is the site's notice; "© AFP | ..." a credit.
     (re.compile(r"(?i)^(?:©|\(c\)|copyright\b)\s*\d{4}|all rights reserved"), "copyright notice", "metadata"),
     (re.compile(r"^(?:©|\(c\)\s)"), "photo credit", "metadata"),
@@ -85,6 +105,17 @@ _FURNITURE: tuple[tuple[re.Pattern[str], str, BlockKind], ...] = (
     (re.compile(r"(?i)^(?:latest )?update[ds]?\s*(?:on)?\s*:"), "update date", "metadata"),
     (
         re.compile(r"(?i)^(?:date created|published|first published|posted)\s*(?:on)?\s*:"),
+        "publication date",
+        "metadata",
+    ),
+    # "Published 9 October 2024, 07:42 BST", "Updated 10:42 a.m. ET": a short line with a
+    # month, a year or a time, and no sentence end ("Updated figures show 14 …" is body).
+    (
+        re.compile(
+            r"(?i)^(?:first published|published|last updated|last modified|updated|posted)\b(?: on)?[\s:]+"
+            r"(?=[^\n]*(?:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\d{4}|\d{1,2}[:.]\d{2}))"
+            r"[^\n]{0,60}(?<![a-z]{2}[.!?])$"
+        ),
         "publication date",
         "metadata",
     ),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -34,9 +36,28 @@ class ExportResult:
 
 
 def default_export_path(exports_dir: Path, what: str, document_id: str | None = None) -> Path:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    scope = f"-{document_id}" if document_id else ""
-    return exports_dir / f"{what}{scope}-{stamp}.jsonl"
+    return exports_dir / export_file_name(what, document_id=document_id, at=datetime.now(UTC))
+
+
+def export_file_name(
+    what: str, *, document_id: str | None, at: datetime, annotators: Sequence[str] | None = None
+) -> str:
+    """``labels-harbour-ana+ben-20261130T091500Z.jsonl``: what, article, annotators and UTC time.
+
+    Only what narrows the file appears in its name; names are reduced to safe file-name
+    characters (the file's lines still carry the exact ids and names).
+    """
+    parts = [what]
+    if document_id is not None:
+        parts.append(_file_safe(document_id))
+    if annotators is not None:
+        parts.append("+".join(_file_safe(name) for name in sorted(annotators)) or "nobody")
+    parts.append(at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ"))
+    return "-".join(parts) + ".jsonl"
+
+
+def _file_safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "_"
 
 
 def export_jsonl(
@@ -45,9 +66,13 @@ def export_jsonl(
     what: ExportKind,
     out: Path | IO[bytes],
     document_id: str | None = None,
+    annotators: Sequence[str] | None = None,
     on_progress: Progress | None = None,
 ) -> ExportResult:
-    """Write one JSONL record per line to ``out`` (a path, written atomically, or a binary stream)."""
+    """Write one JSONL record per line to ``out`` (a path, written atomically, or a binary stream).
+
+    ``document_id`` keeps one article; ``annotators`` (names) keeps only their labels.
+    """
     if what not in EXPORT_KINDS:
         raise InputError(
             f"unknown export kind {what!r}", field="what", hint=f"choose one of {', '.join(EXPORT_KINDS)}"
@@ -57,18 +82,22 @@ def export_jsonl(
             documents_store.require_document(session=session, document_id=document_id)
     if isinstance(out, Path):
         with atomic_writer(out) as stream:
-            count = _write(engine, what, stream, document_id, on_progress)
+            count = _write(engine, what, stream, document_id, annotators, on_progress)
         return ExportResult(records=count, path=out)
-    count = _write(engine, what, out, document_id, on_progress)
+    count = _write(engine, what, out, document_id, annotators, on_progress)
     return ExportResult(records=count, path=None)
 
 
-def export_bytes(engine: Engine, *, what: ExportKind, document_id: str | None = None) -> bytes:
-    """The whole export in memory, for a download button."""
-    import io
-
+def export_bytes(
+    engine: Engine,
+    *,
+    what: ExportKind,
+    document_id: str | None = None,
+    annotators: Sequence[str] | None = None,
+) -> bytes:
+    """The whole export in memory, read from the store now: for a download button."""
     buffer = io.BytesIO()
-    _write(engine, what, buffer, document_id, None)
+    export_jsonl(engine, what=what, out=buffer, document_id=document_id, annotators=annotators)
     return buffer.getvalue()
 
 
@@ -76,13 +105,18 @@ PROGRESS_EVERY = 20_000
 
 
 def _write(
-    engine: Engine, what: ExportKind, stream: IO[bytes], document_id: str | None, on_progress: Progress | None
+    engine: Engine,
+    what: ExportKind,
+    stream: IO[bytes],
+    document_id: str | None,
+    annotators: Sequence[str] | None,
+    on_progress: Progress | None,
 ) -> int:
     # One record at a time into the buffered stream: holding a batch of encoded lines cost
     # ~8 KiB of fragmented heap each (350 MiB at 20k a batch), writing them costs nothing.
     write = stream.write
     count = 0
-    for line in _encoded_lines(engine, what, document_id):
+    for line in _encoded_lines(engine, what, document_id, annotators):
         write(line)
         count += 1
         if on_progress is not None and count % PROGRESS_EVERY == 0:
@@ -92,7 +126,9 @@ def _write(
     return count
 
 
-def _encoded_lines(engine: Engine, what: ExportKind, document_id: str | None) -> Iterator[bytes]:
+def _encoded_lines(
+    engine: Engine, what: ExportKind, document_id: str | None, annotators: Sequence[str] | None
+) -> Iterator[bytes]:
     dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     if what == "documents":
         for record in _document_records(engine, document_id):
@@ -120,7 +156,7 @@ def _encoded_lines(engine: Engine, what: ExportKind, document_id: str | None) ->
                     yield dumps(_gold_record(row), option=newline)
             return
         version = load_label_schema().version
-        for batch in iter_label_rows(connection, document_id=document_id):
+        for batch in iter_label_rows(connection, document_id=document_id, annotators=annotators):
             for d, i, t, cs, ce, a, c, s, so, conf, n, f, ca, ua in batch:
                 yield dumps(
                     {
@@ -176,6 +212,38 @@ def _document_records(engine: Engine, document_id: str | None) -> list[dict[str,
             }
             for doc in docs
         ]
+
+
+@dataclass(frozen=True)
+class DeletedArticle:
+    labels: int
+    labels_export: Path | None
+    """Where the article's labels were written before it was deleted (None: it had none)."""
+
+
+def delete_article(engine: Engine, *, document_id: str, exports_dir: Path, confirmed: bool) -> DeletedArticle:
+    """Delete an article; if it has labels, only when ``confirmed``, and after exporting them.
+
+    The export lands in ``exports_dir`` under the usual name (``labels-ID-TIME.jsonl``), so
+    ``annotator import-labels`` brings the article and its labels back.
+    """
+    with Session(engine) as session:
+        documents_store.require_document(session=session, document_id=document_id)
+        labelled = documents_store.count_labels(session=session, document_id=document_id)
+    if labelled and not confirmed:
+        raise documents_store.ArticleHasLabelsError(
+            f"article {document_id!r} has {labelled} label(s): tick the confirmation to delete it "
+            "(its labels are exported to exports/ first)"
+        )
+    path = None
+    if labelled:
+        path = default_export_path(exports_dir, "labels", document_id)
+        export_jsonl(engine, what="labels", out=path, document_id=document_id)
+    with Session(engine) as session:
+        deleted = documents_store.delete_document(
+            session=session, document_id=document_id, labels_saved_to=path
+        )
+    return DeletedArticle(labels=deleted, labels_export=path)
 
 
 @contextmanager

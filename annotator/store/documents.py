@@ -3,14 +3,38 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, insert
+from sqlalchemy import delete, func, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from annotator.domain.article import ArticleDraft, SourceSpec
-from annotator.domain.errors import InputError, NotFoundError
-from annotator.store.models import Document, Sentence, Source, SourceOrigin, utcnow
+from annotator.domain.errors import AnnotatorError, InputError, NotFoundError
+from annotator.store.engine import run_write
+from annotator.store.models import (
+    ArticleAssignment,
+    Assignment,
+    Document,
+    GoldLabel,
+    Label,
+    Sentence,
+    Source,
+    SourceOrigin,
+    as_utc,
+    utcnow,
+)
+
+DECIDED_ORIGINS = frozenset({SourceOrigin.article, SourceOrigin.imported})
+"""Source origins that need no decision; any other (proposed, suggested) waits for a lead."""
+
+
+def awaits_decision(source: Source) -> bool:
+    """True for a source annotators proposed that a lead has not accepted, merged or rejected."""
+    return source.origin not in DECIDED_ORIGINS
 
 
 def add_articles(*, session: Session, drafts: Sequence[ArticleDraft]) -> list[str]:
@@ -191,3 +215,148 @@ def update_source(*, session: Session, source_id: int, label: str, aliases: Sequ
     session.add(source)
     session.commit()
     return source
+
+
+def document_titles(*, session: Session) -> list[tuple[str, str]]:
+    """(id, title) of every article in import order: for pickers that show titles, not ids.
+
+    A plain driver statement like ``list_document_ids`` (no article text is read). Use:
+    ``titles = dict(document_titles(session=s))`` and
+    ``st.selectbox("Article", list(titles), format_func=titles.__getitem__)``.
+    """
+    connection = session.connection()
+    sql = "SELECT id, title FROM document ORDER BY created_at, id"
+    return [(row[0], row[1]) for row in connection.exec_driver_sql(sql)]
+
+
+@dataclass(frozen=True)
+class ArticleOverview:
+    """One row of the lead's table of articles."""
+
+    document_id: str
+    title: str
+    sentences: int
+    sources: int
+    labels: int
+    annotators: int
+    gold: int
+    proposed_sources: int
+    """Sources annotators proposed that wait for a lead's decision."""
+    imported_at: datetime
+
+    @property
+    def gold_fraction(self) -> float:
+        """Share of the sentences with a settled label."""
+        return self.gold / self.sentences if self.sentences else 0.0
+
+
+def article_overview(*, session: Session) -> list[ArticleOverview]:
+    """Every article with its counts, in import order: a handful of grouped queries, not one per article."""
+
+    def per_document(*columns: Any, rows_of: Any = None) -> dict[str, tuple[Any, ...]]:
+        # Driven from the counted table (gold: a few rows; labels: each row once), joined to
+        # its sentence for the article id.
+        query = sa_select(col(Sentence.document_id), *columns)
+        if rows_of is not None:
+            query = query.select_from(rows_of).join(Sentence, col(Sentence.id) == rows_of.sentence_id)
+        rows = session.execute(query.group_by(col(Sentence.document_id))).all()
+        return {row[0]: tuple(row[1:]) for row in rows}
+
+    sentences = per_document(func.count())
+    labelled = per_document(func.count(), func.count(func.distinct(col(Label.user_id))), rows_of=Label)
+    gold = per_document(func.count(), rows_of=GoldLabel)
+    sources = dict(
+        session.execute(
+            sa_select(col(Source.document_id), func.count()).group_by(col(Source.document_id))
+        ).all()
+    )
+    proposed = dict(
+        session.execute(
+            sa_select(col(Source.document_id), func.count())
+            .where(col(Source.origin).not_in(list(DECIDED_ORIGINS)))
+            .group_by(col(Source.document_id))
+        ).all()
+    )
+    documents = session.execute(
+        sa_select(col(Document.id), col(Document.title), col(Document.created_at)).order_by(
+            col(Document.created_at), col(Document.id)
+        )
+    ).all()
+    return [
+        ArticleOverview(
+            document_id=doc_id,
+            title=title,
+            sentences=int(sentences.get(doc_id, (0,))[0]),
+            sources=int(sources.get(doc_id, 0)),
+            labels=int(labelled.get(doc_id, (0, 0))[0]),
+            annotators=int(labelled.get(doc_id, (0, 0))[1]),
+            gold=int(gold.get(doc_id, (0,))[0]),
+            proposed_sources=int(proposed.get(doc_id, 0)),
+            imported_at=as_utc(created_at),
+        )
+        for doc_id, title, created_at in documents
+    ]
+
+
+def rename_document(*, session: Session, document_id: str, title: str) -> Document:
+    """Give an article a new title; its id, text and labels stay as they are."""
+    cleaned = " ".join(title.split())
+    if not cleaned:
+        raise InputError("the title is empty", field="title", hint="type the article's new title")
+    document = require_document(session=session, document_id=document_id)
+    document.title = cleaned
+    session.add(document)
+    session.commit()
+    return document
+
+
+class ArticleHasLabelsError(AnnotatorError):
+    """An article with labels was to be deleted without the labels being saved first."""
+
+
+def count_labels(*, session: Session, document_id: str) -> int:
+    query = (
+        sa_select(func.count())
+        .select_from(Label)
+        .join(Sentence, col(Sentence.id) == col(Label.sentence_id))
+        .where(col(Sentence.document_id) == document_id)
+    )
+    return int(session.execute(query).scalar_one())
+
+
+def delete_document(*, session: Session, document_id: str, labels_saved_to: Path | None) -> int:
+    """Delete an article with its sentences, sources, labels, gold and claims; return the labels deleted.
+
+    An article with labels is refused unless ``labels_saved_to`` is the labels export of the
+    article written just before (one line per label it has now; io.export.delete_article
+    writes it). Label history rows stay: they are the record of what was said.
+    """
+    require_document(session=session, document_id=document_id)
+
+    def write() -> int:
+        labelled = count_labels(session=session, document_id=document_id)
+        if labelled and _lines(labels_saved_to) != labelled:
+            session.rollback()
+            raise ArticleHasLabelsError(
+                f"article {document_id!r} has {labelled} label(s) and they are not in a labels export: "
+                "nothing was deleted (confirm the deletion; the labels are exported to exports/ first)"
+            )
+        sentence_ids = sa_select(col(Sentence.id)).where(col(Sentence.document_id) == document_id)
+        # Children first, explicitly: SQLite enforces ON DELETE CASCADE only with its pragma on.
+        for table in (Label, GoldLabel, Assignment):
+            session.execute(delete(table).where(col(table.sentence_id).in_(sentence_ids)))
+        session.execute(delete(Sentence).where(col(Sentence.document_id) == document_id))
+        session.execute(delete(Source).where(col(Source.document_id) == document_id))
+        session.execute(delete(ArticleAssignment).where(col(ArticleAssignment.document_id) == document_id))
+        session.execute(delete(Document).where(col(Document.id) == document_id))
+        session.commit()
+        return labelled
+
+    return run_write(session, write)
+
+
+def _lines(path: Path | None) -> int:
+    if path is None or not path.is_file():
+        return 0
+    with path.open("rb") as stream:
+        return sum(1 for line in stream if line.strip())

@@ -10,7 +10,11 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
+from sqlmodel import Session, col
+
+from annotator.store.models import Label, Sentence, User
 
 BATCH_ROWS = 20_000
 
@@ -84,29 +88,56 @@ ORDER BY s.document_id, s."index"
 
 def iter_gold_rows(connection: Connection, *, document_id: str | None = None) -> Iterator[Sequence[Any]]:
     """Batches of gold rows in GOLD_COLUMNS order; ``votes`` is JSON text on SQLite, a dict on PostgreSQL."""
-    yield from _iter_rows(connection, _GOLD_SQL, "s.document_id", document_id)
+    yield from _iter_rows(connection, _GOLD_SQL, _scope(document_id=document_id))
 
 
-def iter_label_rows(connection: Connection, *, document_id: str | None = None) -> Iterator[Sequence[Any]]:
-    """Batches of label rows in LABEL_COLUMNS order; booleans as 0/1 on SQLite."""
-    yield from _iter_rows(connection, _LABELS_SQL, "s.document_id", document_id)
+def iter_label_rows(
+    connection: Connection, *, document_id: str | None = None, annotators: Sequence[str] | None = None
+) -> Iterator[Sequence[Any]]:
+    """Batches of label rows in LABEL_COLUMNS order; booleans as 0/1 on SQLite.
+
+    ``annotators`` (names) keeps only their labels; None keeps everyone's.
+    """
+    yield from _iter_rows(connection, _LABELS_SQL, _scope(document_id=document_id, annotators=annotators))
 
 
 def iter_sentence_rows(connection: Connection, *, document_id: str | None = None) -> Iterator[Sequence[Any]]:
-    yield from _iter_rows(connection, _SENTENCES_SQL, "s.document_id", document_id)
+    yield from _iter_rows(connection, _SENTENCES_SQL, _scope(document_id=document_id))
+
+
+def _scope(
+    *, document_id: str | None, annotators: Sequence[str] | None = None
+) -> list[tuple[str, list[Any]]]:
+    """(column, allowed values) pairs that every exported row must satisfy."""
+    scope: list[tuple[str, list[Any]]] = []
+    if document_id is not None:
+        scope.append(("s.document_id", [document_id]))
+    if annotators is not None:
+        scope.append(("u.name", sorted(set(annotators))))
+    return scope
 
 
 def _iter_rows(
-    connection: Connection, sql: str, column: str, document_id: str | None
+    connection: Connection, sql: str, scope: Sequence[tuple[str, Sequence[Any]]]
 ) -> Iterator[Sequence[Any]]:
-    if document_id is None:
-        result = connection.exec_driver_sql(sql.format(where=""))
-    elif connection.dialect.paramstyle == "qmark":  # sqlite3
-        result = connection.exec_driver_sql(sql.format(where=f"WHERE {column} = ?"), (document_id,))
-    else:  # psycopg
-        result = connection.exec_driver_sql(
-            sql.format(where=f"WHERE {column} = %(document_id)s"), {"document_id": document_id}
-        )
+    qmark = connection.dialect.paramstyle == "qmark"  # sqlite3; psycopg takes %(name)s
+    conditions: list[str] = []
+    parameters: list[Any] = []
+    named: dict[str, Any] = {}
+    for column, values in scope:
+        if not values:
+            conditions.append("1 = 0")  # an empty choice exports nothing, never everything
+            continue
+        if qmark:
+            marks = ", ".join("?" for _ in values)
+            parameters.extend(values)
+        else:
+            names = [f"p{len(named) + i}" for i in range(len(values))]
+            named.update(zip(names, values, strict=True))
+            marks = ", ".join(f"%({name})s" for name in names)
+        conditions.append(f"{column} IN ({marks})")
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+    result = connection.exec_driver_sql(sql.format(where=where), tuple(parameters) if qmark else named)
     cursor = result.cursor
     assert cursor is not None
     while batch := cursor.fetchmany(BATCH_ROWS):
@@ -122,3 +153,23 @@ def iso_utc(value: str | datetime | None) -> str | None:
             value = value.astimezone(UTC).replace(tzinfo=None)
         return value.isoformat() + "Z"
     return value.replace(" ", "T", 1) + "Z"
+
+
+def annotators_with_labels(*, session: Session, document_id: str | None = None) -> list[str]:
+    """Names of everyone with at least one label (on one article), sorted: an export's annotator choices.
+
+    Over all articles, one index probe per user (a DISTINCT over a million labels took 0.5 s);
+    on one article, the distinct annotators of its sentences' labels.
+    """
+    if document_id is None:
+        has_labels = sa_select(col(Label.id)).where(col(Label.user_id) == col(User.id)).exists()
+        query = sa_select(col(User.name)).where(has_labels)
+    else:
+        query = (
+            sa_select(col(User.name))
+            .join(Label, col(Label.user_id) == col(User.id))
+            .join(Sentence, col(Sentence.id) == col(Label.sentence_id))
+            .where(col(Sentence.document_id) == document_id)
+            .distinct()
+        )
+    return [name for (name,) in session.execute(query.order_by(col(User.name))).all()]

@@ -284,3 +284,13 @@ class ProjectSetting(SQLModel, table=True):
     __tablename__ = "project_setting"
     key: str = Field(primary_key=True)
     value: str
+
+
+class ArticleAssignment(SQLModel, table=True):
+    """A lead gave this article to this annotator: it comes first in their work queue."""
+
+    __tablename__ = "article_assignment"
+    document_id: str = Field(foreign_key="document.id", ondelete="CASCADE", primary_key=True, max_length=200)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE", primary_key=True, index=True)
+    assigned_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+    assigned_by_id: int | None = Field(default=None, foreign_key="user.id")

@@ -16,7 +16,15 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from annotator.store.engine import run_write
-from annotator.store.models import Assignment, Document, Label, ProjectSetting, Sentence, utcnow
+from annotator.store.models import (
+    ArticleAssignment,
+    Assignment,
+    Document,
+    Label,
+    ProjectSetting,
+    Sentence,
+    utcnow,
+)
 
 ANNOTATORS_PER_SENTENCE = "annotators_per_sentence"
 CLAIM_MINUTES = 60
@@ -62,8 +70,9 @@ def next_in_queue(
     """The next sentence for this annotator, claiming it when sentences need only N annotators.
 
     Order: a sentence they already claimed and have not labelled; then the first sentence (by
-    article, then position) they have not labelled that still needs annotators, preferring
-    ``document_id``.
+    article, then position) they have not labelled that still needs annotators — in the
+    articles a lead assigned to them first (``document_id`` first among those), then in
+    ``document_id``, then anywhere.
     """
     needed = get_annotators_per_sentence(session=session)
     mine = exists().where(and_(col(Label.sentence_id) == col(Sentence.id), col(Label.user_id) == user_id))
@@ -73,8 +82,9 @@ def next_in_queue(
         .where(~mine)
         .order_by(col(Document.created_at), col(Document.id), col(Sentence.index))
     )
+    scopes = _scopes(session, user_id, document_id)
     if needed is None:
-        return _first(session, query, document_id)
+        return _first(session, query, scopes)
     since = utcnow() - timedelta(minutes=CLAIM_MINUTES)
     held = session.exec(
         query.join(Assignment, col(Assignment.sentence_id) == col(Sentence.id))
@@ -84,8 +94,8 @@ def next_in_queue(
     if held is not None:
         return held[1], int(held[2])
     open_query = query.where(_takers(col(Sentence.id), since=since) < needed).limit(_CANDIDATES)
-    for scope in ([document_id] if document_id else []) + [None]:
-        scoped = open_query if scope is None else open_query.where(col(Sentence.document_id) == scope)
+    for scope in scopes:
+        scoped = open_query if scope is None else open_query.where(scope)
         for sentence_id, doc, index in session.exec(scoped).all():
             assert sentence_id is not None
             if claim(session=session, sentence_id=sentence_id, user_id=user_id, needed=needed, since=since):
@@ -93,9 +103,36 @@ def next_in_queue(
     return None
 
 
-def _first(session: Session, query: Any, document_id: str | None) -> tuple[str, int] | None:
-    for scope in ([document_id] if document_id else []) + [None]:
-        scoped = query if scope is None else query.where(col(Sentence.document_id) == scope)
+def _scopes(session: Session, user_id: int, document_id: str | None) -> list[Any]:
+    """Where to look, in order: conditions on the sentence row; None means anywhere.
+
+    The assigned articles are read first (a short list), so that an annotator with no
+    assignment costs no extra scan of the sentences.
+    """
+    assigned_ids = assigned_document_ids(session=session, user_id=user_id)
+    scopes: list[Any] = []
+    if document_id is not None and document_id in assigned_ids:
+        scopes.append(col(Sentence.document_id) == document_id)
+    if assigned_ids:
+        scopes.append(col(Sentence.document_id).in_(assigned_ids))
+    if document_id is not None:
+        scopes.append(col(Sentence.document_id) == document_id)
+    return [*scopes, None]
+
+
+def assigned_document_ids(*, session: Session, user_id: int) -> list[str]:
+    """The articles a lead assigned to this annotator, oldest assignment first."""
+    query = (
+        sa_select(col(ArticleAssignment.document_id))
+        .where(col(ArticleAssignment.user_id) == user_id)
+        .order_by(col(ArticleAssignment.assigned_at), col(ArticleAssignment.document_id))
+    )
+    return [doc_id for (doc_id,) in session.execute(query).all()]
+
+
+def _first(session: Session, query: Any, scopes: list[Any]) -> tuple[str, int] | None:
+    for scope in scopes:
+        scoped = query if scope is None else query.where(scope)
         found = session.exec(scoped.limit(1)).first()
         if found is not None:
             return found[1], int(found[2])

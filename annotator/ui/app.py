@@ -3,9 +3,9 @@
 import streamlit as st
 
 from annotator.ui.common import current_user
-from annotator.ui.frame import account_sidebar, pages_for
+from annotator.ui.frame import FAVICON, account_sidebar, pages_for
 
-st.set_page_config(page_title="annotator — who says so?", page_icon=":material/format_quote:", layout="wide")
+st.set_page_config(page_title="annotator — who says so?", page_icon=FAVICON, layout="wide")
 user = current_user()
 navigation = st.navigation(pages_for(user), position="sidebar" if user else "hidden")
 account_sidebar(user)

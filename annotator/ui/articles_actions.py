@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from annotator.domain.article import ArticleDraft, SourceSpec
+from annotator.domain.article import ArticleDraft
 from annotator.domain.errors import AnnotatorError
 from annotator.io.articles import read_sources, read_upload
-from annotator.store import documents, queue, resegment
-from annotator.ui.common import db_session
+from annotator.io.export import delete_article
+from annotator.settings import get_settings
+from annotator.store import assignments, documents, queue, resegment, sources
+from annotator.ui.common import db_session, engine
 
 MESSAGE = "articles_message"
 PREVIEW = "articles_preview"
+TAB = "articles_tab"
+TABS = ("Articles", "Import", "Sources", "Assignments", "Fix sentence splits", "Work queue")
 
 
 def preview_upload() -> None:
@@ -68,16 +72,53 @@ def set_annotators_per_sentence() -> None:
 
 def add_source(document_id: str) -> None:
     state = st.session_state
-    aliases = tuple(a.strip() for a in state.get("src_aliases", "").split(",") if a.strip())
-    spec = SourceSpec(state.get("src_key", "").strip(), state.get("src_label", "").strip(), aliases)
+    aliases = [a.strip() for a in state.get("src_aliases", "").split(",") if a.strip()]
     with db_session() as session:
         try:
-            documents.add_source(session=session, document_id=document_id, spec=spec)
+            source = sources.add_named_source(
+                session=session, document_id=document_id, name=state.get("src_label", ""), aliases=aliases
+            )
         except AnnotatorError as error:
             state[MESSAGE] = ("error", str(error))
             return
-    state.update(src_key="", src_label="", src_aliases="")
-    state[MESSAGE] = ("success", f"Added source “{spec.label}”.")
+    state.update(src_label="", src_aliases="")
+    state[MESSAGE] = ("success", f"Added source “{source.label}” (key {source.key}).")
+
+
+def accept_proposal(source_id: int) -> None:
+    state = st.session_state
+    with db_session() as session:
+        try:
+            source = sources.accept_source(
+                session=session, source_id=source_id, name=state.get(f"proposal_name_{source_id}")
+            )
+        except AnnotatorError as error:
+            state[MESSAGE] = ("error", str(error))
+            return
+    state[MESSAGE] = ("success", f"Accepted source “{source.label}”.")
+
+
+def merge_proposal(source_id: int, into_source_id: int) -> None:
+    with db_session() as session:
+        try:
+            moved = sources.merge_source(session=session, source_id=source_id, into_source_id=into_source_id)
+        except AnnotatorError as error:
+            st.session_state[MESSAGE] = ("error", str(error))
+            return
+    st.session_state[MESSAGE] = ("success", f"Merged the proposed source; {moved} label(s) moved.")
+
+
+def reject_proposal(source_id: int) -> None:
+    with db_session() as session:
+        try:
+            moved = sources.reject_source(session=session, source_id=source_id)
+        except AnnotatorError as error:
+            st.session_state[MESSAGE] = ("error", str(error))
+            return
+    st.session_state[MESSAGE] = (
+        "success",
+        f"Rejected the proposed source; {moved} label(s) are now “other”.",
+    )
 
 
 def save_source(source_id: int) -> None:
@@ -109,3 +150,56 @@ def split(document_id: str, index: int) -> None:
             st.session_state[MESSAGE] = ("error", str(error))
             return
     st.session_state[MESSAGE] = ("success", f"Split sentence {index + 1}; its labels stay on the first part.")
+
+
+def rename(document_id: str) -> None:
+    state = st.session_state
+    with db_session() as session:
+        try:
+            document = documents.rename_document(
+                session=session, document_id=document_id, title=state.get(f"rename_{document_id}", "")
+            )
+        except AnnotatorError as error:
+            state[MESSAGE] = ("error", str(error))
+            return
+    state[MESSAGE] = ("success", f"Renamed {document_id!r} to “{document.title}”.")
+
+
+def delete(document_id: str) -> None:
+    state = st.session_state
+    try:
+        deleted = delete_article(
+            engine(),
+            document_id=document_id,
+            exports_dir=get_settings().exports_dir,
+            confirmed=bool(state.get(f"delete_confirmed_{document_id}")),
+        )
+    except AnnotatorError as error:
+        state[MESSAGE] = ("error", str(error))
+        return
+    saved = f" Its {deleted.labels} label(s) are in {deleted.labels_export}." if deleted.labels_export else ""
+    state[MESSAGE] = ("success", f"Deleted article {document_id!r}.{saved}")
+
+
+def assign() -> None:
+    state = st.session_state
+    docs, names = state.get("assign_docs") or [], state.get("assign_names") or []
+    if not docs or not names:
+        state[MESSAGE] = ("warning", "Choose one or more articles and one or more annotators.")
+        return
+    with db_session() as session:
+        try:
+            new = assignments.assign_articles(
+                session=session, document_ids=docs, annotators=names, assigned_by_id=state.get("user_id")
+            )
+        except AnnotatorError as error:
+            state[MESSAGE] = ("error", str(error))
+            return
+    state.update(assign_docs=[], assign_names=[])
+    state[MESSAGE] = ("success", f"{new} new assignment(s).")
+
+
+def unassign(document_id: str, annotator: str) -> None:
+    with db_session() as session:
+        assignments.unassign_article(session=session, document_id=document_id, annotator=annotator)
+    st.session_state[MESSAGE] = ("success", f"Took {document_id!r} back from {annotator}; their labels stay.")

@@ -6,6 +6,8 @@ by Streamlit's test harness; a module is compiled once.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
@@ -24,12 +26,16 @@ PAGES = {
     "exports": ("app_pages/exports.py", "Exports", ":material/download:"),
     "users": ("app_pages/users.py", "Users", ":material/group:"),
     "articles": ("app_pages/articles.py", "Articles & sources", ":material/newspaper:"),
+    "account": ("app_pages/account.py", "My account", ":material/key:"),
 }
 PAGES_MADE = "pages_made"
+FAVICON = (Path(__file__).parent / "static" / "favicon.png").read_bytes()
+"""The tab's icon, served by the app itself: a ":material/…:" page icon is fetched by every
+browser from fonts.gstatic.com (51 console errors a session behind a firewall). Read once."""
 BY_ROLE = {
-    Role.annotator: ["annotate", "progress"],
-    Role.reviewer: ["annotate", "progress", "agreement", "review", "exports"],
-    Role.admin: ["annotate", "progress", "agreement", "review", "exports", "users", "articles"],
+    Role.annotator: ["annotate", "progress", "account"],
+    Role.reviewer: ["annotate", "progress", "agreement", "review", "exports", "account"],
+    Role.admin: ["annotate", "progress", "agreement", "review", "exports", "users", "articles", "account"],
 }
 
 

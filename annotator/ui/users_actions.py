@@ -6,11 +6,14 @@ import streamlit as st
 
 from annotator.domain.errors import AnnotatorError
 from annotator.domain.passwords import generate_password
-from annotator.store import users
+from annotator.store import accounts, users
 from annotator.store.models import Role, UserCreate
 from annotator.ui.common import db_session
 
 MESSAGE = "users_message"
+ACCOUNT_MESSAGE = "account_message"
+SHOWN_PASSWORD = "users_shown_password"
+"""A new password, on screen until the admin dismisses it (other actions do not hide it)."""
 
 
 def add_user() -> None:
@@ -27,9 +30,9 @@ def add_user() -> None:
         except AnnotatorError as error:
             state[MESSAGE] = ("error", str(error))
             return
-    state[MESSAGE] = (
-        "success",
-        f"Added {state['new_user_role']} “{state['new_user_name']}”. Password (shown once): {password}",
+    state[MESSAGE] = None
+    state[SHOWN_PASSWORD] = (
+        f"Added {state['new_user_role']} “{state['new_user_name']}”. Password (shown once): {password}"
     )
     state["new_user_name"] = ""
 
@@ -44,7 +47,32 @@ def reset_password(user_id: int) -> None:
     password = generate_password()
     with db_session() as session:
         user = users.set_password(session=session, user_id=user_id, password=password)
-    st.session_state[MESSAGE] = ("success", f"New password for “{user.name}” (shown once): {password}")
+    st.session_state[MESSAGE] = None
+    st.session_state[SHOWN_PASSWORD] = f"New password for “{user.name}” (shown once): {password}"
+
+
+def dismiss_password() -> None:
+    st.session_state[SHOWN_PASSWORD] = None
+
+
+def change_own_password() -> None:
+    state = st.session_state
+    new = state.get("own_new", "")
+    if new != state.get("own_repeat", ""):
+        state[ACCOUNT_MESSAGE] = ("error", "The two new passwords differ: nothing was changed.")
+        return
+    with db_session() as session:
+        try:
+            accounts.change_own_password(
+                session=session,
+                user_id=state["user_id"],
+                current_password=state.get("own_current", ""),
+                new_password=new,
+            )
+        except AnnotatorError as error:
+            state[ACCOUNT_MESSAGE] = ("error", f"Nothing was changed: {error}")
+            return
+    state[ACCOUNT_MESSAGE] = ("success", "Password changed. Use the new one at your next login.")
 
 
 def set_active(user_id: int, active: bool) -> None:

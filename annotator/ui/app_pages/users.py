@@ -12,6 +12,12 @@ from annotator.ui.common import db_session, require_role
 
 me, _, _ = require_role(Role.admin)
 st.title("Users")
+if shown := st.session_state.get(actions.SHOWN_PASSWORD):
+    with st.container(border=True):
+        st.success(shown)
+        st.button(
+            "I have noted it: hide the password", on_click=actions.dismiss_password, key="hide_password"
+        )
 if message := st.session_state.get(actions.MESSAGE):
     getattr(st, message[0])(message[1])
 

@@ -1,0 +1,187 @@
+"""A lead's decisions on sources annotators proposed: accept, rename, merge or reject.
+
+A proposed source is on the article's list at once (annotators can pick it) but marked
+*proposed* until a lead decides. Merging moves its labels (and gold) to the other source;
+rejecting moves them to ``other`` with the proposed name, so no label points to a source
+that is gone. Every moved label gets a new version and a history row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from annotator.domain.article import SourceSpec
+from annotator.domain.errors import InputError, NotFoundError
+from annotator.domain.source_keys import source_key_for
+from annotator.store.documents import DECIDED_ORIGINS, add_source, awaits_decision, list_sources
+from annotator.store.engine import run_write
+from annotator.store.models import (
+    GoldBase,
+    GoldHistory,
+    GoldLabel,
+    Label,
+    LabelHistory,
+    Sentence,
+    Source,
+    SourceOrigin,
+    utcnow,
+)
+
+OTHER = "other"
+SPECIAL_KEYS = frozenset({"author", OTHER})
+"""The label schema's special sources; a key made from a name never takes one of them."""
+
+
+
+def add_named_source(
+    *,
+    session: Session,
+    document_id: str,
+    name: str,
+    aliases: Sequence[str] = (),
+    origin: SourceOrigin = SourceOrigin.article,
+    proposed_by_id: int | None = None,
+) -> Source:
+    """Add a source by its name; its key is made from the name, new in this article."""
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise InputError("the source has no name", field="name", hint="type the source's name")
+    taken = {s.key for s in list_sources(session=session, document_id=document_id)}
+    key = source_key_for(cleaned, taken=taken, reserved=SPECIAL_KEYS)
+    spec = SourceSpec(key, cleaned, tuple(a.strip() for a in aliases if a.strip()))
+    return add_source(
+        session=session, document_id=document_id, spec=spec, origin=origin, proposed_by_id=proposed_by_id
+    )
+
+
+def pending_sources(*, session: Session, document_id: str | None = None) -> list[Source]:
+    """Sources waiting for a lead's decision, oldest first."""
+    query = select(Source).where(col(Source.origin).not_in(list(DECIDED_ORIGINS)))
+    if document_id is not None:
+        query = query.where(Source.document_id == document_id)
+    return list(session.exec(query.order_by(col(Source.id))).all())
+
+
+def _pending(session: Session, source_id: int) -> Source:
+    source = session.get(Source, source_id)
+    if source is None:
+        raise NotFoundError(f"no source with id {source_id}")
+    if not awaits_decision(source):
+        raise InputError(
+            f"source {source.key!r} is not waiting for a decision (it is {source.origin.value})",
+            field="origin",
+        )
+    return source
+
+
+def accept_source(*, session: Session, source_id: int, name: str | None = None) -> Source:
+    """Take a proposed source onto the article's list, renamed if ``name`` is given; its key stays."""
+    source = _pending(session, source_id)
+    if name is not None:
+        cleaned = " ".join(name.split())
+        if not cleaned:
+            raise InputError("the source has no name", field="name", hint="type the source's name")
+        source.label = cleaned
+    source.origin = SourceOrigin.article
+    session.add(source)
+    session.commit()
+    session.refresh(source)
+    return source
+
+
+def merge_source(*, session: Session, source_id: int, into_source_id: int) -> int:
+    """Merge a proposed source into another source of the same article; return the labels moved."""
+    source = _pending(session, source_id)
+    into = session.get(Source, into_source_id)
+    if into is None or into.document_id != source.document_id or into.id == source.id:
+        raise InputError(
+            "a source merges into another source of the same article",
+            field="into",
+            hint="pick one of the article's other sources",
+        )
+    return _move_and_delete(session, source, new_source=into.key, new_other=None, action="source-merge")
+
+
+def reject_source(*, session: Session, source_id: int) -> int:
+    """Remove a proposed source; its labels become ``other`` with the proposed name. Return them."""
+    source = _pending(session, source_id)
+    return _move_and_delete(session, source, new_source=OTHER, new_other=source.label, action="source-reject")
+
+
+def _move_and_delete(
+    session: Session, source: Source, *, new_source: str, new_other: str | None, action: str
+) -> int:
+    document_id, key = source.document_id, source.key
+    source_id = source.id
+
+    def write() -> int:
+        now = utcnow()
+        in_article = sa_select(col(Sentence.id)).where(col(Sentence.document_id) == document_id)
+        labels = session.exec(
+            select(Label).where(col(Label.sentence_id).in_(in_article), Label.source == key)
+        ).all()
+        for label in labels:
+            assert label.id is not None
+            label.source, label.source_other = new_source, new_other
+            label.version += 1
+            label.updated_at = now
+            session.add(label)
+            session.add(
+                LabelHistory(
+                    label_id=label.id,
+                    sentence_id=label.sentence_id,
+                    user_id=label.user_id,
+                    version=label.version,
+                    action=action,
+                    changed_at=now,
+                    is_claim=label.is_claim,
+                    source=label.source,
+                    source_other=label.source_other,
+                    confidence=label.confidence,
+                    note=label.note,
+                    flagged=label.flagged,
+                )
+            )
+        for gold in session.exec(select(GoldLabel).where(col(GoldLabel.sentence_id).in_(in_article))).all():
+            if _move_gold(gold, key, new_source, new_other):
+                assert gold.id is not None
+                gold.version += 1
+                gold.updated_at = now
+                session.add(gold)
+                fields = gold.model_dump(include=set(GoldBase.model_fields))
+                session.add(
+                    GoldHistory(
+                        gold_id=gold.id,
+                        sentence_id=gold.sentence_id,
+                        version=gold.version,
+                        action=action,
+                        changed_at=now,
+                        **fields,
+                    )
+                )
+        stale = session.get(Source, source_id)
+        if stale is not None:
+            session.delete(stale)
+        session.commit()
+        return len(labels)
+
+    return run_write(session, write)
+
+
+def _move_gold(gold: GoldLabel, key: str, new_source: str, new_other: str | None) -> bool:
+    """Point a gold label and the votes it was settled from at the new source; whether anything changed."""
+    changed = False
+    if gold.source == key:
+        gold.source, gold.source_other = new_source, new_other
+        changed = True
+    votes = {}
+    for name, vote in gold.votes.items():
+        if vote.get("source") == key:
+            vote = {**vote, "source": new_source, "source_other": new_other}
+            changed = True
+        votes[name] = vote
+    gold.votes = votes
+    return changed

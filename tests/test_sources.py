@@ -1,0 +1,119 @@
+"""Proposed sources: keys from names, and a lead's accept / rename / merge / reject, labels following."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from annotator.domain.errors import InputError
+from annotator.store import documents, gold, labels, sources
+from annotator.store.models import Source, SourceOrigin
+from tests.helpers import add_small_article, add_user, label
+
+
+def _propose(engine: Engine, name: str, user_id: int) -> Source:
+    with Session(engine, expire_on_commit=False) as session:
+        return sources.add_named_source(
+            session=session,
+            document_id="doc",
+            name=name,
+            origin=SourceOrigin.proposed,
+            proposed_by_id=user_id,
+        )
+
+
+def _label_sources(engine: Engine) -> list[tuple[int, str | None, str | None, int]]:
+    with Session(engine) as session:
+        rows = []
+        for sentence in documents.list_sentences(session=session, document_id="doc"):
+            assert sentence.id is not None
+            for _, lab in labels.labels_of_sentence(session=session, sentence_id=sentence.id):
+                rows.append((sentence.index, lab.source, lab.source_other, lab.version))
+        return rows
+
+
+def test_a_proposed_source_gets_a_key_from_its_name_and_waits_for_a_lead(engine: Engine) -> None:
+    add_small_article(engine)
+    ana = add_user(engine, "ana")
+    first = _propose(engine, "Harbour Master", ana)
+    second = _propose(engine, "harbour master!", ana)
+    other = _propose(engine, "Other", ana)
+    assert (first.key, second.key, other.key) == ("harbour-master", "harbour-master-2", "other-2")
+    with Session(engine) as session:
+        assert [s.key for s in sources.pending_sources(session=session)] == [
+            "harbour-master",
+            "harbour-master-2",
+            "other-2",
+        ]
+        assert first.id is not None
+        accepted = sources.accept_source(session=session, source_id=first.id, name="Harbour master Jan Berg")
+        assert (accepted.key, accepted.label, accepted.origin) == (
+            "harbour-master",
+            "Harbour master Jan Berg",
+            SourceOrigin.article,
+        )
+        assert [s.key for s in sources.pending_sources(session=session, document_id="doc")] == [
+            "harbour-master-2",
+            "other-2",
+        ]
+        with pytest.raises(InputError, match="not waiting for a decision"):
+            sources.accept_source(session=session, source_id=first.id)
+        with pytest.raises(InputError, match="no name"):
+            sources.add_named_source(session=session, document_id="doc", name="  ")
+
+
+def test_merge_moves_labels_and_gold_to_the_other_source(engine: Engine) -> None:
+    add_small_article(engine)
+    ana, ben = add_user(engine, "ana"), add_user(engine, "ben")
+    proposed = _propose(engine, "A. (alpha's alias)", ana)
+    label(engine, ana, 0, is_claim=True, source=proposed.key, confidence=4)
+    label(engine, ben, 0, is_claim=True, source=proposed.key, confidence=5)
+    label(engine, ben, 1, is_claim=True, source="beta", confidence=5)
+    with Session(engine) as session:
+        gold.settle_gold(session=session, document_id="doc", min_annotators=2)
+        alpha = next(
+            s for s in documents.list_sources(session=session, document_id="doc") if s.key == "alpha"
+        )
+        assert proposed.id is not None and alpha.id is not None
+        assert sources.merge_source(session=session, source_id=proposed.id, into_source_id=alpha.id) == 2
+        keys = [s.key for s in documents.list_sources(session=session, document_id="doc")]
+        sentence = documents.get_sentence(session=session, document_id="doc", index=0)
+        assert sentence is not None and sentence.id is not None
+        settled = gold.get_gold(session=session, sentence_id=sentence.id)
+        history = labels.label_history(session=session, sentence_id=sentence.id, user_id=ana)
+    assert keys == ["alpha", "beta"]
+    assert _label_sources(engine) == [(0, "alpha", None, 2), (0, "alpha", None, 2), (1, "beta", None, 1)]
+    assert settled is not None and settled.source == "alpha" and not settled.needs_review
+    assert {vote["source"] for vote in settled.votes.values()} == {"alpha"}
+    assert [(h.action, h.source) for h in history] == [("save", proposed.key), ("source-merge", "alpha")]
+
+
+def test_reject_moves_labels_to_other_with_the_proposed_name(engine: Engine) -> None:
+    add_small_article(engine)
+    ana = add_user(engine, "ana")
+    proposed = _propose(engine, "Port authority", ana)
+    label(engine, ana, 2, is_claim=True, source=proposed.key, confidence=3)
+    with Session(engine) as session:
+        assert proposed.id is not None
+        assert sources.reject_source(session=session, source_id=proposed.id) == 1
+        assert [s.key for s in documents.list_sources(session=session, document_id="doc")] == [
+            "alpha",
+            "beta",
+        ]
+        alpha = documents.list_sources(session=session, document_id="doc")[0]
+        assert alpha.id is not None
+        with pytest.raises(InputError, match="not waiting"):
+            sources.reject_source(session=session, source_id=alpha.id)
+    assert _label_sources(engine) == [(2, "other", "Port authority", 2)]
+
+
+def test_merge_refuses_a_source_of_another_article(engine: Engine) -> None:
+    add_small_article(engine)
+    add_small_article(engine, "elsewhere")
+    proposed = _propose(engine, "Someone", add_user(engine, "ana"))
+    with Session(engine) as session:
+        foreign = documents.list_sources(session=session, document_id="elsewhere")[0]
+        assert proposed.id is not None and foreign.id is not None
+        with pytest.raises(InputError, match="same article"):
+            sources.merge_source(session=session, source_id=proposed.id, into_source_id=foreign.id)
