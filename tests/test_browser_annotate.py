@@ -161,7 +161,7 @@ def test_annotator_does_not_see_others_and_cannot_open_admin_pages(
     expect(bob.page.locator('[data-testid="labeller"]')).to_contain_text("This article: 0 of 17")
     assert bob.page.locator('[data-testid="reading-column"] [data-state="none"]').count() == 17
     links = bob.page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
-    assert [link.split("\n")[-1] for link in links] == ["Annotate", "My progress"]
+    assert [link.split("\n")[-1] for link in links] == ["Annotate", "My progress", "My account"]
     for path in ("users", "articles", "exports"):
         bob.goto(f"{base}/{path}")
         assert not bob.page.get_by_role("button", name="Add user").count()

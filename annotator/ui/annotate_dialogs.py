@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from annotator.store.documents import list_document_ids
+from annotator.store.documents import document_titles
 from annotator.ui import annotate_state as s
 from annotator.ui.common import db_session, schema
 
@@ -16,8 +16,15 @@ from annotator.ui.common import db_session, schema
 @st.dialog("Choose an article", on_dismiss=s.close_dialog)
 def choose_article(user_id: int, current: str) -> None:
     with db_session() as session:
-        ids = list_document_ids(session=session)
-    choice = st.selectbox("Article", ids, index=ids.index(current) if current in ids else 0)
+        titles = dict(document_titles(session=session))
+    ids = list(titles)
+    # Titles can repeat across articles: the id tells them apart.
+    choice = st.selectbox(
+        "Article",
+        ids,
+        index=ids.index(current) if current in ids else 0,
+        format_func=lambda document_id: f"{titles[document_id]} · {document_id}",
+    )
     if st.button("Open article", type="primary"):
         s.choose_document(user_id, choice)
         s.close_dialog()
@@ -27,10 +34,10 @@ def choose_article(user_id: int, current: str) -> None:
 @st.dialog("Propose a new source for this article", on_dismiss=s.close_dialog)
 def propose_source(user_id: int) -> None:
     name = st.text_input("Name", placeholder="e.g. White House press office")
-    key = st.text_input("Key", placeholder="e.g. white-house")
     aliases = st.text_input("Aliases, comma-separated (optional)")
+    st.caption("A lead accepts, renames, merges or rejects it; until then it is marked *proposed*.")
     if st.button("Add source", type="primary"):
-        refused = s.propose_source(user_id, name=name, key=key, aliases=aliases)
+        refused = s.propose_source(user_id, name=name, aliases=aliases)
         if refused:
             st.warning(refused)
         else:

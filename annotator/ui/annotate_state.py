@@ -19,11 +19,10 @@ import orjson
 import streamlit as st
 
 from annotator.domain import keys
-from annotator.domain.article import SourceSpec
 from annotator.domain.errors import AnnotatorError
 from annotator.domain.label import MAX_NOTE_LENGTH, LabelValue
 from annotator.domain.label_schema import LabelSchema
-from annotator.store import annotate_reads, documents, labels, queue
+from annotator.store import annotate_reads, documents, labels, queue, sources
 from annotator.store.labels import Receipt, Submission
 from annotator.store.models import SourceOrigin
 from annotator.ui.common import db_session, schema
@@ -199,26 +198,23 @@ def choose_document(user_id: int, document_id: str) -> None:
     open_article(document_id, index or 0)
 
 
-def propose_source(user_id: int, *, name: str, key: str, aliases: str) -> str | None:
-    """Add a source to the open article for everyone; the reason it was refused, if it was."""
-    name, key = name.strip(), key.strip().lower()
-    if not name or not key:
-        return "A new source needs a key and a name."
-    if not schema().is_valid_source_key(key) or key in schema().special_keys:
-        return f"Key {key!r} is not allowed: use lower-case letters, digits, - and _."
-    spec = SourceSpec(key, name, tuple(a.strip() for a in aliases.split(",") if a.strip()))
+def propose_source(user_id: int, *, name: str, aliases: str) -> str | None:
+    """Add a source to the open article for everyone; the reason it was refused, if it was.
+
+    Its key is made from the name; it stays *proposed* until a lead decides on it."""
     with db_session() as session:
         try:
-            documents.add_source(
+            added = sources.add_named_source(
                 session=session,
                 document_id=st.session_state[DOC],
-                spec=spec,
+                name=name,
+                aliases=[a for a in aliases.split(",") if a.strip()],
                 origin=SourceOrigin.proposed,
                 proposed_by_id=user_id,
             )
         except AnnotatorError as error:
             return str(error)
-    st.session_state[MESSAGE] = ("success", f"Added source “{name}” to this article for everyone.")
+    st.session_state[MESSAGE] = ("success", f"Added source “{added.label}” to this article for everyone.")
     return None
 
 

@@ -42,7 +42,9 @@ with tab_import:
             f"**{md_escape(draft.title)}** — `{md_escape(draft.id)}`: "
             f"{len(draft.sentences)} sentences, {len(draft.sources)} sources"
         )
-        st.dataframe(pd.DataFrame({"kept sentence": draft.sentence_texts()}), hide_index=False)
+        kept = draft.sentence_texts()
+        # Numbered from 1, as everywhere people read sentence numbers.
+        st.dataframe(pd.DataFrame({"kept sentence": kept}, index=range(1, len(kept) + 1)), hide_index=False)
         if draft.dropped:
             st.dataframe(
                 pd.DataFrame(
