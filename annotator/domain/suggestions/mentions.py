@@ -1,0 +1,215 @@
+"""Words in a sentence that may name a source, and what they refer to.
+
+A *mention* is a span of a sentence's unquoted text: an alias of one of the article's
+sources (matched on its label and aliases, case-insensitively, whole words), a proper
+name, a description headed by a role noun ("a spokesman for the fire service"), or a
+subject pronoun.  :class:`SourceCatalogue` knows the article's sources: their surface
+forms, whether they are a person, an organisation or a document, and the gender their
+titles give.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from annotator.domain.article import SourceSpec
+from annotator.domain.suggestions import lexicon as lx
+
+Kind = Literal["alias", "name", "description", "pronoun"]
+EntityType = Literal["person", "organisation", "document"]
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A span ``[start, end)`` of the sentence (sentence offsets) that may name a source."""
+
+    start: int
+    end: int
+    text: str
+    kind: Kind
+    keys: tuple[str, ...] = ()  # the listed sources an alias or surname names
+
+
+@dataclass(frozen=True)
+class SourceProfile:
+    key: str
+    surfaces: tuple[str, ...]
+    entity_type: EntityType
+    gender: str | None
+    head_nouns: frozenset[str]
+
+
+_WORD = re.compile(r"[\w'’-]+")
+_NAME_TOKEN = r"(?:[A-Z][\w'’.-]*|(?:de|van|von|der|al|bin|da|del|la|le|du|di)(?=\s+[A-Z]))"
+_NAME_RUN = re.compile(_NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r")*")
+_TITLES = "|".join(sorted(lx.PERSON_TITLES, key=len, reverse=True))
+_DESCRIPTION = re.compile(
+    r"(?<!\w)(?:[Aa]n?|[Tt]he|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir)\s+(?:[\w'’-]+\s+){0,4}?(?:" + _TITLES + r")"
+    r"(?:\s+(?:for|of|at|in|with|from)\s+(?:the\s+)?(?:[A-Z][\w'’-]*)(?:\s+(?:and\s+)?[A-Z][\w'’-]*)*)?(?!\w)"
+)
+_POSSESSIVE_AFTER = re.compile(r"^['’]s?(?!\w)")
+_POSSESSIVE_OWNER = re.compile(r"^(?P<owner>(?:[A-Z][\w-]*\s+){0,2}[A-Z][\w-]*)['’]s?\s")
+_POSSESSIVE_END = re.compile(r"['’]s?$")
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def alias_parts(source: SourceSpec) -> list[str]:
+    """Surface forms of a source: its aliases, and the parts of an appositive alias
+    ("A Brackenfield spokeswoman, Ana Lisle" gives both halves), and the label's name part."""
+    forms: list[str] = []
+    label_head = re.split(r"[,(]", source.label, maxsplit=1)[0].strip()
+    if label_head and not label_head.lower().startswith(("unnamed", "anonymous")):
+        forms.append(label_head)
+    for alias in source.aliases:
+        # An appositive alias is matched by its halves, so that the mention can be the
+        # name alone, as annotators mark it.
+        forms.extend(part.strip() for part in alias.split(", "))
+    return [f for f in dict.fromkeys(forms) if f]
+
+
+def _entity_type(source: SourceSpec, forms: Sequence[str]) -> EntityType:
+    words = {w.lower() for form in [source.label, *forms] for w in _WORD.findall(form)}
+    head = re.split(r"[,(]| for | of | in | at | seen | published ", source.label, maxsplit=1)[0]
+    head_words = [w.lower() for w in _WORD.findall(head)]
+    last = head_words[-1] if head_words else ""
+    if last in lx.DOCUMENT_WORDS or (
+        words & lx.DOCUMENT_WORDS and last not in lx.PERSON_TITLES and not words & lx.ORGANISATION_WORDS
+    ):
+        return "document"
+    if last in lx.PERSON_TITLES:
+        return "person"
+    if set(head_words) & lx.ORGANISATION_WORDS:
+        return "organisation"
+    return "person"
+
+
+def _gender(forms: Sequence[str], label: str) -> str | None:
+    for form in [label, *forms]:
+        for word in _WORD.findall(form):
+            lowered = word.lower().rstrip(".")
+            gender = lx.HONORIFIC_GENDER.get(lowered) or lx.PERSON_TITLES.get(lowered)
+            if gender:
+                return gender
+    return None
+
+
+def _head_nouns(forms: Sequence[str], label: str) -> frozenset[str]:
+    words = {w.lower() for form in [label, *forms] for w in _WORD.findall(form)}
+    return frozenset(words & (set(lx.PERSON_TITLES) | lx.ORGANISATION_WORDS | lx.DOCUMENT_WORDS))
+
+
+class SourceCatalogue:
+    """The article's sources, ready for matching mentions."""
+
+    def __init__(self, sources: Sequence[SourceSpec]) -> None:
+        self.profiles: dict[str, SourceProfile] = {}
+        by_surface: dict[str, list[str]] = {}
+        for source in sources:
+            forms = alias_parts(source)
+            self.profiles[source.key] = SourceProfile(
+                key=source.key,
+                surfaces=tuple(forms),
+                entity_type=_entity_type(source, forms),
+                gender=_gender(forms, source.label),
+                head_nouns=_head_nouns(forms, source.label),
+            )
+            for form in forms:
+                by_surface.setdefault(_normal(form), []).append(source.key)
+            owner = _POSSESSIVE_OWNER.match(source.label)
+            if owner:
+                # "Trump's New York Times interview": Trump speaking is this source.
+                by_surface.setdefault(_normal(owner.group("owner").split()[-1]), []).append(source.key)
+        self._by_surface = {surface: tuple(dict.fromkeys(keys)) for surface, keys in by_surface.items()}
+        self._surnames: dict[str, tuple[str, ...]] = {}
+        for surface, keys in self._by_surface.items():
+            if " " not in surface and surface[:1].isalpha():
+                self._surnames[surface] = keys
+        ordered = sorted(self._by_surface, key=len, reverse=True)
+        self._alias_re = (
+            re.compile(
+                r"(?<![\w-])(?:"
+                + "|".join(re.escape(s).replace(r"\ ", r"\s+") for s in ordered)
+                + r")(?![\w-])",
+                re.IGNORECASE,
+            )
+            if ordered
+            else None
+        )
+
+    def alias_mentions(self, outside: str) -> list[Mention]:
+        if self._alias_re is None:
+            return []
+        return [
+            Mention(m.start(), m.end(), m.group(), "alias", self._by_surface[_normal(m.group())])
+            for m in self._alias_re.finditer(outside)
+        ]
+
+    def surname_keys(self, name: str) -> tuple[str, ...]:
+        last = name.split()[-1].lower() if name.split() else ""
+        return self._surnames.get(last, ())
+
+    def keys_with_head_noun(self, noun: str) -> list[str]:
+        return [p.key for p in self.profiles.values() if noun in p.head_nouns]
+
+
+def mentions_in(outside: str, catalogue: SourceCatalogue) -> list[Mention]:
+    """Every candidate mention of the unquoted text, in order, aliases taking precedence."""
+    found = catalogue.alias_mentions(outside)
+    taken = [(m.start, m.end) for m in found]
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in taken)
+
+    for match in _DESCRIPTION.finditer(outside):
+        if free(match.start(), match.end()):
+            found.append(Mention(match.start(), match.end(), match.group(), "description"))
+            taken.append((match.start(), match.end()))
+    for name in _names(outside):
+        if free(name.start, name.end):
+            keys = catalogue.surname_keys(name.text)
+            found.append(Mention(name.start, name.end, name.text, "name", keys))
+            taken.append((name.start, name.end))
+    for match in lx.PRONOUN.finditer(outside):
+        if free(match.start(), match.end()):
+            found.append(Mention(match.start(), match.end(), match.group(), "pronoun"))
+    return sorted(found, key=lambda m: m.start)
+
+
+def _names(outside: str) -> list[Mention]:
+    """Runs of capitalised words that look like a proper name (not a possessive)."""
+    names: list[Mention] = []
+    for match in _NAME_RUN.finditer(outside):
+        start, end = match.start(), match.end()
+        words = match.group().split()
+        # Leading function words and role nouns ("However", "Neighbour") are not the name.
+        while words and (words[0].lower() in lx.NOT_NAME_WORDS or words[0].lower() in lx.ROLE_PREFIXES):
+            start = outside.index(words[0], start) + len(words[0])
+            start += len(outside[start:]) - len(outside[start:].lstrip())
+            words = words[1:]
+        text = outside[start:end].rstrip(".")
+        end = start + len(text)
+        if not text or _POSSESSIVE_AFTER.match(outside[end:]) or _POSSESSIVE_END.search(text):
+            continue
+        at_sentence_start = not outside[:start].strip()
+        if len(text.split()) == 1 and (at_sentence_start or text.isupper()):
+            continue  # one capitalised word opening a sentence, or a dateline in capitals
+        names.append(Mention(start, end, text, "name"))
+    return names
+
+
+def name_like(text: str) -> bool:
+    """ "Ana Lisle", "senior county engineer Hal Brisco": ends in a capitalised name and
+    does not open with a determiner or possessive like a description does."""
+    words = text.split()
+    return bool(words) and words[-1][:1].isupper() and words[0].lower() not in lx.NOT_NAME_WORDS
+
+
+def gender_of_pronoun(word: str) -> str | None:
+    lowered = word.lower()
+    return lx.SUBJECT_PRONOUNS.get(lowered) or lx.POSSESSIVE_PRONOUNS.get(lowered)
