@@ -22,8 +22,10 @@ from annotator.domain.suggestions.mentions import (
     Mention,
     SourceCatalogue,
     gender_of_pronoun,
+    head_noun,
     mentions_in,
     name_like,
+    text_entity_type,
 )
 from annotator.domain.suggestions.quotes import QuoteView, quote_views
 
@@ -32,7 +34,18 @@ OTHER = "other"
 RULES_MODEL = "rules-1"
 
 _DATELINE_OUTLET = re.compile(r"\((?P<outlet>[A-Z][\w&.'’ -]{1,40})\)\s*[-–—]")
-_APPOSITIVE_COMMA = re.compile(r"\s*,\s*")
+# "according to intercepts cited in the Post": the source is the intercepts.
+_PHRASE_AFTER = re.compile(
+    r"\s+([^,.;:]{3,80}?)(?:\s*(?:[,.;:]|$)|\s+(?:cited|seen|obtained|reviewed|quoted|reported)\s+(?:by|in)\s)"
+)
+_CLAUSE_END = re.compile(r"\s*(?:[,.;:]|$|(?:in|on|at|to|from|during|after|before)\s)")
+# "senior county engineer", "The", "Neighbour": words before a name that belong to it.
+_TITLES_RE = "|".join(sorted(lx.PERSON_TITLES.keys() | lx.ROLE_PREFIXES, key=len, reverse=True))
+_TITLE_PREFIX = re.compile(
+    r"(?:(?<=,)|^)\s*(?:(?:[Tt]he|[Ii]ts|[Aa]n?)\s*$|(?:[\w-]+\s+){0,3}(?i:" + _TITLES_RE + r")\s*$)"
+)
+_TITLE_GAP = re.compile(r"\s+(?:[\w-]+\s+){0,2}(?i:" + _TITLES_RE + r")\s+")
+_APPOSITIVE_COMMA = re.compile(r"\s*,\s*(?:(?:[\w-]+\s+){0,3}(?i:" + _TITLES_RE + r")\s+)?")
 
 
 @dataclass(frozen=True)
@@ -96,6 +109,17 @@ class _Tracker:
             )
         self.entities.append(found)
 
+    def remember_name(self, name: str, entity_type: EntityType, sentence: int) -> None:
+        if len(name.split()) > 1:
+            self.remember(_Referent(OTHER, name, None, entity_type, None), sentence)
+            return
+        for entity in reversed(self.entities):
+            if entity.source_other and entity.source_other.split()[-1] == name:
+                self.entities.remove(entity)
+                entity.sentence = sentence
+                self.entities.append(entity)
+                return
+
     def find(self, source: str, source_other: str | None) -> _Entity | None:
         for entity in self.entities:
             if entity.source == source and entity.source_other == source_other:
@@ -131,10 +155,21 @@ class _Found:
     reason: str
     score: float
     frame: bool = False
+    partner: Mention | None = None  # the other half of an appositive ("Ana Lisle" / "A spokeswoman")
 
 
 class _Article:
-    def __init__(self, text: str, sentences: Sequence[SentenceSpan], sources: Sequence[SourceSpec]) -> None:
+    def __init__(
+        self,
+        text: str,
+        sentences: Sequence[SentenceSpan],
+        sources: Sequence[SourceSpec],
+        *,
+        proposing: bool = False,
+    ) -> None:
+        # ``proposing``: there is no source list yet; every name is a possible antecedent
+        # and a name or description may be the subject of a document verb ("showed").
+        self.proposing = proposing
         self.text = text
         self.sentences = sentences
         self.catalogue = SourceCatalogue(sources)
@@ -148,14 +183,16 @@ class _Article:
         if mention.kind in ("alias", "name") and mention.keys:
             return self._listed(mention.keys, sentence)
         if mention.kind == "name":
-            return _Referent(OTHER, mention.text, None, "person", None)
+            return _Referent(OTHER, mention.text, None, text_entity_type(mention.text), None)
         if mention.kind == "description":
-            head = _head_noun(mention.text)
+            head = head_noun(mention.text)
             keys = self.catalogue.keys_with_head_noun(head) if head else []
             if keys:
                 return self._listed(tuple(keys), sentence)
             gender = lx.PERSON_TITLES.get(head or "")
-            return _Referent(OTHER, _strip_article(mention.text), None, "person", gender)
+            return _Referent(
+                OTHER, _strip_article(mention.text), None, text_entity_type(mention.text), gender
+            )
         entity = self.tracker.nearest(pronoun_gender=gender_of_pronoun(mention.text))
         if entity is None:
             return None
@@ -213,9 +250,9 @@ class _Article:
             for m in mentions
             if m.start >= cue.end() and not self.views[index].outside[cue.end() : m.start].strip()
         ]
-        if not after:
+        mention = after[0] if after else _noun_phrase_after(self.views[index].outside, cue.end())
+        if mention is None:
             return None
-        mention = after[0]
         referent = self.resolve(mention, index)
         if referent is None:
             return None
@@ -232,52 +269,65 @@ class _Article:
         subject = _subject_of(outside, cue, mentions)
         if subject is None:
             return None
-        subject = self._prefer_in_appositive(outside, subject, mentions, index)
+        subject, partner = self._prefer_in_appositive(outside, subject, mentions, index)
         referent = self.resolve(subject, index)
         if referent is None:
             return None
-        if cue.group("weak") and (referent.source == OTHER or subject.kind == "pronoun"):
+        if cue.group("weak") and (
+            subject.kind == "pronoun" or (referent.source == OTHER and not self.proposing)
+        ):
             return None  # "the crowd showed ..." is no one's claim
         reason = f"{_how(subject, referent)} with cue '{cue.group()}'"
         nested = lx.NESTED.match(outside, cue.start())
         if nested:
             reason += f"; nested: it cites {nested.group('inner').strip()}, the outer source is labelled"
         score = 0.95 if subject.kind in ("alias", "name") else 0.85
-        return _Found(referent, (cue.start(), cue.end()), subject, reason, score)
+        return _Found(referent, (cue.start(), cue.end()), subject, reason, score, partner=partner)
 
     def _prefer_in_appositive(
         self, outside: str, subject: Mention, mentions: Sequence[Mention], index: int
-    ) -> Mention:
-        """In "A Brackenfield spokeswoman, Ana Lisle, said" the mention is the name, when
-        both halves name the same source or neither names a listed one."""
+    ) -> tuple[Mention, Mention | None]:
+        """The subject of an appositive pair and the other half (or None).
+
+        In "A Brackenfield spokeswoman, Ana Lisle, said" the mention is the name, when both
+        halves name the same source or neither names a listed one."""
         following = [m for m in mentions if m.start >= subject.end]
         if not following or subject.kind == "pronoun":
-            return subject
+            return subject, None
         second = following[0]
         if not _APPOSITIVE_COMMA.fullmatch(outside[subject.end : second.start]):
-            return subject
-        if not outside[second.end :].lstrip().startswith(","):
-            return subject
-        if not name_like(second.text) or name_like(subject.text):
-            return subject
+            return subject, None
+        rest = outside[second.end :].split(",", 1)
+        if len(rest) < 2 or len(rest[0].split()) > 6 or lx.CUE.search(rest[0]) or second.kind == "pronoun":
+            return subject, None  # "Ruth Fenwick, the lawyer representing Castell, said"
+        if (
+            not name_like(second.text)
+            or name_like(subject.text)
+            or text_entity_type(subject.text) == "document"
+        ):
+            return subject, second
         first_ref, second_ref = self.resolve(subject, index), self.resolve(second, index)
         if first_ref is None or second_ref is None:
-            return subject
+            return subject, None
         same = first_ref.source == second_ref.source and first_ref.source != OTHER
         neither = first_ref.source == OTHER and second_ref.source == OTHER
         if same or neither or (first_ref.source == OTHER and subject.kind == "description"):
-            return second
-        return subject
+            return second, subject
+        return subject, None
 
     # --- state
 
     def remember(self, index: int, found: _Found | None) -> None:
         outside = self.views[index].outside
         for mention in mentions_in(outside, self.catalogue):
-            if mention.kind in ("alias",) or (mention.kind == "name" and mention.keys):
+            if mention.kind == "alias" or (mention.kind == "name" and mention.keys):
                 referent = self.resolve(mention, index)
                 if referent is not None:
                     self.tracker.remember(referent, index)
+            elif mention.kind == "name" and self.proposing:
+                # With no list, a full name may be an antecedent ("Maren Tolliver ... she
+                # said"); a single word only as the surname of one (not a place name).
+                self.tracker.remember_name(mention.text, text_entity_type(mention.text), index)
         if found is None:
             return
         gender = found.referent.gender
@@ -288,6 +338,55 @@ class _Article:
             if evidence and gender is None:
                 gender = gender_of_pronoun(evidence.group(1)) if evidence.group(1).lower() != "him" else "m"
         self.tracker.remember(replace(found.referent, gender=gender), index)
+
+
+@dataclass(frozen=True)
+class SpeakerMention:
+    """A mention acting as a source in one sentence (for proposing a source list)."""
+
+    sentence_index: int
+    text: str
+    kind: str
+    partner: str | None  # the other half of an appositive, an alias of the same referent
+    key: str | None  # the listed source it names, if any
+    name: str | None  # else the name or description it resolves to (a pronoun's antecedent)
+    entity_type: EntityType
+
+
+def speaker_mentions(
+    text: str, sentences: Sequence[SentenceSpan], sources: Sequence[SourceSpec] = ()
+) -> list[SpeakerMention]:
+    """The mentions that act as sources, in order, read against a provisional source list."""
+    article = _Article(text, sentences, sources, proposing=True)
+    speakers: list[SpeakerMention] = []
+    for index in range(len(sentences)):
+        found = article.direct(index)
+        if isinstance(found, _Found) and found.mention is not None:
+            referent = found.referent
+            speakers.append(
+                SpeakerMention(
+                    sentence_index=index,
+                    text=found.mention.text,
+                    kind=found.mention.kind,
+                    partner=_partner(article.views[index].outside, found),
+                    key=None if referent.source == OTHER else referent.source,
+                    name=referent.source_other,
+                    entity_type=referent.entity_type,
+                )
+            )
+        article.remember(index, found if isinstance(found, _Found) else None)
+    return speakers
+
+
+def _partner(outside: str, found: _Found) -> str | None:
+    """The appositive half, or a private role word left out of the name ("Neighbour")."""
+    if found.partner is not None:
+        return found.partner.text
+    if found.mention is None:
+        return None
+    before = outside[: found.mention.start].split()[-1:]
+    known_role = lx.ONE_OFF_ROLES | {"spokesman", "spokeswoman", "spokesperson"}
+    return before[0] if before and before[0].lower() in known_role else None
 
 
 def suggest_labels(
@@ -502,35 +601,42 @@ def _subject_of(outside: str, cue: re.Match[str], mentions: Sequence[Mention]) -
         appositive = gap.lstrip().startswith(",") and gap.rstrip().endswith(",")
         if appositive and _opens_clause(outside, mention) and not lx.CUE.search(gap):
             return mention
-    for mention in mentions:
-        if mention.start >= end and not outside[end : mention.start].strip():
-            if outside[:start].rstrip().endswith(",") or not outside[:start].strip():
-                return mention
-            break
+    after = [m for m in mentions if m.start >= end]
+    if after and (
+        not outside[end : after[0].start].strip() or _TITLE_GAP.fullmatch(outside[end : after[0].start])
+    ):
+        # '…," said spokeswoman Sarah Flores, …': the speaker (the last of adjacent mentions)
+        # ends the clause.  Not "…, said the ministry had warned": there the mention starts
+        # the reported clause.
+        speaker = after[0]
+        for following in after[1:]:
+            if outside[speaker.end : following.start].strip():
+                break
+            speaker = following
+        closes = _CLAUSE_END.match(outside[speaker.end :]) is not None
+        if closes and (outside[:start].rstrip().endswith(",") or not outside[:start].strip()):
+            return speaker
     if cue.group("strong") or cue.group("medium"):
         for mention in before:
-            if not outside[: mention.start].strip():
+            if _opens_clause(outside, mention, sentence_only=True):
                 return mention
     return None
 
 
-def _opens_clause(outside: str, mention: Mention) -> bool:
-    """Whether the mention starts the sentence or a clause after an opening phrase; a role
-    word left out of the name ("Neighbour Dev Halloran") does not count."""
-    before = outside[: mention.start].rstrip()
-    words = before.split()
-    while words and words[-1].lower() in lx.ROLE_PREFIXES:
-        words.pop()
-    before = " ".join(words)
-    return not before or before.endswith(",")
+def _opens_clause(outside: str, mention: Mention, *, sentence_only: bool = False) -> bool:
+    """Whether the mention starts the sentence (or a clause after an opening phrase); a
+    title or article left out of the name ("Transport researcher Hester Vayne", "Neighbour
+    Dev Halloran", "The Ardent Courier") does not count."""
+    before = _TITLE_PREFIX.sub("", outside[: mention.start].rstrip())
+    return not before.strip() or (not sentence_only and before.rstrip().endswith(","))
 
 
-def _head_noun(description: str) -> str | None:
-    words: list[str] = re.findall(r"[\w'’-]+", re.split(r"\s+(?:for|of|at|in|with|from)\s+", description)[0])
-    for word in reversed(words):
-        if word.lower() in lx.PERSON_TITLES:
-            return word.lower()
-    return None
+def _noun_phrase_after(outside: str, start: int) -> Mention | None:
+    """ "according to internal board documents seen by …": the words up to the clause's end."""
+    match = _PHRASE_AFTER.match(outside, start)
+    if match is None or not re.search(r"[A-Za-z]", match.group(1)):
+        return None
+    return Mention(match.start(1), match.end(1), match.group(1), "description")
 
 
 def _strip_article(text: str) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from annotator.domain.agreement import Coefficient, Interval, JsonValue, cohen_kappa
+from annotator.domain.article import SourceSpec
 from annotator.domain.suggestions.engine import OTHER, Suggestion, TextSpan
 
 NOT_A_CLAIM = "(not a claim)"
@@ -218,3 +219,45 @@ def locate(text: str, start: int, end: int, phrase: str | None) -> TextSpan | No
     if match is None:
         return None
     return TextSpan(match.start(), match.end(), phrase)
+
+
+@dataclass(frozen=True)
+class SourceListScores:
+    """Proposed source lists against the lists written by hand: how many listed sources
+    some proposal names (``found``), and how many proposals name a listed source (``real``).
+    A proposal names a source when one of its label and aliases is one of the source's
+    (case, spacing and a leading article ignored)."""
+
+    listed: int
+    found: int
+    proposed: int
+    real: int
+
+    @property
+    def recall(self) -> float | None:
+        return self.found / self.listed if self.listed else None
+
+    @property
+    def precision(self) -> float | None:
+        return self.real / self.proposed if self.proposed else None
+
+
+def _surfaces(source: SourceSpec) -> set[str]:
+    return {
+        re.sub(r"^(?:a|an|the)\s+", "", " ".join(s.lower().split())) for s in (source.label, *source.aliases)
+    }
+
+
+def score_source_lists(
+    articles: Sequence[tuple[Sequence[SourceSpec], Sequence[SourceSpec]]],
+) -> SourceListScores:
+    """Scores over ``(proposed, listed)`` source lists, one pair per article."""
+    listed = found = proposed = real = 0
+    for proposals, sources in articles:
+        proposal_surfaces = [_surfaces(p) for p in proposals]
+        source_surfaces = [_surfaces(s) for s in sources]
+        listed += len(sources)
+        found += sum(any(s & p for p in proposal_surfaces) for s in source_surfaces)
+        proposed += len(proposals)
+        real += sum(any(p & s for s in source_surfaces) for p in proposal_surfaces)
+    return SourceListScores(listed, found, proposed, real)

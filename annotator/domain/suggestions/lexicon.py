@@ -317,6 +317,34 @@ ORGANISATION_WORDS = {
     "organisation",
     "organization",
 }
+# Bodies named by a common noun ("the company said", "The council said").
+GENERIC_ORGANISATIONS = {
+    "company",
+    "firm",
+    "council",
+    "police",
+    "ministry",
+    "department",
+    "government",
+    "agency",
+    "court",
+    "committee",
+    "board",
+    "union",
+    "group",
+    "party",
+    "operator",
+    "airline",
+    "bank",
+    "hospital",
+    "university",
+    "school",
+    "club",
+    "authority",
+    "regulator",
+    "service",
+    "campaign",
+}
 DOCUMENT_WORDS = {
     "study",
     "report",
@@ -486,4 +514,24 @@ ROLE_PREFIXES = {
     "farmer",
     "fan",
     "protester",
+}
+# Private people quoted once ("a neighbour", "its owner", "a mother of two"): annotators
+# label them ``other``, so they are not proposed as sources.
+ONE_OFF_ROLES = {
+    "neighbour",
+    "neighbor",
+    "resident",
+    "bystander",
+    "shopkeeper",
+    "commuter",
+    "passenger",
+    "mother",
+    "father",
+    "parent",
+    "local",
+    "voter",
+    "owner",
+    "customer",
+    "fan",
+    "onlooker",
 }

@@ -43,12 +43,33 @@ class SourceProfile:
 
 
 _WORD = re.compile(r"[\w'’-]+")
-_NAME_TOKEN = r"(?:[A-Z][\w'’.-]*|(?:de|van|von|der|al|bin|da|del|la|le|du|di)(?=\s+[A-Z]))"
-_NAME_RUN = re.compile(_NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r")*")
-_TITLES = "|".join(sorted(lx.PERSON_TITLES, key=len, reverse=True))
+_NAME_TOKEN = r"(?:[A-Z][\w'’.-]*|(?<![\w'’-])(?:de|van|von|der|al|bin|da|del|la|le|du|di)(?=\s+[A-Z]))"
+_NAME_RUN = re.compile(r"(?<![\w'’-])" + _NAME_TOKEN + r"(?:\s+" + _NAME_TOKEN + r")*")
+_VERBS = "|".join(w for w in lx.STRONG_CUE_VERBS + lx.WEAK_CUE_VERBS if " " not in w)
+_CUE_WORDS = r"(?:" + _VERBS + r"|who|which|that)\b"
+# Words that end a description's modifiers: verbs, conjunctions, prepositions.
+_RUN_STOP = (
+    r"(?:"
+    + _VERBS
+    + r"|who|which|that|and|or|but|to|of|in|for|with|by|on|at|from|has|have|had|is|was|were|are)\b"
+)
+_HEAD_NOUNS = set(lx.PERSON_TITLES) | lx.DOCUMENT_WORDS | lx.GENERIC_ORGANISATIONS
+_TITLES = "|".join(sorted(_HEAD_NOUNS, key=len, reverse=True))
+# "a senior official in the finance ministry", "the company", "Invoices shown to the jury":
+# a role, body or document noun with the words that describe it.
+_DESCRIPTION_TAIL = (
+    r"(?:\s+(?:shown|seen|obtained|published|filed|released|reviewed)\s+(?:to|by|in|on)\s+(?:the\s+)?[\w-]+"
+    r"(?:\s+[A-Z][\w'’-]*)*)?"
+    r"(?:\s+(?:for|of|at|in|with|from)\s+(?:the\s+|a\s+)?(?:(?:[A-Z][\w'’-]*)(?:\s+(?:and\s+)?[A-Z][\w'’-]*)*"
+    # or up to two lower-case words ("from the supplier", "in the finance ministry"), not a verb
+    r"|(?!" + _CUE_WORDS + r")[a-z][\w-]*(?:\s+(?!" + _CUE_WORDS + r")[a-z][\w-]*(?=[\s,.;]|$))?))?"
+)
+_PLURAL_DOCUMENTS = "|".join(w for w in sorted(lx.DOCUMENT_WORDS, key=len, reverse=True) if w.endswith("s"))
 _DESCRIPTION = re.compile(
-    r"(?<!\w)(?:[Aa]n?|[Tt]he|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir)\s+(?:[\w'’-]+\s+){0,4}?(?:" + _TITLES + r")"
-    r"(?:\s+(?:for|of|at|in|with|from)\s+(?:the\s+)?(?:[A-Z][\w'’-]*)(?:\s+(?:and\s+)?[A-Z][\w'’-]*)*)?(?!\w)"
+    r"(?<!\w)(?:[Aa]n?|[Tt]he|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir)\s+(?:(?!" + _RUN_STOP + r")[\w'’-]+\s+){0,4}"
+    r"(?:" + _TITLES + r")(?![\w'’-])" + _DESCRIPTION_TAIL + r"(?![\w-])"
+    # Plural documents open a sentence without an article: "Delivery records from ...".
+    r"|^\s*(?:[A-Z][\w-]*\s+)?(?i:" + _PLURAL_DOCUMENTS + r")(?![\w'’-])" + _DESCRIPTION_TAIL + r"(?![\w-])"
 )
 _POSSESSIVE_AFTER = re.compile(r"^['’]s?(?!\w)")
 _POSSESSIVE_OWNER = re.compile(r"^(?P<owner>(?:[A-Z][\w-]*\s+){0,2}[A-Z][\w-]*)['’]s?\s")
@@ -201,6 +222,31 @@ def _names(outside: str) -> list[Mention]:
             continue  # one capitalised word opening a sentence, or a dateline in capitals
         names.append(Mention(start, end, text, "name"))
     return names
+
+
+def head_noun(description: str) -> str | None:
+    """The role, body or document noun a description is about ("official" in "a senior
+    official in the finance ministry")."""
+    words: list[str] = _WORD.findall(re.split(r"\s+(?:for|of|at|in|with|from|shown|seen)\s+", description)[0])
+    for word in reversed(words):
+        if word.lower() in _HEAD_NOUNS:
+            return word.lower()
+    return None
+
+
+def text_entity_type(text: str) -> EntityType:
+    """Person, organisation or document, from the words of a name or description."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    head = head_noun(text)
+    if head in lx.DOCUMENT_WORDS:
+        return "document"
+    if (
+        head in lx.GENERIC_ORGANISATIONS
+        or set(words) & lx.ORGANISATION_WORDS
+        and head not in lx.PERSON_TITLES
+    ):
+        return "organisation"
+    return "person"
 
 
 def name_like(text: str) -> bool:
