@@ -175,7 +175,15 @@ class _Article:
         self.catalogue = SourceCatalogue(sources)
         self.views = quote_views(text, sentences)
         self.tracker = _Tracker()
+        self._mentions: dict[int, list[Mention]] = {}
         self.outlet = _outlet_name(text[sentences[0].start : sentences[0].end]) if sentences else None
+
+    def mentions(self, index: int) -> list[Mention]:
+        """The candidate mentions of a sentence's unquoted text (computed once)."""
+        found = self._mentions.get(index)
+        if found is None:
+            found = self._mentions[index] = mentions_in(self.views[index].outside, self.catalogue)
+        return found
 
     # --- resolving a mention to a source
 
@@ -216,7 +224,7 @@ class _Article:
         outside = view.outside
         if lx.REFUSAL.search(outside):
             return "refusal"
-        mentions = mentions_in(outside, self.catalogue)
+        mentions = self.mentions(index)
         according = lx.ACCORDING_TO.search(outside)
         if according:
             found = self._according_to(index, according, mentions)
@@ -319,7 +327,7 @@ class _Article:
 
     def remember(self, index: int, found: _Found | None) -> None:
         outside = self.views[index].outside
-        for mention in mentions_in(outside, self.catalogue):
+        for mention in self.mentions(index):
             if mention.kind == "alias" or (mention.kind == "name" and mention.keys):
                 referent = self.resolve(mention, index)
                 if referent is not None:
@@ -550,7 +558,7 @@ def _frame_or_document(
     if profile is None or profile.entity_type != "document":
         return None
     outside = article.views[index].outside
-    mentions = [m for m in mentions_in(outside, article.catalogue) if m.kind != "pronoun"]
+    mentions = [m for m in article.mentions(index) if m.kind != "pronoun"]
     if any(m.kind == "name" or (m.keys and previous.source not in m.keys) for m in mentions):
         return None  # someone else is named: not a plain continuation
     subject = mentions[0] if mentions and not outside[: mentions[0].start].strip() else None

@@ -9,6 +9,7 @@ own words, and whether the sentence is nothing but quotation.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,7 @@ from annotator.domain.article import SentenceSpan
 _OPENING = "“«„"
 _CLOSING = "”»"
 _STRAIGHT = '"'
+_QUOTE_MARK = re.compile("[" + _OPENING + _CLOSING + _STRAIGHT + "]")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,10 @@ def quote_views(text: str, sentences: Sequence[SentenceSpan]) -> list[QuoteView]
             paragraph = span.paragraph
         sentence = text[span.start : span.end]
         starts_inside = inside
+        if not inside and _QUOTE_MARK.search(sentence) is None:
+            # Most sentences quote nothing: no need to walk their characters.
+            views.append(QuoteView(sentence, False, False, False, False))
+            continue
         chars: list[str] = []
         quoted = 0
         for ch in sentence:
