@@ -406,7 +406,7 @@ def suggest_evaluate_command(
     show_default=True,
     help="Learn from every annotator's labels, or from settled gold.",
 )
-@click.option("--folds", default=5, show_default=True, type=click.IntRange(2), help="Cross-validation folds.")
+@click.option("--folds", default=3, show_default=True, type=click.IntRange(2), help="Cross-validation folds.")
 @click.pass_context
 @friendly_errors
 def suggest_train_command(ctx: click.Context, learn_from: str, folds: int) -> None:

@@ -335,7 +335,7 @@ class TrainReport:
     result: TrainingResult
 
 
-def train_from_store(engine: Engine, *, learn_from: Against = "labels", folds: int = 5) -> TrainReport:
+def train_from_store(engine: Engine, *, learn_from: Against = "labels", folds: int = 3) -> TrainReport:
     """Fit a model on the store's labels (every annotator's) or its gold, store it as the
     newest model, and report cross-validated agreement with those labels."""
     with Session(engine) as session:

@@ -224,6 +224,8 @@ class _Article:
         outside = view.outside
         if lx.REFUSAL.search(outside):
             return "refusal"
+        if not self.proposing and lx.ANY_CUE.search(outside) is None:
+            return None  # no cue word at all: the full mention search is not needed
         mentions = self.mentions(index)
         according = lx.ACCORDING_TO.search(outside)
         if according:
@@ -327,7 +329,11 @@ class _Article:
 
     def remember(self, index: int, found: _Found | None) -> None:
         outside = self.views[index].outside
-        for mention in self.mentions(index):
+        # A sentence without a cue only needs its aliases (cheap) for the carry-over state.
+        known = self._mentions.get(index)
+        if known is None and not self.proposing:
+            known = self.catalogue.alias_mentions(outside)
+        for mention in known if known is not None else self.mentions(index):
             if mention.kind == "alias" or (mention.kind == "name" and mention.keys):
                 referent = self.resolve(mention, index)
                 if referent is not None:

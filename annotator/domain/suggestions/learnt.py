@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -122,36 +122,43 @@ def _rule_path(suggestion: Suggestion) -> str:
     return "cue-other" if suggestion.source == OTHER else "cue"
 
 
-def candidate_features(
-    text: str,
-    sentences: Sequence[SentenceSpan],
-    rules: Sequence[Suggestion],
-    index: int,
-    candidate: Candidate,
+def sentence_features(
+    text: str, sentences: Sequence[SentenceSpan], rules: Sequence[Suggestion], index: int
 ) -> list[str]:
-    """Feature names of one candidate answer: the candidate's kind crossed with the rules'
-    path and score, the sentence's words and shape, and whether its neighbours agree."""
+    """What every candidate of a sentence shares: the rules' path and score, the sentence's
+    words and shape, and where paragraphs break around it."""
     span = sentences[index]
     sentence = text[span.start : span.end]
-    kind = candidate.kind
     suggestion = rules[index]
     out = [
-        f"k={kind}",
-        f"k={kind}|path={_rule_path(suggestion)}",
-        f"k={kind}|score={round(suggestion.score, 1)}",
-        f"k={kind}|len={min(len(sentence) // 40, 6)}",
+        "",
+        f"path={_rule_path(suggestion)}",
+        f"score={round(suggestion.score, 1)}",
+        f"len={min(len(sentence) // 40, 6)}",
     ]
     if _QUOTES.search(sentence):
-        out.append(f"k={kind}|quote")
+        out.append("quote")
     if sentence.rstrip().endswith("?"):
-        out.append(f"k={kind}|question")
+        out.append("question")
+    for offset, name in ((-1, "prev"), (1, "next")):
+        other = index + offset
+        if 0 <= other < len(rules) and sentences[other].paragraph != span.paragraph:
+            out.append(f"{name}_new_paragraph")
+    out.extend(f"w={word}" for word in sorted(set(_TOKEN.findall(sentence.lower()))))
+    return out
+
+
+def candidate_features(
+    shared: Sequence[str], rules: Sequence[Suggestion], index: int, candidate: Candidate
+) -> list[str]:
+    """Feature names of one candidate answer: its kind crossed with the sentence's features
+    and with whether the neighbours' rule answers are the same as it."""
+    prefix = f"k={candidate.kind}"
+    out = [f"{prefix}|{feature}" if feature else prefix for feature in shared]
     for offset, name in ((-1, "prev"), (1, "next")):
         other = index + offset
         if 0 <= other < len(rules):
-            out.append(f"k={kind}|{name}_same={answer_of(rules[other]) == candidate.answer}")
-            if sentences[other].paragraph != span.paragraph:
-                out.append(f"k={kind}|{name}_new_paragraph")
-    out.extend(f"k={kind}|w={word}" for word in sorted(set(_TOKEN.findall(sentence.lower()))))
+            out.append(f"{prefix}|{name}_same={answer_of(rules[other]) == candidate.answer}")
     return out
 
 
@@ -166,9 +173,9 @@ def suggest_with_model(
 def _choose(
     model: LearntModel, text: str, sentences: Sequence[SentenceSpan], rules: Sequence[Suggestion], index: int
 ) -> Suggestion:
+    shared = sentence_features(text, sentences, rules, index)
     scored = [
-        (model.probability(candidate_features(text, sentences, rules, index, c)), c)
-        for c in candidates(rules, index)
+        (model.probability(candidate_features(shared, rules, index, c)), c) for c in candidates(rules, index)
     ]
     probability, best = max(scored, key=lambda pair: pair[0])
     suggestion = rules[index]
@@ -189,19 +196,3 @@ def _choose(
         f"({suggestion.reason})",
         model=model.name,
     )
-
-
-def iter_training_rows(
-    text: str,
-    sentences: Sequence[SentenceSpan],
-    sources: Sequence[SourceSpec],
-    answers: Mapping[int, Sequence[Answer]],
-) -> Iterator[tuple[int, list[str], bool]]:
-    """(sentence index, features, is this candidate the label) for every candidate of every
-    labelled sentence; a sentence labelled by several annotators counts once per label."""
-    rules = suggest_labels(text, sentences, sources)
-    for index, labelled in sorted(answers.items()):
-        for candidate in candidates(rules, index):
-            features = candidate_features(text, sentences, rules, index, candidate)
-            for answer in labelled:
-                yield index, features, candidate.answer == answer

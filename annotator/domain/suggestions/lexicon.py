@@ -535,3 +535,6 @@ ONE_OFF_ROLES = {
     "fan",
     "onlooker",
 }
+
+# Any of the cue patterns, to skip sentences without one quickly.
+ANY_CUE = re.compile("|".join(f"(?:{p.pattern})" for p in (CUE, ACCORDING_TO, FRAME_CUE)))

@@ -8,14 +8,14 @@ the model and, on the same sentences, for the rules alone.
 
 from __future__ import annotations
 
-from collections import Counter
+from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, vstack
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
@@ -29,6 +29,7 @@ from annotator.domain.suggestions.learnt import (
     Answer,
     candidate_features,
     candidates,
+    sentence_features,
 )
 
 
@@ -77,10 +78,10 @@ class _Sentence:
 
 
 def train_model(
-    articles: Sequence[TrainingArticle], *, folds: int = 5, min_count: int = 2, max_features: int = 50_000
+    articles: Sequence[TrainingArticle], *, folds: int = 3, min_count: int = 2, max_features: int = 50_000
 ) -> TrainingResult:
     """Fit the model on every labelled sentence and report held-out agreement."""
-    features: list[list[str]] = []
+    features = _FeatureTable()
     targets: list[float] = []
     weights: list[float] = []
     sentences: list[_Sentence] = []
@@ -91,8 +92,9 @@ def train_model(
                 continue
             start = len(features)
             options = candidates(rules, index)
+            shared = sentence_features(article.text, article.sentences, rules, index)
             for candidate in options:
-                features.append(candidate_features(article.text, article.sentences, rules, index, candidate))
+                features.add(candidate_features(shared, rules, index, candidate))
                 # One row per candidate, weighted by how many labels say yes (target 1) or no.
                 agreeing = sum(answer == candidate.answer for answer in answers)
                 targets.append(agreeing / len(answers))
@@ -104,8 +106,7 @@ def train_model(
         raise InputError(
             "no labelled sentences to learn from", hint="label some sentences, or settle gold first"
         )
-    vocabulary = _vocabulary(features, min_count, max_features)
-    matrix = _matrix(features, vocabulary)
+    vocabulary, matrix = features.matrix(min_count, max_features)
     target = np.asarray(targets)
     weight = np.asarray(weights)
     groups = np.asarray([s.group for s in sentences])
@@ -129,7 +130,7 @@ def train_model(
     parameters = {
         "format": MODEL_FORMAT,
         "format_version": FORMAT_VERSION,
-        "features": list(vocabulary),
+        "features": vocabulary,
         "coefficients": [round(float(c), 6) for c in coefficients],
         "intercept": round(float(final.intercept_[0]), 6),
     }
@@ -143,43 +144,61 @@ def train_model(
     )
 
 
-def _vocabulary(features: Sequence[Sequence[str]], min_count: int, max_features: int) -> dict[str, int]:
-    counts = Counter(f for row in features for f in row)
-    kept = [f for f, n in counts.most_common(max_features) if n >= min_count]
-    return {f: i for i, f in enumerate(sorted(kept))}
+class _FeatureTable:
+    """Rows of feature names kept as integer ids in one flat array (50,000 sentences give
+    millions of features: strings per row would cost gigabytes)."""
 
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.flat = array("q")
+        self.indptr = array("q", [0])
 
-def _matrix(features: Sequence[Sequence[str]], vocabulary: Mapping[str, int]) -> csr_matrix:
-    indptr = [0]
-    indices: list[int] = []
-    for row in features:
-        indices.extend(vocabulary[f] for f in row if f in vocabulary)
-        indptr.append(len(indices))
-    data = np.ones(len(indices), dtype=np.float64)
-    return csr_matrix((data, indices, indptr), shape=(len(features), max(len(vocabulary), 1)))
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def add(self, names: Sequence[str]) -> None:
+        ids = self.ids
+        self.flat.extend(ids.setdefault(name, len(ids)) for name in names)
+        self.indptr.append(len(self.flat))
+
+    def matrix(self, min_count: int, max_features: int) -> tuple[list[str], csr_matrix]:
+        """The kept feature names (seen ``min_count`` times, the ``max_features`` most
+        frequent) and the rows over them."""
+        flat = np.frombuffer(self.flat, dtype=np.int64) if len(self.flat) else np.zeros(0, np.int64)
+        counts = np.bincount(flat, minlength=len(self.ids))
+        order = np.argsort(-counts, kind="stable")[:max_features]
+        kept = np.sort(order[counts[order] >= min_count])
+        names = list(self.ids)
+        column = np.full(len(self.ids), -1, dtype=np.int64)
+        column[kept] = np.arange(len(kept))
+        mapped = column[flat]
+        bounds: npt.NDArray[np.int64] = np.asarray(self.indptr, dtype=np.int64)
+        lengths = bounds[1:] - bounds[:-1]
+        row_of = np.repeat(np.arange(len(self)), lengths)
+        present = mapped >= 0
+        matrix = csr_matrix(
+            (np.ones(int(present.sum())), (row_of[present], mapped[present])),
+            shape=(len(self), max(len(kept), 1)),
+        )
+        return [names[i] for i in kept.tolist()], matrix
 
 
 def _fit(
     matrix: csr_matrix, target: npt.NDArray[np.float64], weight: npt.NDArray[np.float64]
 ) -> LogisticRegression:
-    # Soft targets as two weighted rows each: "yes" with the agreeing share, "no" with the rest.
-    stacked = _stack(matrix)
-    labels = np.concatenate([np.ones(len(target)), np.zeros(len(target))])
-    sample_weight = np.concatenate([weight * target, weight * (1 - target)])
-    keep = sample_weight > 0
-    fitted = LogisticRegression(C=1.0, solver="liblinear", max_iter=200)
-    if len(set(labels[keep].tolist())) < 2:
+    # A candidate some labels accept and others reject is two weighted rows ("yes" with the
+    # agreeing share, "no" with the rest); the others are one row each.
+    soft = (target > 0) & (target < 1)
+    stacked = vstack([matrix[~soft], matrix[soft], matrix[soft]], format="csr")
+    labels = np.concatenate([target[~soft], np.ones(int(soft.sum())), np.zeros(int(soft.sum()))])
+    sample_weight = np.concatenate([weight[~soft], (weight * target)[soft], (weight * (1 - target))[soft]])
+    if len(set(labels.tolist())) < 2:
         raise InputError(
             "the labels give only one kind of answer", hint="learning needs claims and non-claims"
         )
-    fitted.fit(stacked[keep], labels[keep], sample_weight=sample_weight[keep])
+    fitted = LogisticRegression(C=1.0, solver="liblinear", max_iter=200)
+    fitted.fit(stacked, labels, sample_weight=sample_weight)
     return fitted
-
-
-def _stack(matrix: csr_matrix) -> csr_matrix:
-    from scipy.sparse import vstack
-
-    return vstack([matrix, matrix], format="csr")
 
 
 def _decision(fitted: LogisticRegression, matrix: csr_matrix) -> npt.NDArray[np.float64]:
