@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from annotator.domain.article import SourceSpec
 from annotator.domain.segmentation import split_sentences
 from annotator.domain.suggestions import Suggestion, suggest_labels
@@ -128,3 +131,47 @@ def test_same_input_same_suggestions_with_a_reason_each() -> None:
     assert first == second
     assert all(s.reason and 0.0 <= s.score <= 1.0 for s in first)
     assert all(s.carried_from is None or s.carried_from != s.sentence_index for s in first)
+
+
+_FRAGMENTS = [
+    "Ada Okon said",
+    "she added",
+    "“We will win,”",
+    "the mayor told reporters",
+    "according to the union",
+    '"It is over',
+    "”",
+    "He declined to comment.",
+    "The union, which has 400 members, said",
+    "In her telling,",
+    "cited an official as saying",
+    "Dr Li Wei",
+    "So what next?",
+    "the company",
+    "Prices rose 4%.",
+    "«Non»",
+    "It",
+    ",",
+    ".",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_FRAGMENTS), min_size=1, max_size=12), min_size=1, max_size=6))
+def test_any_text_gets_one_well_formed_suggestion_per_sentence(paragraphs: list[list[str]]) -> None:
+    text = "\n".join(" ".join(words) for words in paragraphs) + "\n"
+    spans = split_sentences(text, [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)])
+    got = suggest_labels(text, spans, [MAYOR, UNION])
+    assert [s.sentence_index for s in got] == list(range(len(spans)))
+    for suggestion, span in zip(got, spans, strict=True):
+        assert 0.0 <= suggestion.score <= 1.0 and suggestion.reason
+        evidence = (suggestion.source, suggestion.cue, suggestion.source_mention)
+        assert suggestion.is_claim or evidence == (None, None, None)
+        assert (suggestion.source == "other") == (suggestion.source_other is not None)
+        for part in (suggestion.cue, suggestion.source_mention):
+            if part is not None:
+                assert span.start <= part.start < part.end <= span.end
+                assert text[part.start : part.end] == part.text
+        if suggestion.carried_from is not None:
+            assert 0 <= suggestion.carried_from < len(spans)
+            assert suggestion.carried_from != suggestion.sentence_index

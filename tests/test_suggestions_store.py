@@ -19,7 +19,7 @@ from annotator.cli import cli
 from annotator.domain.article import ArticleDraft
 from annotator.domain.suggestions import RULES_MODEL
 from annotator.io.articles import load_sample_article
-from annotator.io.export import export_jsonl
+from annotator.io.export import export_bytes, export_jsonl
 from annotator.io.import_labels import import_labels_file
 from annotator.io.schemas import record_validator
 from annotator.io.suggest import (
@@ -210,6 +210,9 @@ def test_articles_without_sources_get_suggested_ones(engine: Engine) -> None:
         origins = {s.origin for s in documents.list_sources(session=session, document_id="bare")}
         listed = {s.origin for s in documents.list_sources(session=session, document_id=sample.id)}
     assert origins == {SourceOrigin.suggested} and listed == {SourceOrigin.article}
+    exported = orjson.loads(export_bytes(engine, what="documents", document_id="bare"))
+    record_validator("documents").validate(exported)
+    assert {s["origin"] for s in exported["sources"]} == {"suggested"}
 
 
 def test_cli_import_suggest_export_evaluate(tmp_path: Path) -> None:

@@ -4,8 +4,9 @@
 
 Input: ~5 MB of articles made of news paragraphs - the seed article's and, when
 ``../shared/devset`` is beside the clone, the dev set's (quotations over several
-sentences, pronouns, titles) - shuffled and with varied names, each with the seed
-article's source list.
+sentences, pronouns, titles) - shuffled and with varied names, each with a source list
+of its own (the seed article's sources under new keys plus a person named differently in
+every article, so that nothing prepared for one list serves another).
 Floor, same run, interleaved: our own segmenter (``split_sentences``) on the same
 articles. Ours: ``suggest_labels`` on the segmented articles.
 Target: segmenter time / suggestion time ≥ 0.5 (suggesting runs at least half as fast
@@ -71,10 +72,30 @@ def sources() -> tuple[Any, ...]:
     return load_sample_article().sources
 
 
-def suggest_all(texts: list[str], spans: list[Any], source_list: tuple[Any, ...]) -> int:
+_FIRST = ("Ana", "Ben", "Chidi", "Dana", "Eero", "Fatima", "Goran", "Hana", "Ivo", "Jun", "Kemal", "Lea")
+_LAST = ("Moss", "Ndiaye", "Orr", "Pike", "Quinn", "Rossi", "Sato", "Tran", "Ueda", "Vance", "Wolfe", "Yang")
+
+
+def article_sources(count: int, seed: int = 5) -> list[tuple[Any, ...]]:
+    """A source list of its own for every article (the worst case for the suggester, which
+    prepares each list once): the seed's sources under new keys, plus one person whose
+    name differs from article to article."""
+    from annotator.domain.article import SourceSpec
+
+    rng = random.Random(seed)
+    base = sources()
+    lists: list[tuple[Any, ...]] = []
+    for n in range(count):
+        first, last = rng.choice(_FIRST), rng.choice(_LAST)
+        extra = SourceSpec(f"person-{n}", f"{first} {last} {n}", (f"{first} {last}", f"{last} {n}"))
+        lists.append((*(SourceSpec(f"{s.key}-{n}", s.label, s.aliases) for s in base), extra))
+    return lists
+
+
+def suggest_all(texts: list[str], spans: list[Any], source_lists: list[tuple[Any, ...]]) -> int:
     from annotator.domain.suggestions import suggest_labels
 
-    return sum(len(suggest_labels(t, s, source_list)) for t, s in zip(texts, spans, strict=True))
+    return sum(len(suggest_labels(t, s, sl)) for t, s, sl in zip(texts, spans, source_lists, strict=True))
 
 
 def training_articles(sentences: int, seed: int = 3) -> list[Any]:
@@ -124,7 +145,7 @@ def run(scale: float = 1.0) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     texts = make_texts(int(TARGET_BYTES * scale))
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
-    source_list = sources()
+    source_lists = article_sources(len(texts))
     spans = segment(texts)
     c.log(f"suggest: {len(texts):,} articles, {sum(len(s) for s in spans):,} sentences, {mb:.1f} MB")
     floor_t: list[float] = []
@@ -135,7 +156,7 @@ def run(scale: float = 1.0) -> list[dict[str, Any]]:
         segment(texts)
         floor_t.append(time.perf_counter() - start)
         start = time.perf_counter()
-        sentences = suggest_all(texts, spans, source_list)
+        sentences = suggest_all(texts, spans, source_lists)
         ours_t.append(time.perf_counter() - start)
         c.log(f"suggest: run {i + 1}: segmenter {floor_t[-1]:.2f} s, suggestions {ours_t[-1]:.2f} s")
     floor, ours = c.median(floor_t), c.median(ours_t)

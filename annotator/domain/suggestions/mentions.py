@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from annotator.domain.article import SourceSpec
@@ -94,35 +95,54 @@ def alias_parts(source: SourceSpec) -> list[str]:
     return [f for f in dict.fromkeys(forms) if f]
 
 
-def _entity_type(source: SourceSpec, forms: Sequence[str]) -> EntityType:
-    words = {w.lower() for form in [source.label, *forms] for w in _WORD.findall(form)}
+_HEAD_WORDS_OF_ANY_KIND = frozenset(lx.PERSON_TITLES) | lx.ORGANISATION_WORDS | lx.DOCUMENT_WORDS
+
+
+@lru_cache(maxsize=4096)
+def source_profile(source: SourceSpec) -> SourceProfile:
+    """How a source is referred to: its surface forms, kind, gender and role nouns.
+
+    Cached: an import with one ``--sources`` file gives every article the same list.
+    """
+    forms = alias_parts(source)
+    words = [w.lower() for form in [source.label, *forms] for w in _WORD.findall(form)]
+    word_set = set(words)
     head = re.split(r"[,(]| for | of | in | at | seen | published ", source.label, maxsplit=1)[0]
     head_words = [w.lower() for w in _WORD.findall(head)]
     last = head_words[-1] if head_words else ""
+    entity_type: EntityType = "person"
     if last in lx.DOCUMENT_WORDS or (
-        words & lx.DOCUMENT_WORDS and last not in lx.PERSON_TITLES and not words & lx.ORGANISATION_WORDS
+        word_set & lx.DOCUMENT_WORDS and last not in lx.PERSON_TITLES and not word_set & lx.ORGANISATION_WORDS
     ):
-        return "document"
-    if last in lx.PERSON_TITLES:
-        return "person"
-    if set(head_words) & lx.ORGANISATION_WORDS:
-        return "organisation"
-    return "person"
+        entity_type = "document"
+    elif last not in lx.PERSON_TITLES and set(head_words) & lx.ORGANISATION_WORDS:
+        entity_type = "organisation"
+    gender = next(
+        (
+            g
+            for g in (
+                lx.HONORIFIC_GENDER.get(w.rstrip(".")) or lx.PERSON_TITLES.get(w.rstrip(".")) for w in words
+            )
+            if g
+        ),
+        None,
+    )
+    return SourceProfile(
+        key=source.key,
+        surfaces=tuple(forms),
+        entity_type=entity_type,
+        gender=gender,
+        head_nouns=frozenset(word_set & _HEAD_WORDS_OF_ANY_KIND),
+    )
 
 
-def _gender(forms: Sequence[str], label: str) -> str | None:
-    for form in [label, *forms]:
-        for word in _WORD.findall(form):
-            lowered = word.lower().rstrip(".")
-            gender = lx.HONORIFIC_GENDER.get(lowered) or lx.PERSON_TITLES.get(lowered)
-            if gender:
-                return gender
-    return None
-
-
-def _head_nouns(forms: Sequence[str], label: str) -> frozenset[str]:
-    words = {w.lower() for form in [label, *forms] for w in _WORD.findall(form)}
-    return frozenset(words & (set(lx.PERSON_TITLES) | lx.ORGANISATION_WORDS | lx.DOCUMENT_WORDS))
+@lru_cache(maxsize=1024)
+def _alias_pattern(surfaces: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for every surface form, longest first, any whitespace between words."""
+    if not surfaces:
+        return None
+    alternation = "|".join(re.escape(s).replace(r"\ ", r"\s+") for s in surfaces)
+    return re.compile(r"(?<![\w-])(?:" + alternation + r")(?![\w-])", re.IGNORECASE)
 
 
 class SourceCatalogue:
@@ -132,15 +152,8 @@ class SourceCatalogue:
         self.profiles: dict[str, SourceProfile] = {}
         by_surface: dict[str, list[str]] = {}
         for source in sources:
-            forms = alias_parts(source)
-            self.profiles[source.key] = SourceProfile(
-                key=source.key,
-                surfaces=tuple(forms),
-                entity_type=_entity_type(source, forms),
-                gender=_gender(forms, source.label),
-                head_nouns=_head_nouns(forms, source.label),
-            )
-            for form in forms:
+            profile = self.profiles[source.key] = source_profile(source)
+            for form in profile.surfaces:
                 by_surface.setdefault(_normal(form), []).append(source.key)
             owner = _POSSESSIVE_OWNER.match(source.label)
             if owner:
@@ -151,17 +164,7 @@ class SourceCatalogue:
         for surface, keys in self._by_surface.items():
             if " " not in surface and surface[:1].isalpha():
                 self._surnames[surface] = keys
-        ordered = sorted(self._by_surface, key=len, reverse=True)
-        self._alias_re = (
-            re.compile(
-                r"(?<![\w-])(?:"
-                + "|".join(re.escape(s).replace(r"\ ", r"\s+") for s in ordered)
-                + r")(?![\w-])",
-                re.IGNORECASE,
-            )
-            if ordered
-            else None
-        )
+        self._alias_re = _alias_pattern(tuple(sorted(self._by_surface, key=len, reverse=True)))
 
     def alias_mentions(self, outside: str) -> list[Mention]:
         if self._alias_re is None:
