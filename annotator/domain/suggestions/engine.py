@@ -222,10 +222,11 @@ class _Article:
         """The sentence's own attribution; "refusal" for a reported non-response."""
         view = self.views[index]
         outside = view.outside
-        if lx.REFUSAL.search(outside):
+        words = self.catalogue.words(outside)
+        if not words.isdisjoint(lx.REFUSAL_WORDS) and lx.REFUSAL.search(outside):
             return "refusal"
-        if not self.proposing and lx.ANY_CUE.search(outside) is None:
-            return None  # no cue word at all: the full mention search is not needed
+        if words.isdisjoint(lx.CUE_WORDS):
+            return None  # no cue word at all: no pattern needs to run
         mentions = self.mentions(index)
         according = lx.ACCORDING_TO.search(outside)
         if according:
@@ -332,7 +333,7 @@ class _Article:
         # A sentence without a cue only needs its aliases (cheap) for the carry-over state.
         known = self._mentions.get(index)
         if known is None and not self.proposing:
-            known = self.catalogue.alias_mentions(outside)
+            known = self.catalogue.alias_mentions(outside)  # computed once: see ``words``
         for mention in known if known is not None else self.mentions(index):
             if mention.kind == "alias" or (mention.kind == "name" and mention.keys):
                 referent = self.resolve(mention, index)

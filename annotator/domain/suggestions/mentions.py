@@ -77,10 +77,6 @@ _POSSESSIVE_OWNER = re.compile(r"^(?P<owner>(?:[A-Z][\w-]*\s+){0,2}[A-Z][\w-]*)[
 _POSSESSIVE_END = re.compile(r"['’]s?$")
 
 
-def _normal(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 def alias_parts(source: SourceSpec) -> list[str]:
     """Surface forms of a source: its aliases, and the parts of an appositive alias
     ("A Brackenfield spokeswoman, Ana Lisle" gives both halves), and the label's name part."""
@@ -136,43 +132,68 @@ def source_profile(source: SourceSpec) -> SourceProfile:
     )
 
 
-@lru_cache(maxsize=1024)
-def _alias_pattern(surfaces: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One pattern for every surface form, longest first, any whitespace between words."""
-    if not surfaces:
-        return None
-    alternation = "|".join(re.escape(s).replace(r"\ ", r"\s+") for s in surfaces)
-    return re.compile(r"(?<![\w-])(?:" + alternation + r")(?![\w-])", re.IGNORECASE)
+_ALIAS_WORD = re.compile(r"[\w-]+")
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w.lower() for w in _ALIAS_WORD.findall(text))
 
 
 class SourceCatalogue:
-    """The article's sources, ready for matching mentions."""
+    """The article's sources, ready for matching mentions.
+
+    Aliases are matched word by word (case-insensitively, any spacing or punctuation
+    between words, never inside a word): a dictionary look-up per word that may start
+    one, instead of a regular expression compiled for every article's list.
+    """
 
     def __init__(self, sources: Sequence[SourceSpec]) -> None:
         self.profiles: dict[str, SourceProfile] = {}
-        by_surface: dict[str, list[str]] = {}
+        by_words: dict[tuple[str, ...], list[str]] = {}
         for source in sources:
             profile = self.profiles[source.key] = source_profile(source)
             for form in profile.surfaces:
-                by_surface.setdefault(_normal(form), []).append(source.key)
+                by_words.setdefault(_words(form), []).append(source.key)
             owner = _POSSESSIVE_OWNER.match(source.label)
             if owner:
                 # "Trump's New York Times interview": Trump speaking is this source.
-                by_surface.setdefault(_normal(owner.group("owner").split()[-1]), []).append(source.key)
-        self._by_surface = {surface: tuple(dict.fromkeys(keys)) for surface, keys in by_surface.items()}
-        self._surnames: dict[str, tuple[str, ...]] = {}
-        for surface, keys in self._by_surface.items():
-            if " " not in surface and surface[:1].isalpha():
-                self._surnames[surface] = keys
-        self._alias_re = _alias_pattern(tuple(sorted(self._by_surface, key=len, reverse=True)))
+                by_words.setdefault(_words(owner.group("owner").split()[-1]), []).append(source.key)
+        by_words.pop((), None)
+        self._by_words = {words: tuple(dict.fromkeys(keys)) for words, keys in by_words.items()}
+        lengths: dict[str, set[int]] = {}
+        for words in self._by_words:
+            lengths.setdefault(words[0], set()).add(len(words))
+        self._lengths = {first: sorted(n, reverse=True) for first, n in lengths.items()}
+        self._surnames = {words[0]: keys for words, keys in self._by_words.items() if len(words) == 1}
+        self._last_text: str | None = None
+        self._last_words: frozenset[str] = frozenset()
+
+    def words(self, outside: str) -> frozenset[str]:
+        """The text's words, lower-case (for quick "could any pattern match?" checks)."""
+        if outside != self._last_text:
+            self._last_text = outside
+            self._last_words = frozenset(_ALIAS_WORD.findall(outside.lower()))
+        return self._last_words
 
     def alias_mentions(self, outside: str) -> list[Mention]:
-        if self._alias_re is None:
+        """Every alias in the text, leftmost and longest first, not overlapping."""
+        if not self._lengths or self.words(outside).isdisjoint(self._lengths):
             return []
-        return [
-            Mention(m.start(), m.end(), m.group(), "alias", self._by_surface[_normal(m.group())])
-            for m in self._alias_re.finditer(outside)
-        ]
+        tokens = [(m.start(), m.end(), m.group().lower()) for m in _ALIAS_WORD.finditer(outside)]
+        found: list[Mention] = []
+        i = 0
+        while i < len(tokens):
+            step = 1
+            for length in self._lengths.get(tokens[i][2], ()):
+                words = tuple(t[2] for t in tokens[i : i + length])
+                keys = self._by_words.get(words) if len(words) == length else None
+                if keys:
+                    start, end = tokens[i][0], tokens[i + length - 1][1]
+                    found.append(Mention(start, end, outside[start:end], "alias", keys))
+                    step = length
+                    break
+            i += step
+        return found
 
     def surname_keys(self, name: str) -> tuple[str, ...]:
         last = name.split()[-1].lower() if name.split() else ""
