@@ -29,6 +29,7 @@ from annotator.domain.suggestions import (
     evaluate_suggestions,
     suggest_labels,
 )
+from annotator.domain.suggestions.anchoring import AnchoringReport, Proportion, anchoring_report
 from annotator.domain.suggestions.learnt import (
     FORMAT_VERSION,
     Answer,
@@ -426,3 +427,37 @@ def _interval(interval: Interval) -> str:
     if interval.low is None or interval.high is None:
         return "[no interval]"
     return f"[{interval.low:.3f}, {interval.high:.3f}]"
+
+
+def anchoring(engine: Engine, *, document_id: str | None = None) -> tuple[float, AnchoringReport]:
+    """The audit share and how labels agree with suggestions shown versus hidden."""
+    with Session(engine) as session:
+        share = store.get_audit_share(session=session)
+        return share, anchoring_report(store.shown_records(session=session, document_id=document_id))
+
+
+def anchoring_text(share: float, report: AnchoringReport) -> str:
+    def line(name: str, p: Proportion) -> str:
+        if p.value is None or p.low is None or p.high is None:
+            return f"  {name:32} no labels"
+        return f"  {name:32} {p.count}/{p.total} = {p.value:.3f} [{p.low:.3f}, {p.high:.3f}]"
+
+    lines = [
+        f"Anchoring audit: {share:.0%} of sentences are shown to each annotator without a suggestion.",
+        "Labels equal to the suggestion:",
+        line("when it was shown", report.shown),
+        line("when it was hidden (audit)", report.hidden),
+    ]
+    pull = report.pull
+    if pull.value is not None and pull.low is not None and pull.high is not None:
+        lines.append(f"  {'pull (shown − hidden)':32} {pull.value:+.3f} [{pull.low:+.3f}, {pull.high:+.3f}]")
+    lines.append("Acceptance per annotator (shown) and agreement when hidden:")
+    for name in report.acceptance:
+        lines.append(line(f"{name}, shown", report.acceptance[name]))
+        lines.append(line(f"{name}, hidden", report.hidden_agreement[name]))
+    return "\n".join(lines)
+
+
+def set_audit_share(engine: Engine, share: float) -> None:
+    with Session(engine) as session:
+        store.set_audit_share(session=session, share=share)

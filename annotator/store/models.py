@@ -313,3 +313,22 @@ class SuggestionModelRow(SQLModel, table=True):
     parameters: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
     evaluation: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+
+
+class SuggestionShown(SQLModel, table=True):
+    """What the annotator saw when saving a label: the suggestion's model and whether it
+    was shown (or hidden by the anchoring audit), and whether the label equals it. One row
+    per saved label version, written in the label's transaction."""
+
+    __tablename__ = "suggestion_shown"
+    __table_args__ = (
+        UniqueConstraint("sentence_id", "user_id", "label_version", name="uq_suggestion_shown"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    sentence_id: int = Field(foreign_key="sentence.id", ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE", index=True)
+    label_version: int
+    model: str = Field(max_length=64)
+    shown: bool
+    agrees: bool
+    recorded_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))

@@ -6,18 +6,32 @@ A suggestion is never a label: nothing here reads or writes the label tables.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from sqlalchemy import delete, insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from annotator.domain.article import SentenceSpan, SourceSpec
+from annotator.domain.errors import InputError
 from annotator.domain.suggestions import Suggestion
+from annotator.domain.suggestions.anchoring import DEFAULT_AUDIT_SHARE, ShownRecord, hidden_for_audit
 from annotator.store.documents import list_sentences, list_sources, require_document
-from annotator.store.models import Document, GoldLabel, Sentence, SuggestionModelRow, SuggestionRow, utcnow
+from annotator.store.models import (
+    Document,
+    GoldLabel,
+    ProjectSetting,
+    Sentence,
+    SuggestionModelRow,
+    SuggestionRow,
+    SuggestionShown,
+    User,
+    utcnow,
+)
 
 
 @dataclass(frozen=True)
@@ -164,3 +178,91 @@ def sentence_positions(*, session: Session, document_id: str | None = None) -> d
     if document_id is not None:
         query = query.where(Sentence.document_id == document_id)
     return {(doc, index): sid for doc, index, sid in session.exec(query).all() if sid is not None}
+
+
+# --- the anchoring audit ----------------------------------------------------------
+
+AUDIT_SHARE = "suggestion_audit_share"
+AUDIT_SALT = "suggestion_audit_salt"
+
+
+def get_audit_share(*, session: Session) -> float:
+    """The share of sentences each annotator sees without a suggestion (default 10 %)."""
+    setting = session.get(ProjectSetting, AUDIT_SHARE)
+    return DEFAULT_AUDIT_SHARE if setting is None else float(setting.value)
+
+
+def set_audit_share(*, session: Session, share: float) -> None:
+    if not 0.0 <= share <= 1.0:
+        raise InputError(
+            f"audit share {share} is not between 0 and 1", field="share", hint="e.g. 0.1 for 10 %"
+        )
+    setting = session.get(ProjectSetting, AUDIT_SHARE) or ProjectSetting(key=AUDIT_SHARE, value="")
+    setting.value = repr(float(share))
+    session.add(setting)
+    session.commit()
+
+
+def audit_salt(*, session: Session) -> str:
+    """The project's random salt for the audit draw, created once and kept."""
+    setting = session.get(ProjectSetting, AUDIT_SALT)
+    if setting is None:
+        setting = ProjectSetting(key=AUDIT_SALT, value=secrets.token_hex(16))
+        session.add(setting)
+        session.commit()
+    return setting.value
+
+
+def suggestion_hidden(*, session: Session, user_id: int, sentence_id: int) -> bool:
+    """Whether the panel shows this annotator this sentence without its suggestion."""
+    return hidden_for_audit(
+        user_id=user_id,
+        sentence_id=sentence_id,
+        share=get_audit_share(session=session),
+        salt=audit_salt(session=session),
+    )
+
+
+def record_shown(
+    *,
+    session: Session,
+    sentence_id: int,
+    user_id: int,
+    label_version: int,
+    model: str,
+    shown: bool,
+    agrees: bool,
+) -> None:
+    """Record what was on screen when a label version was saved. Added to the session, not
+    committed: call it inside the label's own transaction, so both are stored or neither."""
+    session.add(
+        SuggestionShown(
+            sentence_id=sentence_id,
+            user_id=user_id,
+            label_version=label_version,
+            model=model,
+            shown=shown,
+            agrees=agrees,
+        )
+    )
+
+
+def shown_records(*, session: Session, document_id: str | None = None) -> list[ShownRecord]:
+    """Each annotator's latest record per sentence, for the anchoring report."""
+    query = sa_select(
+        col(SuggestionShown.sentence_id),
+        col(User.name),
+        col(SuggestionShown.label_version),
+        col(SuggestionShown.shown),
+        col(SuggestionShown.agrees),
+    ).join(User, col(User.id) == col(SuggestionShown.user_id))
+    if document_id is not None:
+        query = query.join(Sentence, col(Sentence.id) == col(SuggestionShown.sentence_id)).where(
+            col(Sentence.document_id) == document_id
+        )
+    latest: dict[tuple[int, str], tuple[int, bool, bool]] = {}
+    for sentence_id, name, version, shown, agrees in session.execute(query).all():
+        key = (sentence_id, name)
+        if key not in latest or version > latest[key][0]:
+            latest[key] = (version, bool(shown), bool(agrees))
+    return [ShownRecord(name, shown, agrees) for (_, name), (_, shown, agrees) in sorted(latest.items())]

@@ -1,4 +1,4 @@
-"""Suggestions: the suggester's label per sentence, learnt models as data, sources marked "suggested".
+"""Suggestions per sentence, learnt models as data, what was shown with each label, "suggested" sources.
 
 Revision ID: 0004
 Revises: 0002
@@ -70,9 +70,29 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
+    op.create_table(
+        "suggestion_shown",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("sentence_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("label_version", sa.Integer(), nullable=False),
+        sa.Column("model", sa.String(length=64), nullable=False),
+        sa.Column("shown", sa.Boolean(), nullable=False),
+        sa.Column("agrees", sa.Boolean(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["sentence_id"], ["sentence.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("sentence_id", "user_id", "label_version", name="uq_suggestion_shown"),
+    )
+    with op.batch_alter_table("suggestion_shown", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_suggestion_shown_user_id"), ["user_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("suggestion_shown", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_suggestion_shown_user_id"))
+    op.drop_table("suggestion_shown")
     op.drop_table("suggestion_model")
     with op.batch_alter_table("suggestion", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_suggestion_document_id"))
