@@ -82,3 +82,25 @@ def test_cli_audit_sets_the_share_and_prints_the_report(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, [*db, "suggest", "audit", "--share", "0.2"])
     assert result.exit_code == 0, result.output
     assert "20% of sentences" in result.output and "no labels" in result.output
+
+
+def test_panel_suggestions_give_sentence_offsets_and_the_audit_draw(engine: Engine) -> None:
+    from annotator.io.suggest import suggest_documents
+
+    add_small_article(engine)  # "Alpha said one thing. Beta said another. Gamma was silent."
+    ana = add_user(engine, "ana")
+    suggest_documents(engine)
+    with Session(engine) as session:
+        store.set_audit_share(session=session, share=0.0)
+        panel = store.panel_suggestions(session=session, document_id="doc", user_id=ana)
+        sentences = {s.index: s.text for s in session.exec(select(Sentence)).all()}
+        assert sorted(panel) == [0, 1, 2] and not any(p.hidden for p in panel.values())
+        second = panel[1]
+        assert (second.source, second.model) == ("beta", "rules-1")
+        assert second.cue is not None and sentences[1][slice(*second.cue)] == "said"
+        assert second.source_mention is not None and sentences[1][slice(*second.source_mention)] == "Beta"
+        store.set_audit_share(session=session, share=1.0)
+        assert all(
+            p.hidden
+            for p in store.panel_suggestions(session=session, document_id="doc", user_id=ana).values()
+        )

@@ -266,3 +266,52 @@ def shown_records(*, session: Session, document_id: str | None = None) -> list[S
         if key not in latest or version > latest[key][0]:
             latest[key] = (version, bool(shown), bool(agrees))
     return [ShownRecord(name, shown, agrees) for (_, name), (_, shown, agrees) in sorted(latest.items())]
+
+
+@dataclass(frozen=True)
+class PanelSuggestion:
+    """What the labelling panel pre-selects and highlights for one annotator and sentence.
+
+    Spans are offsets into the sentence's own text (what the panel renders); ``hidden``
+    is the anchoring audit's draw: show nothing, but record ``shown=False`` on save.
+    """
+
+    sentence_id: int
+    is_claim: bool
+    source: str | None
+    source_other: str | None
+    score: float
+    cue: tuple[int, int] | None
+    source_mention: tuple[int, int] | None
+    reason: str
+    model: str
+    hidden: bool
+
+
+def panel_suggestions(*, session: Session, document_id: str, user_id: int) -> dict[int, PanelSuggestion]:
+    """The stored suggestions of an article as the panel shows them to ``user_id``, by
+    sentence index (a sentence without a stored suggestion is absent)."""
+    share = get_audit_share(session=session)
+    salt = audit_salt(session=session) if share > 0 else ""
+    out: dict[int, PanelSuggestion] = {}
+    for sentence, row in suggestions_of(session=session, document_id=document_id):
+        assert sentence.id is not None
+        out[sentence.index] = PanelSuggestion(
+            sentence_id=sentence.id,
+            is_claim=row.is_claim,
+            source=row.source,
+            source_other=row.source_other,
+            score=row.score,
+            cue=_relative(sentence, row.cue_start, row.cue_end),
+            source_mention=_relative(sentence, row.mention_start, row.mention_end),
+            reason=row.reason,
+            model=row.model,
+            hidden=hidden_for_audit(user_id=user_id, sentence_id=sentence.id, share=share, salt=salt),
+        )
+    return out
+
+
+def _relative(sentence: Sentence, start: int | None, end: int | None) -> tuple[int, int] | None:
+    if start is None or end is None:
+        return None
+    return (start - sentence.char_start, end - sentence.char_start)
