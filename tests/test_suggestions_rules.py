@@ -175,3 +175,11 @@ def test_any_text_gets_one_well_formed_suggestion_per_sentence(paragraphs: list[
         if suggestion.carried_from is not None:
             assert 0 <= suggestion.carried_from < len(spans)
             assert suggestion.carried_from != suggestion.sentence_index
+
+
+def test_possessive_title_is_a_mention() -> None:
+    spokeswoman = SourceSpec("tarrow-spokeswoman", "Spokeswoman for Tarrow council", ("a spokeswoman",))
+    got = _suggest("The council's spokeswoman said the depot would close.\n", [spokeswoman])
+    assert _brief(got[0]) == (True, "tarrow-spokeswoman", None, "said", "The council's spokeswoman")
+    unlisted = _suggest("Tarrow Buses' chief executive told staff the depot would close.\n")
+    assert _brief(unlisted[0])[:4] == (True, "other", "Tarrow Buses' chief executive", "told")

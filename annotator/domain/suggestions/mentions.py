@@ -67,7 +67,9 @@ _DESCRIPTION_TAIL = (
 )
 _PLURAL_DOCUMENTS = "|".join(w for w in sorted(lx.DOCUMENT_WORDS, key=len, reverse=True) if w.endswith("s"))
 _DESCRIPTION = re.compile(
-    r"(?<!\w)(?:[Aa]n?|[Tt]he|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir)\s+(?:(?!" + _RUN_STOP + r")[\w'’-]+\s+){0,4}"
+    # "a senior official", "the company's chief executive", "Google's spokeswoman"
+    r"(?<!\w)(?:[Aa]n?|[Tt]he|[Ii]ts|[Hh]is|[Hh]er|[Tt]heir|(?:[A-Z][\w-]*\s+){0,2}[A-Z][\w-]*['’]s?)\s+"
+    r"(?:(?!" + _RUN_STOP + r")[\w'’-]+\s+){0,4}"
     r"(?:" + _TITLES + r")(?![\w'’-])" + _DESCRIPTION_TAIL + r"(?![\w-])"
     # Plural documents open a sentence without an article: "Delivery records from ...".
     r"|^\s*(?:[A-Z][\w-]*\s+)?(?i:" + _PLURAL_DOCUMENTS + r")(?![\w'’-])" + _DESCRIPTION_TAIL + r"(?![\w-])"
