@@ -174,7 +174,7 @@ class SourceCatalogue:
         """The text's words, lower-case (for quick "could any pattern match?" checks)."""
         if outside != self._last_text:
             self._last_text = outside
-            self._last_words = frozenset(_ALIAS_WORD.findall(outside.lower()))
+            self._last_words = frozenset(w.lower() for w in _ALIAS_WORD.findall(outside))
         return self._last_words
 
     def alias_mentions(self, outside: str) -> list[Mention]:
