@@ -171,30 +171,47 @@ def _safe_url(url: str) -> str:
     help="JSON or YAML list of {key, label, aliases} for plain-text and HTML articles.",
 )
 @click.option("--dry-run", is_flag=True, help="Show what would be imported; store nothing.")
+@click.option(
+    "--no-suggested-sources",
+    is_flag=True,
+    help="Leave articles that come without sources with an empty list (default: propose one from the text).",
+)
 @click.pass_context
 @friendly_errors
 def import_articles_command(
-    ctx: click.Context, paths: tuple[Path, ...], sources_file: Path | None, dry_run: bool
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    sources_file: Path | None,
+    dry_run: bool,
+    no_suggested_sources: bool,
 ) -> None:
     """Import articles (.txt, .html, .json, .jsonl) as sentences, all or nothing.
 
     Page furniture (navigation, "Read more", photo credits, dates) is dropped and
     listed so you can check it. The article id is the file name without its
-    extension, or the "id" of a JSON record.
+    extension, or the "id" of a JSON record. An article that comes without sources
+    gets a source list proposed from its text (origin "suggested"), for the lead to
+    review on Articles & sources.
 
     \b
     Example:
         annotator import-articles france24.txt --sources sources.yaml
         annotator import-articles articles.jsonl
+        annotator import-articles plain.txt --no-suggested-sources
     """
     from annotator.io.articles import read_articles, read_sources_file
+    from annotator.io.suggest import with_suggested_sources
     from annotator.store.documents import add_articles
 
     sources = read_sources_file(sources_file) if sources_file else ()
     drafts = read_articles(list(paths), sources=sources)
+    suggested: frozenset[str] = frozenset()
+    if not no_suggested_sources:
+        drafts, suggested = with_suggested_sources(drafts)
     for draft in drafts:
+        how = " (suggested from the text)" if draft.id in suggested else ""
         click.echo(
-            f"{draft.id}: {len(draft.sentences)} sentences, {len(draft.sources)} sources — {draft.title}"
+            f"{draft.id}: {len(draft.sentences)} sentences, {len(draft.sources)} sources{how} — {draft.title}"
         )
         for block in draft.dropped:
             click.echo(f"  dropped ({block.reason}): {_one_line(block.text)}")
@@ -202,7 +219,7 @@ def import_articles_command(
         click.echo("Dry run: nothing stored.")
         return
     with Session(_engine(ctx)) as session:
-        stored = add_articles(session=session, drafts=drafts)
+        stored = add_articles(session=session, drafts=drafts, suggested_sources=suggested)
     skipped = len(drafts) - len(stored)
     click.echo(
         f"Stored {len(stored)} article(s)" + (f"; {skipped} already there, unchanged." if skipped else ".")
@@ -250,7 +267,7 @@ def import_labels_command(ctx: click.Context, file: Path) -> None:
 @cli.command("export")
 @click.option(
     "--what",
-    type=click.Choice(["labels", "sentences", "documents", "gold"]),
+    type=click.Choice(["labels", "sentences", "documents", "gold", "suggestions"]),
     default="labels",
     show_default=True,
     help="Which records to write.",
@@ -274,7 +291,7 @@ def import_labels_command(ctx: click.Context, file: Path) -> None:
 def export_command(
     ctx: click.Context, what: str, document_id: str | None, annotators: tuple[str, ...], output: str | None
 ) -> None:
-    """Export labels, sentences, documents or gold as JSONL (one JSON object per line).
+    """Export labels, sentences, documents, gold or suggestions as JSONL (one JSON object per line).
 
     The file is written under a temporary name and renamed when complete, so an
     interrupted export never leaves a half file. Load it with
@@ -286,6 +303,7 @@ def export_command(
         annotator export --what labels --document harbour-fire --annotator ana --annotator ben
         annotator export --what sentences --document france24-sessions-kislyak -o -
         annotator export --what gold -o gold.jsonl
+        annotator export --what suggestions --document france24-sessions-kislyak -o suggestions.jsonl
     """
     from annotator.io.export import export_file_name, export_jsonl, stdout_binary
 
@@ -304,6 +322,177 @@ def export_command(
     )
     result = export_jsonl(engine, what=what, out=path, document_id=document_id, annotators=chosen)  # type: ignore[arg-type]
     click.echo(f"Wrote {result.records} {what} records to {path}", err=True)
+
+
+@cli.group("suggest", invoke_without_command=True)
+@click.option(
+    "--document",
+    "document_ids",
+    metavar="ID",
+    multiple=True,
+    help="Only these articles (repeat the option). Default: every article without current suggestions.",
+)
+@click.pass_context
+@friendly_errors
+def suggest_group(ctx: click.Context, document_ids: tuple[str, ...]) -> None:
+    """Compute and store each sentence's suggested label with its evidence.
+
+    Suggestions come from the attribution rules, or from the newest model learnt with
+    'annotator suggest train'. They are never labels: annotators confirm or override
+    them. Articles whose sentences, sources or model changed are recomputed.
+
+    \b
+    Example:
+        annotator suggest
+        annotator suggest --document france24-sessions-kislyak
+        annotator suggest evaluate --against gold
+        annotator suggest train --from labels
+    """
+    ctx.ensure_object(dict)["suggest_documents"] = document_ids
+    if ctx.invoked_subcommand is not None:
+        return
+    from annotator.io.suggest import suggest_documents
+
+    bar: Any = None
+    if sys.stderr.isatty():
+        bar = click.progressbar(length=1, label="Suggesting", file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos)
+
+    report = suggest_documents(_engine(ctx), document_ids=list(document_ids), on_progress=progress)
+    if bar is not None:
+        bar.render_finish()
+    if report.warning:
+        click.secho(f"Warning: {report.warning}", fg="yellow", err=True)
+    click.echo(
+        f"Suggested labels for {report.sentences} sentences in {report.documents} article(s) "
+        f"with {report.model}."
+    )
+
+
+@suggest_group.command("evaluate")
+@click.option("--document", "document_id", metavar="ID", help="Only this article.")
+@click.option(
+    "--against",
+    default="gold",
+    show_default=True,
+    metavar="gold|labels|FILE",
+    help="Settled gold, each annotator's labels, or a labels/gold JSONL file.",
+)
+@click.option("--bootstrap", default=1000, show_default=True, type=click.IntRange(0), help="Resamples.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Seed of the bootstrap.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+@click.pass_context
+@friendly_errors
+def suggest_evaluate_command(
+    ctx: click.Context, document_id: str | None, against: str, bootstrap: int, seed: int, as_json: bool
+) -> None:
+    """How the suggestions compare with gold, with each annotator, or with a labels file.
+
+    Accuracy and Cohen's kappa for is_claim and for the source (with 95 % bootstrap
+    intervals over sentences), cue and source-mention spans (exact match and
+    character-overlap F1, when the reference has spans) and accuracy per source.
+
+    \b
+    Example:
+        annotator suggest evaluate --against gold
+        annotator suggest evaluate --against labels --json
+        annotator suggest evaluate --against exports/labels.jsonl --document france24-sessions-kislyak
+    """
+    from annotator.io.suggest import evaluate_stored, evaluation_text
+
+    reference: Any = against if against in ("gold", "labels") else Path(against)
+    if isinstance(reference, Path) and not reference.is_file():
+        raise click.BadParameter(f"{against!r} is neither gold, labels nor a file", param_hint="--against")
+    result = evaluate_stored(
+        _engine(ctx), against=reference, document_id=document_id, resamples=bootstrap, seed=seed
+    )
+    if as_json:
+        click.echo(orjson.dumps({name: s.to_json() for name, s in result.scores.items()}).decode())
+        return
+    click.echo(evaluation_text(result))
+
+
+@suggest_group.command("audit")
+@click.option(
+    "--share",
+    type=click.FloatRange(0.0, 1.0),
+    help="Set the share of sentences each annotator sees without a suggestion (default 0.1).",
+)
+@click.option("--document", "document_id", metavar="ID", help="Only this article.")
+@click.pass_context
+@friendly_errors
+def suggest_audit_command(ctx: click.Context, share: float | None, document_id: str | None) -> None:
+    """The anchoring audit: do annotators agree with suggestions more when they see them?
+
+    A share of sentences, drawn per annotator, is shown without its suggestion; every
+    saved label records whether it was shown and whether the label equals it. This
+    prints how often labels equal the suggestion when shown and when hidden, their
+    difference, and each annotator's acceptance rate, with 95 % intervals.
+
+    \b
+    Example:
+        annotator suggest audit
+        annotator suggest audit --share 0.2
+    """
+    from annotator.io.suggest import anchoring, anchoring_text, set_audit_share
+
+    engine = _engine(ctx)
+    if share is not None:
+        set_audit_share(engine, share)
+    click.echo(anchoring_text(*anchoring(engine, document_id=document_id)))
+
+
+@suggest_group.command("train")
+@click.option(
+    "--from",
+    "learn_from",
+    type=click.Choice(["labels", "gold"]),
+    default="labels",
+    show_default=True,
+    help="Learn from every annotator's labels, or from settled gold.",
+)
+@click.option("--folds", default=3, show_default=True, type=click.IntRange(2), help="Cross-validation folds.")
+@click.pass_context
+@friendly_errors
+def suggest_train_command(ctx: click.Context, learn_from: str, folds: int) -> None:
+    """Learn a suggestion model from the team's labels and store it as the newest model.
+
+    A logistic regression over features of each sentence, its neighbours and the
+    rules' answer. Agreement is cross-validated by article (the model is scored only
+    on articles it did not learn from), next to the rules alone on the same
+    sentences. The model is stored in the database as data (feature names and
+    coefficients), so every app server uses it; run 'annotator suggest' afterwards.
+
+    \b
+    Example:
+        annotator suggest train --from labels
+        annotator suggest train --from gold && annotator suggest
+    """
+    from annotator.io.suggest import train_from_store
+
+    report = train_from_store(_engine(ctx), learn_from=learn_from, folds=folds)  # type: ignore[arg-type]
+    result = report.result
+    click.echo(
+        f"Learnt {report.model} from {result.labels} label(s) "
+        f"on {result.sentences} sentence(s) ({learn_from})."
+    )
+    if result.folds:
+        click.echo(f"Cross-validated agreement with those labels ({result.folds} folds by article):")
+        for name, agreement in (("model", result.model), ("rules alone", result.rules)):
+            kappa = agreement.kappa.value
+            accuracy = agreement.accuracy
+            click.echo(
+                f"  {name:12} accuracy {accuracy:.3f}  kappa "
+                + (f"{kappa:.3f}" if kappa is not None else str(agreement.kappa.reason))
+                if accuracy is not None
+                else f"  {name:12} {agreement.kappa.reason}"
+            )
+    else:
+        click.echo("No cross-validation: the labels cover fewer than two articles.")
 
 
 @cli.group("users")

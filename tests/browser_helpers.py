@@ -8,6 +8,7 @@ after each action, then for the page to report it is idle.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -238,7 +239,8 @@ class StreamlitPage:
         """
         self.act(lambda: self.page.locator('[data-key="choose_article"]').click())
         self.page.locator('[role="dialog"] [data-testid="stSelectbox"]').click()
-        self.page.get_by_role("option", name=document_id, exact=True).click()
+        # Options read "Title · id": titles can repeat, ids cannot.
+        self.page.get_by_role("option", name=re.compile(f" · {re.escape(document_id)}$")).click()
         self.page.get_by_role("button", name="Open article").click()
         self.page.locator(f'[data-testid="labeller"][data-document="{document_id}"]').wait_for(timeout=20_000)
         self.idle()

@@ -1,4 +1,4 @@
-"""JSONL exports: labels, sentences, documents — streamed, written atomically."""
+"""JSONL exports: labels, sentences, documents, gold, suggestions — streamed, written atomically."""
 
 from __future__ import annotations
 
@@ -20,11 +20,12 @@ from sqlmodel import Session
 
 from annotator.domain.errors import InputError
 from annotator.io.schemas import load_label_schema
+from annotator.io.suggest import suggestion_records
 from annotator.store import documents as documents_store
 from annotator.store.exports import GOLD_COLUMNS, iso_utc, iter_gold_rows, iter_label_rows, iter_sentence_rows
 
-ExportKind = Literal["labels", "sentences", "documents", "gold"]
-EXPORT_KINDS: tuple[ExportKind, ...] = ("labels", "sentences", "documents", "gold")
+ExportKind = Literal["labels", "sentences", "documents", "gold", "suggestions"]
+EXPORT_KINDS: tuple[ExportKind, ...] = ("labels", "sentences", "documents", "gold", "suggestions")
 
 Progress = Callable[[int], None]
 
@@ -132,6 +133,10 @@ def _encoded_lines(
     dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     if what == "documents":
         for record in _document_records(engine, document_id):
+            yield dumps(record, option=newline)
+        return
+    if what == "suggestions":
+        for record in suggestion_records(engine, document_id):
             yield dumps(record, option=newline)
         return
     with engine.connect() as connection:

@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 
 from annotator.domain.label_schema import LabelSchema, schema_from_dict
 
-RECORD_KINDS = ("labels", "sentences", "documents", "gold")
+RECORD_KINDS = ("labels", "sentences", "documents", "gold", "suggestions")
 
 
 def schemas_dir() -> Path:

@@ -37,8 +37,13 @@ def awaits_decision(source: Source) -> bool:
     return source.origin not in DECIDED_ORIGINS
 
 
-def add_articles(*, session: Session, drafts: Sequence[ArticleDraft]) -> list[str]:
+def add_articles(
+    *, session: Session, drafts: Sequence[ArticleDraft], suggested_sources: frozenset[str] = frozenset()
+) -> list[str]:
     """Store articles in one transaction; return the ids stored.
+
+    The sources of the articles whose ids are in ``suggested_sources`` were proposed by the
+    suggester from the text and are stored with origin ``suggested`` for the lead to review.
 
     An article whose id exists with the same text is skipped (importing twice is harmless);
     one with the same id and another text is an error and nothing is stored. Rows go in as
@@ -99,7 +104,7 @@ def add_articles(*, session: Session, drafts: Sequence[ArticleDraft]) -> list[st
                     "key": s.key,
                     "label": s.label,
                     "aliases": list(s.aliases),
-                    "origin": SourceOrigin.article,
+                    "origin": SourceOrigin.suggested if d.id in suggested_sources else SourceOrigin.article,
                     "proposed_by_id": None,
                 }
                 for d in new

@@ -38,6 +38,7 @@ class SourceOrigin(StrEnum):
     article = "article"
     proposed = "proposed"
     imported = "imported"
+    suggested = "suggested"  # read from the article's text by the suggester; the lead reviews it
 
 
 # --- documents -------------------------------------------------------------
@@ -294,3 +295,66 @@ class ArticleAssignment(SQLModel, table=True):
     user_id: int = Field(foreign_key="user.id", ondelete="CASCADE", primary_key=True, index=True)
     assigned_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
     assigned_by_id: int | None = Field(default=None, foreign_key="user.id")
+
+
+# --- suggestions -------------------------------------------------------------
+
+
+class SuggestionRow(SQLModel, table=True):
+    """The suggester's current label of a sentence with its evidence (never a label itself).
+
+    ``inputs_digest`` fingerprints what it was computed from (the sentences and the source
+    list): when either changes, the document's suggestions are stale and recomputed.
+    """
+
+    __tablename__ = "suggestion"
+    sentence_id: int = Field(foreign_key="sentence.id", ondelete="CASCADE", primary_key=True)
+    document_id: str = Field(foreign_key="document.id", ondelete="CASCADE", index=True, max_length=200)
+    is_claim: bool
+    source: str | None = Field(default=None, max_length=64)
+    source_other: str | None = None
+    score: float
+    cue_start: int | None = None
+    cue_end: int | None = None
+    mention_start: int | None = None
+    mention_end: int | None = None
+    carried_from: int | None = None
+    """Index of the sentence the source carries over from."""
+    reason: str = ""
+    model: str = Field(max_length=64)
+    inputs_digest: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+
+
+class SuggestionModelRow(SQLModel, table=True):
+    """A suggestion model learnt from the team's labels, stored as data (coefficients and
+    vocabulary as JSON, never a pickle) so every app server reads the same one and loading
+    it cannot run code. The newest row is the one in use."""
+
+    __tablename__ = "suggestion_model"
+    id: int | None = Field(default=None, primary_key=True)
+    format_version: int
+    trained_from: str = Field(max_length=20)
+    sentences: int
+    parameters: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+    evaluation: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
+
+
+class SuggestionShown(SQLModel, table=True):
+    """What the annotator saw when saving a label: the suggestion's model and whether it
+    was shown (or hidden by the anchoring audit), and whether the label equals it. One row
+    per saved label version, written in the label's transaction."""
+
+    __tablename__ = "suggestion_shown"
+    __table_args__ = (
+        UniqueConstraint("sentence_id", "user_id", "label_version", name="uq_suggestion_shown"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    sentence_id: int = Field(foreign_key="sentence.id", ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE", index=True)
+    label_version: int
+    model: str = Field(max_length=64)
+    shown: bool
+    agrees: bool
+    recorded_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))

@@ -1,6 +1,6 @@
 """Article assignments: a lead gives articles to annotators; their queue serves them first.
 
-Revision ID: 0006
+Revision ID: 0004
 Revises: 0003
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision = "0006"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
