@@ -317,3 +317,28 @@ def test_the_current_sentence_and_its_buttons_fit_a_small_window(
         box = hal.page.locator(selector).bounding_box()
         assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 720, (selector, box)
     assert hal.page.evaluate("() => window.scrollY") == 0
+
+
+def test_a_suggestion_is_preselected_with_its_evidence_and_enter_accepts_it(
+    app: tuple[str, Engine, Path], browser: Any
+) -> None:
+    from annotator.io.suggest import suggest_documents
+    from annotator.store import suggestions
+
+    base, engine, _ = app
+    with Session(engine) as session:
+        suggestions.set_audit_share(session=session, share=0.0)
+    suggest_documents(engine, document_ids=[SAMPLE])
+    with Session(engine) as session:
+        first = suggestions.suggestions_of(session=session, document_id=SAMPLE)[0][1]
+    ivy = _annotator(engine, base, browser, "ivy")
+    expect(ivy.page.locator(".ann-prompt")).to_contain_text("Suggested:")
+    current = ivy.page.locator('[data-testid="reading-column"] [aria-current="true"]')
+    assert current.locator("mark.suggested-cue").count() == 1
+    ivy.keys("Enter")  # one key: the suggestion as it is
+    assert ivy.current_index() == 1
+    ivy.keys("N")  # any other key overrides the suggestion
+    ivy.wait_saved()
+    stored = _mine(engine, "ivy")
+    assert stored[0][:2] == (first.is_claim, first.source) and stored[0][2] is not None
+    assert stored[1] == (False, None, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from annotator.store import documents, labels, resegment, users
 from tests.helpers import add_small_article, add_user, label
@@ -278,3 +278,58 @@ def test_a_label_made_in_another_tab_reaches_the_panel_at_its_next_exchange(engi
     save(at, 0, is_claim=False)
     assert sorted(row[0] for row in panel(at)["labels"].values()) == [False, True]
     assert [True, "beta", None, 4, "", False] in panel(at)["labels"].values()
+
+
+def test_a_label_given_again_after_an_undo_goes_on_with_its_history_versions(engine: Engine) -> None:
+    alice = add_user(engine, "alice")
+    at = app_as(alice)
+    save(at, 0, source="alpha", confidence=5)
+    send(at, typed(at, 0, action="undo", cleared=True))
+    save(at, 0, source="beta", confidence=4)
+    with Session(engine) as session:
+        sentence = documents.get_sentence(session=session, document_id="doc", index=0)
+        assert sentence is not None and sentence.id is not None
+        history = labels.label_history(session=session, sentence_id=sentence.id, user_id=alice)
+    assert [(h.version, h.action, h.source) for h in history] == [
+        (1, "save", "alpha"),
+        (2, "clear", "alpha"),
+        (3, "save", "beta"),
+    ]
+
+
+def _suggest(engine: Engine, share: float) -> None:
+    from annotator.io.suggest import suggest_documents
+    from annotator.store import suggestions
+
+    with Session(engine) as session:
+        suggestions.set_audit_share(session=session, share=share)
+    suggest_documents(engine, document_ids=["doc"])
+
+
+def test_suggestions_reach_the_panel_with_their_evidence_except_those_the_audit_hides(engine: Engine) -> None:
+    alice = add_user(engine, "alice")
+    _suggest(engine, share=0.0)
+    shown = panel(app_as(alice))["suggestions"]
+    assert sorted(shown) == ["0", "1", "2"]
+    is_claim, source, _, cue, mention, reason, model, confidence = shown["0"]
+    assert (is_claim, source, confidence) == (True, "alpha", 5)  # "Alpha said one thing."
+    assert "Alpha said one thing."[cue[0] : cue[1]] == "said"
+    assert "Alpha said one thing."[mention[0] : mention[1]] == "Alpha"
+    assert reason and model
+    _suggest(engine, share=1.0)  # every sentence in the audit: nothing of them reaches the browser
+    assert panel(app_as(alice))["suggestions"] == {}
+
+
+def test_each_saved_label_records_whether_its_suggestion_was_shown_and_agreed(engine: Engine) -> None:
+    from annotator.store.models import SuggestionShown
+
+    alice = add_user(engine, "alice")
+    _suggest(engine, share=0.0)
+    at = app_as(alice)
+    send(at, typed(at, 0, source="alpha", confidence=5), typed(at, 1, source="alpha", confidence=3))
+    with Session(engine) as session:
+        rows = session.exec(select(SuggestionShown).order_by(SuggestionShown.sentence_id)).all()
+    assert [(row.user_id, row.label_version, row.shown, row.agrees) for row in rows] == [
+        (alice, 1, True, True),
+        (alice, 1, True, False),  # "Beta said another." was suggested as beta
+    ]

@@ -16,6 +16,7 @@ from annotator.domain.label import LABEL_FIELDS, MAX_NOTE_LENGTH, LabelValue, se
 from annotator.domain.label_schema import LabelSchema, check_label
 from annotator.store.engine import driver_sql, run_write, stored_time
 from annotator.store.models import Label, LabelCreate, LabelHistory, Sentence, User, as_utc, utcnow
+from annotator.store.suggestions import record_labels_against_suggestions
 
 
 def save_label(
@@ -77,6 +78,8 @@ _SQL = {
     + _MARKS
     + ")",
     "delete": "DELETE FROM label WHERE id = ?",
+    "last_version": "SELECT coalesce(max(version), 0) FROM label_history "
+    "WHERE sentence_id = ? AND user_id = ?",
     "receipt": "INSERT INTO submission_receipt "
     "(user_id, client_id, sentence_id, outcome, received_at) VALUES (?, ?, ?, ?, ?)",
 }
@@ -135,8 +138,9 @@ def _write_label(
         if value is None:
             return _Written(0, 0, now, now, changed=False)
         new_values = value.as_tuple()
-        version, created_at = 1, now
-        label_id = run("insert", (sentence_id, user_id, 1, stamp, stamp, *new_values)).scalar_one()
+        # A label taken back and given again goes on from its history's last version.
+        version, created_at = run("last_version", (sentence_id, user_id)).scalar_one() + 1, now
+        label_id = run("insert", (sentence_id, user_id, version, stamp, stamp, *new_values)).scalar_one()
     else:
         label_id, version = current[0], current[1] + 1
         created_at = _as_datetime(current[2])
@@ -253,10 +257,11 @@ def _apply_submissions(
         ):
             known[document_id].add(key)
     receipts = []
+    saved: list[tuple[int, int, LabelValue]] = []
     for submission in submissions:
         receipt = received.get(submission.client_id)
         if receipt is None:
-            receipt = _apply_one(session, user_id, submission, spans, known, schema)
+            receipt = _apply_one(session, user_id, submission, spans, known, schema, saved)
             if receipt.outcome != "refused":
                 received[submission.client_id] = receipt
                 connection.exec_driver_sql(
@@ -270,6 +275,7 @@ def _apply_submissions(
                     ),
                 )
         receipts.append(receipt)
+    record_labels_against_suggestions(session=session, user_id=user_id, saved=saved)
     return receipts
 
 
@@ -280,6 +286,7 @@ def _apply_one(
     spans: dict[int, tuple[str, str]],
     known: dict[str, set[str]],
     schema: LabelSchema,
+    saved: list[tuple[int, int, LabelValue]],
 ) -> Receipt:
     def refused(reason: str) -> Receipt:
         return Receipt(submission.client_id, submission.sentence_id, "refused", reason)
@@ -303,6 +310,8 @@ def _apply_one(
     written = _write_label(
         session, sentence_id=submission.sentence_id, user_id=user_id, value=value, action=submission.action
     )
+    if written.changed and value is not None:
+        saved.append((submission.sentence_id, written.version, value))
     return Receipt(submission.client_id, submission.sentence_id, "saved" if written.changed else "unchanged")
 
 

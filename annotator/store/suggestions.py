@@ -18,9 +18,12 @@ from sqlmodel import Session, col, select
 
 from annotator.domain.article import SentenceSpan, SourceSpec
 from annotator.domain.errors import InputError
+from annotator.domain.label import LabelValue
 from annotator.domain.suggestions import Suggestion
 from annotator.domain.suggestions.anchoring import DEFAULT_AUDIT_SHARE, ShownRecord, hidden_for_audit
+from annotator.domain.suggestions.evaluation import source_answer
 from annotator.store.documents import list_sentences, list_sources, require_document
+from annotator.store.engine import driver_sql
 from annotator.store.models import (
     Document,
     GoldLabel,
@@ -315,3 +318,57 @@ def _relative(sentence: Sentence, start: int | None, end: int | None) -> tuple[i
     if start is None or end is None:
         return None
     return (start - sentence.char_start, end - sentence.char_start)
+
+
+def record_labels_against_suggestions(
+    *, session: Session, user_id: int, saved: Sequence[tuple[int, int, LabelValue]]
+) -> None:
+    """For each saved label version (sentence id, version, value) of a sentence with a stored
+    suggestion: whether the annotator was shown it (the audit's draw) and agrees with it.
+
+    Decided here, from the store, not from what the browser says: inside the caller's
+    transaction, so a label and its record are stored together or not at all.
+    """
+    if not saved:
+        return
+    ids = sorted({sentence_id for sentence_id, _, _ in saved})
+    suggested = {
+        row.sentence_id: row
+        for row in session.exec(select(SuggestionRow).where(col(SuggestionRow.sentence_id).in_(ids))).all()
+    }
+    if not suggested:
+        return
+    share = get_audit_share(session=session)
+    salt = _existing_salt(session) if share > 0 else ""
+    for sentence_id, version, value in saved:
+        row = suggested.get(sentence_id)
+        if row is None:
+            continue
+        record_shown(
+            session=session,
+            sentence_id=sentence_id,
+            user_id=user_id,
+            label_version=version,
+            model=row.model,
+            shown=not hidden_for_audit(user_id=user_id, sentence_id=sentence_id, share=share, salt=salt),
+            agrees=source_answer(value.is_claim, value.source, value.source_other)
+            == source_answer(row.is_claim, row.source, row.source_other),
+        )
+
+
+def _existing_salt(session: Session) -> str:
+    # Inside a label's transaction: never commit a new salt from here (``audit_salt`` does).
+    setting = session.get(ProjectSetting, AUDIT_SALT)
+    return "" if setting is None else setting.value
+
+
+def suggestions_stamp(*, session: Session, document_id: str) -> str:
+    """Changes when the article's stored suggestions or the audit share change: a cache key."""
+    connection = session.connection()
+    count, newest = connection.exec_driver_sql(
+        driver_sql(
+            connection.dialect.name, "SELECT count(*), max(created_at) FROM suggestion WHERE document_id = ?"
+        ),
+        (document_id,),
+    ).one()
+    return f"{count}:{newest}:{get_audit_share(session=session)}"

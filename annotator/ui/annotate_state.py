@@ -17,12 +17,14 @@ from typing import Any
 
 import orjson
 import streamlit as st
+from sqlmodel import Session
 
 from annotator.domain import keys
 from annotator.domain.errors import AnnotatorError
 from annotator.domain.label import MAX_NOTE_LENGTH, LabelValue
 from annotator.domain.label_schema import LabelSchema
-from annotator.store import annotate_reads, documents, labels, queue, sources
+from annotator.domain.suggestions.confidence import suggested_confidence
+from annotator.store import annotate_reads, documents, labels, queue, sources, suggestions
 from annotator.store.labels import Receipt, Submission
 from annotator.store.models import SourceOrigin
 from annotator.ui.common import db_session, schema
@@ -50,6 +52,9 @@ DIALOG, DIALOGS = "ann_dialog", ("choose_article", "propose_source", "guidelines
 # in the open article (read on every exchange anyway) move it.
 OVERALL = "ann_overall"
 OVERALL_TTL_S = 30.0
+# (document, signature, stamp, JSON) of the suggestions this annotator sees on the open
+# article: read again only when the article, its suggestions or the audit share change.
+SUGGESTED = "ann_suggested"
 
 
 def init_state(user_id: int) -> bool:
@@ -239,6 +244,7 @@ def panel_data(user_id: int) -> bytes:
     with db_session() as session:
         signature = annotate_reads.article_signature(session=session, document_id=document_id)
         mine = annotate_reads.own_labels(session=session, document_id=document_id, user_id=user_id)
+        shown = _suggestions_json(session, user_id, document_id, signature)
     overall = overall_progress(user_id, in_article=len(mine))
     message = state.get(MESSAGE)
     acks = state.get(ACKS, {})
@@ -256,7 +262,49 @@ def panel_data(user_id: int) -> bytes:
             "message": None if message is None else {"kind": message[0], "text": message[1]},
         }
     )
-    return b'{"article":' + article + b"," + rest[1:]
+    return b'{"article":' + article + b',"suggestions":' + shown + b"," + rest[1:]
+
+
+def _suggestions_json(session: Session, user_id: int, document_id: str, signature: str) -> bytes:
+    """The suggestions the panel pre-selects, by sentence index, less those the anchoring
+    audit hides from this annotator: those never reach the browser."""
+    stamp = suggestions.suggestions_stamp(session=session, document_id=document_id)
+    cached = st.session_state.get(SUGGESTED)
+    if cached is not None and cached[:3] == (document_id, signature, stamp):
+        return bytes(cached[3])
+    label_schema = schema()
+    scale = (label_schema.confidence_min, label_schema.confidence_max)
+    found = suggestions.panel_suggestions(session=session, document_id=document_id, user_id=user_id)
+    shown = orjson.dumps(
+        {
+            str(index): _suggestion_row(suggestion, scale)
+            for index, suggestion in found.items()
+            if not suggestion.hidden
+        }
+    )
+    st.session_state[SUGGESTED] = (document_id, signature, stamp, shown)
+    return shown
+
+
+def _suggestion_row(suggestion: suggestions.PanelSuggestion, scale: tuple[int, int]) -> list[Any]:
+    # [is_claim, source, source_other, cue, mention, reason, model, confidence]; spans are
+    # offsets into the sentence (a mention carried from an earlier sentence lies before 0).
+    return [
+        suggestion.is_claim,
+        suggestion.source,
+        suggestion.source_other,
+        suggestion.cue,
+        suggestion.source_mention,
+        suggestion.reason,
+        suggestion.model,
+        suggested_confidence(
+            is_claim=suggestion.is_claim,
+            source=suggestion.source,
+            has_cue=suggestion.cue is not None,
+            has_mention=suggestion.source_mention is not None and suggestion.source_mention[0] >= 0,
+            scale=scale,
+        ),
+    ]
 
 
 def _as_list(value: LabelValue) -> list[Any]:

@@ -172,6 +172,19 @@ function refusalOf(p, sentenceId) {
 function draftFor(p, index) {
   const sentence = p.sentences[index];
   const label = sentence ? shownLabel(p, sentence.id) : null;
+  const suggestion = label === null && p.suggestions ? p.suggestions.get(index) : undefined;
+  if (suggestion) {
+    // Pre-selected: Enter accepts it; any other key overrides it.
+    return {
+      is_claim: suggestion.is_claim,
+      source: suggestion.is_claim ? suggestion.source : null,
+      other: suggestion.source_other || "",
+      confidence: suggestion.confidence,
+      note: "",
+      flagged: false,
+      suggested: true,
+    };
+  }
   return {
     is_claim: label ? label.is_claim : null,
     source: label && label.is_claim ? label.source : null,
@@ -230,6 +243,12 @@ function receive(p, data, root) {
   p.sourceByShortcut = new Map(article.sources.filter((s) => s.shortcut).map((s) => [s.shortcut, s]));
   p.confidenceByKey = new Map(article.confidence.map((c) => [String(c.value), c]));
   p.saved = new Map(Object.entries(data.labels).map(([id, row]) => [Number(id), asLabel(row)]));
+  p.suggestions = new Map(
+    Object.entries(data.suggestions || {}).map(([index, [is_claim, source, source_other, cue, mention, reason, model, confidence]]) => [
+      Number(index),
+      { is_claim, source, source_other, cue, mention, reason, model, confidence },
+    ]),
+  );
   p.message = data.message;
   p.overall = data.overall;
   const rebuild = root !== p.root || article.signature !== p.signature;
@@ -390,7 +409,7 @@ function pickSource(p, key) {
     input.select();
     return;
   }
-  Object.assign(p.draft, { source: key, is_claim: true });
+  Object.assign(p.draft, { source: key, is_claim: true, confidence: null, suggested: false });
   p.stage = "confidence";
   p.warning = null;
   renderControls(p);
@@ -401,7 +420,7 @@ function confirmOther(p) {
   const name = input.value.trim();
   if (!name) return warn(p, "Type the other source's name, then Enter (Esc goes back).");
   input.blur();
-  Object.assign(p.draft, { other: name, source: p.article.other_key, is_claim: true });
+  Object.assign(p.draft, { other: name, source: p.article.other_key, is_claim: true, confidence: null, suggested: false });
   p.stage = "confidence";
   p.warning = null;
   renderControls(p);
@@ -417,7 +436,7 @@ function sameAsPrevious(p) {
   if (!previous || !previous.is_claim || previous.source === null) {
     return warn(p, "The previous sentence has no source of yours to repeat.");
   }
-  Object.assign(p.draft, { source: previous.source, other: previous.source_other || "", is_claim: true });
+  Object.assign(p.draft, { source: previous.source, other: previous.source_other || "", is_claim: true, confidence: null, suggested: false });
   p.stage = "confidence";
   p.warning = null;
   renderControls(p);
@@ -435,6 +454,7 @@ function saveAndNext(p) {
     const value = claim(p, draft.source, draft.confidence);
     return sameLabel(value, stored) ? advance(p) : save(p, value);
   }
+  if (draft.is_claim === false && stored === null) return notAClaim(p); // a suggestion accepted
   if (stored !== null) {
     // The stored label with the note and flag as they are now.
     const value = { ...stored, note: draft.note, flagged: draft.flagged };
@@ -644,15 +664,44 @@ function markState(p, index) {
   node.title = text;
 }
 
+// The suggestion's cue and source mention, marked in the current sentence (as text nodes:
+// article text is never markup).
+function drawText(p, index, highlight) {
+  const sentence = p.sentences[index];
+  const holder = sentence.node.firstChild;
+  const suggestion = highlight && p.suggestions ? p.suggestions.get(index) : undefined;
+  const spans = [];
+  if (suggestion) {
+    for (const [kind, span] of [["cue", suggestion.cue], ["mention", suggestion.mention]]) {
+      if (span && span[0] >= 0 && span[1] <= sentence.text.length && span[0] < span[1]) spans.push([span[0], span[1], kind]);
+    }
+  }
+  if (!spans.length && !holder.dataset.marked) return;
+  spans.sort((a, b) => a[0] - b[0]);
+  const parts = [];
+  let at = 0;
+  for (const [start, end, kind] of spans) {
+    if (start < at) continue; // overlapping spans: the first one wins
+    parts.push(document.createTextNode(sentence.text.slice(at, start)));
+    parts.push(el("mark", { class: `suggested-${kind}`, title: kind === "cue" ? "suggested cue" : "suggested source mention" }, sentence.text.slice(start, end)));
+    at = end;
+  }
+  parts.push(document.createTextNode(sentence.text.slice(at)));
+  holder.replaceChildren(...parts);
+  holder.dataset.marked = spans.length ? "1" : "";
+}
+
 function markCurrent(p, before) {
   if (before !== null && p.sentences[before] && p.sentences[before].node) {
     p.sentences[before].node.removeAttribute("aria-current");
     p.sentences[before].node.classList.remove("current");
+    drawText(p, before, false);
   }
   const sentence = current(p);
   if (!sentence || !sentence.node) return;
   sentence.node.setAttribute("aria-current", "true");
   sentence.node.classList.add("current");
+  drawText(p, p.cursor, shownLabel(p, sentence.id) === null);
   const box = p.root.querySelector(".ann-reading");
   const top = sentence.node.offsetTop; // the box is the sentences' offset parent
   if (top < box.scrollTop || top + sentence.node.offsetHeight > box.scrollTop + box.clientHeight) {
@@ -710,6 +759,11 @@ function renderControls(p) {
     prompt.append(el("strong", {}, "Who is it?"), " Type the source's name, then Enter.");
   } else if (stage === "goto") {
     prompt.append(el("strong", {}, "Go to sentence:"), ` ${p.goto || "…"} `, el("span", {}, `(1–${total}, Enter)`));
+  } else if (draft.suggested) {
+    const suggestion = p.suggestions.get(p.cursor);
+    const what = draft.is_claim ? `${draft.source === p.article.other_key ? draft.other : sourceLabel(p, draft.source)}${draft.confidence ? `, confidence ${draft.confidence}` : ""}` : "not a claim";
+    prompt.append(el("strong", {}, "Suggested: "), el("em", {}, what), ` (${suggestion.reason}). `);
+    prompt.append(el("strong", {}, "Enter"), " accepts it; any other key overrides it.");
   } else {
     prompt.append(el("strong", {}, "Who says so?"), " Pick the source (its key shows on the button), or ");
     prompt.append(el("strong", {}, p.article.keys.not_claim), " if it is not a claim.");
