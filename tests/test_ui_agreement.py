@@ -56,3 +56,17 @@ def test_throughput_tab_times_each_annotator_from_the_history(engine: Engine) ->
     at.multiselect(key="agr_annotators").set_value(["ana"]).run()
     table = next(d.value for d in at.dataframe if "labels per hour" in d.value.columns)
     assert set(table["annotator"]) == {"ana"}
+
+
+def test_suggestions_tab_compares_the_suggester_with_each_annotator_and_reads_the_audit(engine: Engine) -> None:
+    from annotator.io.suggest import suggest_documents
+
+    suggest_documents(engine)
+    at = app_as(add_user(engine, "rita", Role.reviewer), "app_pages/agreement.py")
+    assert not at.exception
+    suggester = next(d.value for d in at.dataframe if "source: κ" in d.value.columns)
+    assert set(suggester["against"]) >= {"ana", "ben", "chloe"}
+    assert all(str(cell) != "None" and str(cell) != "nan" for cell in _cells(suggester))
+    audit = next(d.value for d in at.dataframe if "accepted when shown" in d.value.columns)
+    assert audit["annotator"].tolist()[-1] == "everyone"
+    assert any("sway" in c.value for c in at.caption)

@@ -7,6 +7,8 @@ import streamlit as st
 
 from annotator.io import agreement_frames as frames
 from annotator.io.agreement import describe_disagreements, store_agreement
+from annotator.io.suggest import anchoring
+from annotator.io.suggest_frames import anchoring_frame, pull_text, suggester_evaluations, suggester_frame
 from annotator.io.throughput import store_throughput, throughput_chart_frame, throughput_frame
 from annotator.store.documents import list_document_ids
 from annotator.store.labels import data_version
@@ -25,6 +27,12 @@ def _report(document_id: str | None, annotators: tuple[str, ...], version: int, 
         engine(), document_id=document_id, annotators=annotators or None, bootstrap=bootstrap, seed=1
     )
     return report, describe_disagreements(engine(), report, limit=100)
+
+
+@st.cache_data(ttl=300, show_spinner="Comparing suggestions…")
+def _suggestions(document_id: str | None, version: int):  # type: ignore[no-untyped-def]
+    found, missing = suggester_evaluations(engine(), document_id=document_id)
+    return found, missing, anchoring(engine(), document_id=document_id)
 
 
 @st.cache_data(ttl=300, show_spinner=False)
@@ -60,15 +68,18 @@ with st.expander("All coefficients"):
     )
 
 kappas = frames.kappa_frame(report)
-tab_pairs, tab_confusion, tab_sources, tab_calibration, tab_disputes, tab_throughput = st.tabs(
-    [
-        "Annotator pairs",
-        "Source confusion",
-        "Per source",
-        "Confidence vs agreement",
-        "Disagreements",
-        "Throughput",
-    ]
+tab_pairs, tab_confusion, tab_sources, tab_calibration, tab_disputes, tab_throughput, tab_suggestions = (
+    st.tabs(
+        [
+            "Annotator pairs",
+            "Source confusion",
+            "Per source",
+            "Confidence vs agreement",
+            "Disagreements",
+            "Throughput",
+            "Suggestions",
+        ]
+    )
 )
 with tab_pairs:
     if kappas.empty:
@@ -174,3 +185,14 @@ with tab_throughput:
         "From the label history: a save's time is the gap since the annotator's previous save; "
         "gaps over 10 minutes are breaks and count for nothing."
     )
+with tab_suggestions:
+    evaluations, missing, (share, audit) = _suggestions(None if scope == "all articles" else scope, version)
+    st.markdown("**The suggester against gold and against each annotator** (95 % bootstrap intervals)")
+    st.dataframe(suggester_frame(*evaluations), hide_index=True)
+    for reason in missing:
+        st.caption(reason)
+    st.markdown(
+        f"**Anchoring audit**: {share:.0%} of sentences are shown to each annotator without a suggestion"
+    )
+    st.dataframe(anchoring_frame(audit), hide_index=True)
+    st.caption(pull_text(audit.pull))
