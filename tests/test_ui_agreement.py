@@ -58,7 +58,7 @@ def test_throughput_tab_times_each_annotator_from_the_history(engine: Engine) ->
     assert set(table["annotator"]) == {"ana"}
 
 
-def test_suggestions_tab_compares_the_suggester_with_each_annotator_and_reads_the_audit(engine: Engine) -> None:
+def test_suggestions_tab_compares_the_suggester_with_annotators_and_reads_the_audit(engine: Engine) -> None:
     from annotator.io.suggest import suggest_documents
 
     suggest_documents(engine)
