@@ -48,6 +48,7 @@ def test_each_file_is_one_button_named_after_the_article_annotators_and_time(eng
         "Download sentences-harbour",
         "Download documents-harbour",
         "Download gold-harbour",
+        "Download suggestions-harbour",
     ]
     at.selectbox(key="export_scope").select("doc").run()  # ben has no labels there
     assert not at.exception
