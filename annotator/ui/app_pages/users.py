@@ -23,6 +23,8 @@ st.dataframe(
             "name": [u.name for u in people],
             "role": [u.role.value for u in people],
             "active": [u.active for u in people],
+            # Wrong passwords since the last good login: a high count is someone guessing.
+            "failed logins": [u.failed_logins for u in people],
             "created": [u.created_at for u in people],
         }
     ),
