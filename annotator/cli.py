@@ -12,9 +12,11 @@ from typing import Any, TypeVar
 import click
 import orjson
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from annotator.domain.errors import AnnotatorError
+from annotator.domain.names import printable
 from annotator.settings import get_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -25,16 +27,52 @@ def friendly_errors(command: F) -> F:
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from annotator.store.engine import store_error
+
         try:
             return command(*args, **kwargs)
         except AnnotatorError as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(_safe(str(error))) from None
+        except OperationalError as error:
+            friendly = store_error(error)
+            if friendly is None:
+                raise
+            raise click.ClickException(str(friendly)) from None
 
     return wrapper  # type: ignore[return-value]
 
 
-def _engine(ctx: click.Context) -> Engine:
-    """The store named by --db or ANNOTATOR_DB_URL, with its tables created."""
+def echo(text: str, *, err: bool = False) -> None:
+    """Print, with the escape codes and invisible characters of stored strings (ids, titles,
+    names) shown as escapes: they must not drive the operator's terminal."""
+    click.echo(_safe(text), err=err)
+
+
+def _safe(text: str) -> str:
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
+def _json_text(value: Any) -> str:
+    """Indented JSON whose strings hold no character a terminal would obey (orjson escapes only
+    C0 controls; C1 controls and bidi marks are written as \\u escapes here)."""
+    text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+    return "".join(ch if ch == "\n" or printable(ch) == ch else _json_escape(ch) for ch in text)
+
+
+def _json_escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def _engine(ctx: click.Context, *, prepares_store: bool = False) -> Engine:
+    """The store named by --db or ANNOTATOR_DB_URL, with its tables created.
+
+    ``prepares_store``: the command (init, serve) adds the admin itself; other commands say
+    when they have just created an empty store, which has no admin account.
+    """
     from annotator.store.engine import make_engine
     from annotator.store.migrate import prepare_schema
 
@@ -43,8 +81,12 @@ def _engine(ctx: click.Context) -> Engine:
         engine = make_engine(obj["db_url"])
         report = prepare_schema(engine)
         if report.backup is not None:
-            click.echo(
-                f"Upgraded the schema {report.before} → {report.after}; backup in {report.backup}", err=True
+            echo(f"Upgraded the schema {report.before} → {report.after}; backup in {report.backup}", err=True)
+        if report.created and not prepares_store:
+            echo(
+                f"Created a new, empty store ({_safe_url(obj['db_url'])}); it has no admin account: "
+                "'annotator init' adds one and the sample article.",
+                err=True,
             )
         obj["engine"] = engine
     return obj["engine"]  # type: ignore[no-any-return]
@@ -91,26 +133,50 @@ def init_command(ctx: click.Context) -> None:
     """
     from annotator.io.bootstrap import prepare_database
 
-    report = prepare_database(_engine(ctx), admin_password=get_settings().admin_password)
-    _print_bootstrap(report)
+    report = prepare_database(_engine(ctx, prepares_store=True), admin_password=get_settings().admin_password)
+    _print_bootstrap(report, ctx.obj["db_url"])
 
 
-def _print_bootstrap(report: Any) -> None:
+def _print_bootstrap(report: Any, db_url: str) -> None:
     if report.schema.backup is not None:
-        click.echo(
+        echo(
             f"Upgraded the schema {report.schema.before} → {report.schema.after}; "
             f"the store before the upgrade is in {report.schema.backup}"
         )
     if report.sample_imported:
-        click.echo("Imported the sample article (France 24, 2017-07-22: Sessions and Kislyak).")
+        echo("Imported the sample article (France 24, 2017-07-22: Sessions and Kislyak).")
     if report.generated_admin_password:
+        path = _write_admin_password(report.generated_admin_password, db_url)
         click.secho(
-            f"Created user 'admin' with password: {report.generated_admin_password}\n"
-            "  (shown only this once; change it on the Users page)",
+            f"Created user 'admin'. Its password is in {path} (readable by you only, never printed,\n"
+            "  so that it stays out of service logs): log in, change it on the Users page, delete the file.",
             fg="yellow",
+            err=True,
         )
     elif report.admin_created:
-        click.echo("Created user 'admin' with the password from ANNOTATOR_ADMIN_PASSWORD.")
+        echo("Created user 'admin' with the password from ANNOTATOR_ADMIN_PASSWORD.")
+    if report.admin_password_ignored:
+        echo(
+            "ANNOTATOR_ADMIN_PASSWORD is set but was not used: the store has accounts already "
+            "('annotator users password NAME' sets a password).",
+            err=True,
+        )
+
+
+def _write_admin_password(password: str, db_url: str) -> Path:
+    """The generated admin password, in a file only its owner can read: beside a SQLite store,
+    else in the working folder."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db_url)
+    database = url.database if url.get_backend_name() == "sqlite" else None
+    in_memory = not database or database == ":memory:"
+    path = Path("admin-password") if in_memory else Path(f"{database}.admin-password")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as stream:
+        os.fchmod(stream.fileno(), 0o600)  # a file that existed keeps its mode otherwise
+        stream.write(password + "\n")
+    return path
 
 
 @cli.command("serve")
@@ -138,9 +204,10 @@ def serve_command(ctx: click.Context, host: str, port: int) -> None:
     from annotator.ui.options import APP_OPTIONS, command_line
 
     db_url = ctx.obj["db_url"]
-    _print_bootstrap(prepare_database(_engine(ctx), admin_password=get_settings().admin_password))
+    report = prepare_database(_engine(ctx, prepares_store=True), admin_password=get_settings().admin_password)
+    _print_bootstrap(report, db_url)
     app = Path(__file__).with_name("ui") / "app.py"
-    click.echo(f"annotator on http://{host}:{port} (store: {_safe_url(db_url)}); Ctrl+C stops it.")
+    echo(f"annotator on http://{host}:{port} (store: {_safe_url(db_url)}); Ctrl+C stops it.")
     sys.stdout.flush()
     options = {
         **APP_OPTIONS,
@@ -148,7 +215,8 @@ def serve_command(ctx: click.Context, host: str, port: int) -> None:
         "server.port": port,
         "server.maxUploadSize": get_settings().max_upload_mb,
     }
-    command = [sys.executable, "-m", "streamlit", "run", str(app), *command_line(options)]
+    # annotator.ui.server is `python -m streamlit` plus the security headers of every response.
+    command = [sys.executable, "-m", "annotator.ui.server", "run", str(app), *command_line(options)]
     # Replace this process, so that stopping or killing it stops the server too.
     os.execve(sys.executable, command, {**os.environ, "ANNOTATOR_DB_URL": db_url})
 
@@ -192,18 +260,18 @@ def import_articles_command(
     sources = read_sources_file(sources_file) if sources_file else ()
     drafts = read_articles(list(paths), sources=sources)
     for draft in drafts:
-        click.echo(
+        echo(
             f"{draft.id}: {len(draft.sentences)} sentences, {len(draft.sources)} sources — {draft.title}"
         )
         for block in draft.dropped:
-            click.echo(f"  dropped ({block.reason}): {_one_line(block.text)}")
+            echo(f"  dropped ({block.reason}): {_one_line(block.text)}")
     if dry_run:
-        click.echo("Dry run: nothing stored.")
+        echo("Dry run: nothing stored.")
         return
     with Session(_engine(ctx)) as session:
         stored = add_articles(session=session, drafts=drafts)
     skipped = len(drafts) - len(stored)
-    click.echo(
+    echo(
         f"Stored {len(stored)} article(s)" + (f"; {skipped} already there, unchanged." if skipped else ".")
     )
 
@@ -231,16 +299,16 @@ def import_labels_command(ctx: click.Context, file: Path) -> None:
     from annotator.io.import_labels import import_labels_file
 
     report = import_labels_file(_engine(ctx), file)
-    click.echo(
+    echo(
         f"{report.lines} records: {report.inserted} new, {report.updated} updated, "
         f"{report.unchanged} unchanged, {report.older_skipped} older than the stored label (kept stored)."
     )
     if report.documents_created:
-        click.echo(f"Created documents: {', '.join(report.documents_created)}")
+        echo(f"Created documents: {', '.join(report.documents_created)}")
     if report.sources_added:
-        click.echo(f"Added {report.sources_added} source(s) to article source lists (marked imported).")
+        echo(f"Added {report.sources_added} source(s) to article source lists (marked imported).")
     if report.users_created:
-        click.echo(
+        echo(
             f"Created inactive annotators: {', '.join(report.users_created)} "
             "(set a password with 'annotator users password NAME' to let them log in)"
         )
@@ -284,7 +352,7 @@ def export_command(ctx: click.Context, what: str, document_id: str | None, outpu
         return
     path = Path(output) if output else default_export_path(get_settings().exports_dir, what, document_id)
     result = export_jsonl(engine, what=what, out=path, document_id=document_id)  # type: ignore[arg-type]
-    click.echo(f"Wrote {result.records} {what} records to {path}", err=True)
+    echo(f"Wrote {result.records} {what} records to {path}", err=True)
 
 
 @cli.group("users")
@@ -315,7 +383,7 @@ def users_add(ctx: click.Context, name: str, role: str, password_stdin: bool) ->
     password = _read_password() if password_stdin else generate_password()
     with Session(_engine(ctx)) as session:
         create_user(session=session, user_in=UserCreate(name=name, role=Role(role), password=password))
-    click.echo(f"Added {role} '{name}'.")
+    echo(f"Added {role} '{name}'.")
     if not password_stdin:
         click.secho(f"Password: {password}  (shown only this once)", fg="yellow")
 
@@ -343,7 +411,7 @@ def users_password(ctx: click.Context, name: str, password_stdin: bool) -> None:
             raise NotFoundError(f"no user {name!r}: 'annotator users list' shows the names")
         set_password(session=session, user_id=user.id, password=password)
         set_active(session=session, user_id=user.id, active=True)
-    click.echo(f"New password set for '{name}'; the account is active.")
+    echo(f"New password set for '{name}'; the account is active.")
     if not password_stdin:
         click.secho(f"Password: {password}  (shown only this once)", fg="yellow")
 
@@ -367,10 +435,10 @@ def users_list(ctx: click.Context) -> None:
     with Session(_engine(ctx)) as session:
         rows = list_users(session=session)
     if not rows:
-        click.echo("No users yet: 'annotator users add NAME --role admin' adds one.")
+        echo("No users yet: 'annotator users add NAME --role admin' adds one.")
     for user in rows:
         state = "active" if user.active else "inactive"
-        click.echo(f"{user.name:<24} {user.role.value:<10} {state}")
+        echo(f"{user.name:<24} {user.role.value:<10} {state}")
 
 
 @cli.command("documents")
@@ -389,7 +457,7 @@ def documents_command(ctx: click.Context) -> None:
         for doc in list_documents(session=session):
             n = count_sentences(session=session, document_id=doc.id)
             s = len(list_sources(session=session, document_id=doc.id))
-            click.echo(f"{doc.id}\t{n} sentences\t{s} sources\t{doc.title}")
+            echo(f"{doc.id}\t{n} sentences\t{s} sources\t{doc.title}")
 
 
 @cli.group("db")
@@ -415,13 +483,13 @@ def db_upgrade(ctx: click.Context) -> None:
 
     report = prepare_schema(make_engine(ctx.obj["db_url"]))
     if report.created:
-        click.echo(f"Created the schema at revision {report.after}.")
+        echo(f"Created the schema at revision {report.after}.")
     elif report.before == report.after:
-        click.echo(f"The schema is up to date (revision {report.after}).")
+        echo(f"The schema is up to date (revision {report.after}).")
     else:
-        click.echo(f"Upgraded the schema from revision {report.before} to {report.after}.")
+        echo(f"Upgraded the schema from revision {report.before} to {report.after}.")
     if report.backup is not None:
-        click.echo(f"Backup of the store before the upgrade: {report.backup}")
+        echo(f"Backup of the store before the upgrade: {report.backup}")
 
 
 @db_group.command("revision")
@@ -437,7 +505,7 @@ def db_revision(ctx: click.Context) -> None:
     from annotator.store.engine import make_engine
     from annotator.store.migrate import current_revision, head_revision
 
-    click.echo(
+    echo(
         f"store: {current_revision(make_engine(ctx.obj['db_url'])) or 'none'}  newest: {head_revision()}"
     )
 
@@ -457,7 +525,7 @@ def backup_command(ctx: click.Context, file: Path) -> None:
     """
     from annotator.store.migrate import backup_sqlite
 
-    click.echo(f"Backed up the store to {backup_sqlite(_engine(ctx), file)}")
+    echo(f"Backed up the store to {backup_sqlite(_engine(ctx), file)}")
 
 
 @cli.command("agreement")
@@ -508,9 +576,9 @@ def agreement_command(
         engine, document_id=document_id, annotators=annotators or None, bootstrap=bootstrap, seed=seed
     )
     if as_json:
-        click.echo(orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2).decode())
+        click.echo(_json_text(report.to_dict()))
         return
-    click.echo(agreement_text(report, describe_disagreements(engine, report, limit=10)))
+    echo(agreement_text(report, describe_disagreements(engine, report, limit=10)))
 
 
 @cli.group("gold")
@@ -553,8 +621,8 @@ def gold_settle(ctx: click.Context, document_id: str | None, min_annotators: int
         report = settle_gold(
             session=session, document_id=document_id, min_annotators=min_annotators, policy=policy
         )  # type: ignore[arg-type]
-    click.echo(f"Settled {report.settled}: {report.unanimous} unanimous, {report.majority} majority.")
-    click.echo(
+    echo(f"Settled {report.settled}: {report.unanimous} unanimous, {report.majority} majority.")
+    echo(
         f"{report.to_review} to review (no {policy} answer), {report.waiting} waiting for "
         f"{min_annotators}+ labels, {report.already_gold} already gold (unchanged)."
     )
@@ -578,11 +646,11 @@ def gold_status(ctx: click.Context, document_id: str | None) -> None:
     with Session(engine) as session:
         settled, labelled = review_progress(session=session, document_id=document_id)
         queue = review_queue(session=session, document_id=document_id)
-    click.echo(f"Gold on {settled} of {labelled} labelled sentences; {len(queue)} in the review queue.")
+    echo(f"Gold on {settled} of {labelled} labelled sentences; {len(queue)} in the review queue.")
     for name, quality in store_gold_quality(engine, document_id=document_id).items():
         kappa = "undefined" if quality.kappa.value is None else f"{quality.kappa.value:.3f}"
         accuracy = "undefined" if quality.accuracy.value is None else f"{quality.accuracy.value:.0%}"
-        click.echo(f"  {name:<20} kappa vs gold {kappa:>9}  accuracy {accuracy:>5}  on {quality.units}")
+        echo(f"  {name:<20} kappa vs gold {kappa:>9}  accuracy {accuracy:>5}  on {quality.units}")
 
 
 def main() -> None:

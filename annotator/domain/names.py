@@ -90,20 +90,25 @@ def check_identifier(
     if value != value.strip():
         raise refuse("starts or ends with a space")
     for char in value:
-        if char in "/\\" or not _printable(char):
+        if char in "/\\\t" or not _printable(char):
             raise refuse(f"contains {_describe(char)}")
     if value.startswith("."):
         raise refuse("starts with '.'")
 
 
 def check_free_text(
-    value: str | None, *, field: str, limit: int, file: str | None = None, line: int | None = None
+    value: str | None,
+    *,
+    field: str,
+    limit: int | None = None,
+    file: str | None = None,
+    line: int | None = None,
 ) -> None:
-    """Free text (a note, a title, an article) may hold anything printable, tabs and line breaks;
-    NUL and other control characters are refused (PostgreSQL cannot store NUL at all)."""
+    """Free text (a note, a title, an article) may hold anything printable, tabs, line and page
+    breaks; NUL and other control characters are refused (PostgreSQL cannot store NUL at all)."""
     if value is None:
         return
-    if len(value) > limit:
+    if limit is not None and len(value) > limit:
         raise InputError(
             f"is {len(value):,} characters long, over the {limit:,} limit", file=file, line=line, field=field
         )
@@ -118,13 +123,14 @@ def check_free_text(
         )
 
 
-# C0 controls but tab, line feed and carriage return; DEL; C1 controls (U+0085 NEL is a line break).
-_FORBIDDEN_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x84\x86-\x9f]")
+# C0 controls but tab, line, vertical-tab, form-feed and carriage-return breaks; DEL; C1 controls
+# but U+0085 (NEL, a line break).
+_FORBIDDEN_IN_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f\x80-\x84\x86-\x9f]")
 
 
 def printable(text: str) -> str:
-    """Text safe to print to a terminal: control, format (bidi, zero-width) and other invisible
-    characters are shown as ``\\xNN``/``\\uNNNN`` escapes instead of being obeyed.
+    """Text safe to print to a terminal: control (but tab), format (bidi, zero-width) and other
+    invisible characters are shown as ``\\xNN``/``\\uNNNN`` escapes instead of being obeyed.
 
     >>> printable("title\\x1b[2J\\u202e")
     'title\\\\x1b[2J\\\\u202e'
@@ -147,7 +153,7 @@ _FORMULA_STARTS = frozenset("=+-@\t\r")
 
 
 def _printable(char: str) -> bool:
-    return char == " " or unicodedata.category(char)[0] not in "CZ"
+    return char in " \t" or unicodedata.category(char)[0] not in "CZ"
 
 
 def _escape(char: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -16,7 +18,7 @@ import orjson
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from annotator.domain.errors import InputError
+from annotator.domain.errors import AnnotatorError, InputError, StoreFullError
 from annotator.io.schemas import load_label_schema
 from annotator.store import documents as documents_store
 from annotator.store.exports import GOLD_COLUMNS, iso_utc, iter_gold_rows, iter_label_rows, iter_sentence_rows
@@ -34,9 +36,18 @@ class ExportResult:
 
 
 def default_export_path(exports_dir: Path, what: str, document_id: str | None = None) -> Path:
+    """A timestamped file directly in ``exports_dir``, whatever the document id holds.
+
+    >>> default_export_path(Path("exports"), "labels", "../../x").parent
+    PosixPath('exports')
+    """
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    scope = f"-{document_id}" if document_id else ""
+    scope = f"-{_FILE_NAME_UNSAFE.sub('_', document_id)}" if document_id else ""
     return exports_dir / f"{what}{scope}-{stamp}.jsonl"
+
+
+_FILE_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+"""Ids are checked where they enter, but a store made before those checks may hold any id."""
 
 
 def export_jsonl(
@@ -184,14 +195,24 @@ def atomic_writer(path: Path) -> Iterator[IO[bytes]]:
 
     An interrupted export therefore never leaves a half file under the final name.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as error:
+        raise AnnotatorError(f"cannot write to {path.parent}: {error.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(tmp_name, path)
+    except OSError as error:
+        Path(tmp_name).unlink(missing_ok=True)
+        if error.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            raise StoreFullError(
+                f"no space left for {path}: nothing was written — free some space or write elsewhere (-o)"
+            ) from None
+        raise AnnotatorError(f"could not write {path}: {error.strerror}") from None
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from annotator.domain.errors import NotFoundError
-from annotator.domain.label_schema import LabelSchema, check_label
+from annotator.domain.label_schema import LabelSchema, check_label, check_label_text
 from annotator.store.engine import driver_sql, run_write, stored_time
 from annotator.store.models import Label, LabelCreate, LabelHistory, Sentence, User, as_utc, utcnow
 
@@ -31,6 +31,7 @@ def save_label(
     Saving the same values again changes nothing. Retries while the database is busy, so
     "database is locked" never reaches the annotator (bounded, see ``run_write``).
     """
+    check_label_text(note=label_in.note, source_other=label_in.source_other)
     if schema is not None:
         check_label(
             schema,

@@ -9,6 +9,7 @@ from annotator.domain.errors import AnnotatorError
 from annotator.io.articles import read_sources, read_upload
 from annotator.store import documents, queue, resegment
 from annotator.ui.common import db_session
+from annotator.ui.text import md_literal
 
 MESSAGE = "articles_message"
 PREVIEW = "articles_preview"
@@ -31,7 +32,7 @@ def preview_upload() -> None:
             for draft in read_upload(upload.name, upload.getvalue(), sources=sources)
         ]
     except AnnotatorError as error:
-        state[MESSAGE] = ("error", f"Nothing imported: {error}")
+        state[MESSAGE] = ("error", f"Nothing imported: {md_literal(str(error))}")
         return
     state[PREVIEW] = drafts
     state[MESSAGE] = None
@@ -44,7 +45,7 @@ def import_preview() -> None:
         try:
             stored = documents.add_articles(session=session, drafts=drafts)
         except AnnotatorError as error:
-            state[MESSAGE] = ("error", f"Nothing imported: {error}")
+            state[MESSAGE] = ("error", f"Nothing imported: {md_literal(str(error))}")
             return
     state[PREVIEW] = None
     skipped = len(drafts) - len(stored)
@@ -74,10 +75,10 @@ def add_source(document_id: str) -> None:
         try:
             documents.add_source(session=session, document_id=document_id, spec=spec)
         except AnnotatorError as error:
-            state[MESSAGE] = ("error", str(error))
+            state[MESSAGE] = ("error", md_literal(str(error)))
             return
     state.update(src_key="", src_label="", src_aliases="")
-    state[MESSAGE] = ("success", f"Added source “{spec.label}”.")
+    state[MESSAGE] = ("success", f"Added source {md_literal(spec.label)}.")
 
 
 def save_source(source_id: int) -> None:
@@ -95,7 +96,7 @@ def merge(document_id: str, index: int) -> None:
         try:
             resegment.merge_with_next(session=session, document_id=document_id, index=index)
         except AnnotatorError as error:
-            st.session_state[MESSAGE] = ("error", str(error))
+            st.session_state[MESSAGE] = ("error", md_literal(str(error)))
             return
     st.session_state[MESSAGE] = ("success", f"Merged sentences {index + 1} and {index + 2}; labels kept.")
 
@@ -106,6 +107,6 @@ def split(document_id: str, index: int) -> None:
         try:
             resegment.split_sentence(session=session, document_id=document_id, index=index, at=at)
         except AnnotatorError as error:
-            st.session_state[MESSAGE] = ("error", str(error))
+            st.session_state[MESSAGE] = ("error", md_literal(str(error)))
             return
     st.session_state[MESSAGE] = ("success", f"Split sentence {index + 1}; its labels stay on the first part.")

@@ -8,6 +8,7 @@ from sqlmodel import Session
 from annotator.domain.errors import AnnotatorError
 from annotator.store import gold, labels
 from annotator.ui.common import db_session, schema
+from annotator.ui.text import md_literal
 
 CURRENT, MESSAGE, TOAST = "rev_sentence", "rev_message", "rev_toast"
 NOT_A_CLAIM = "__not_a_claim__"
@@ -106,7 +107,7 @@ def _decide(
             schema=schema(),
         )
     except AnnotatorError as error:
-        state[MESSAGE] = ("error", str(error))
+        state[MESSAGE] = ("error", md_literal(str(error)))
         return
     state[MESSAGE] = None
     state[TOAST] = "Gold saved."

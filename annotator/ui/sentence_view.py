@@ -11,7 +11,7 @@ import streamlit as st
 from annotator.store import documents, labels
 from annotator.store.models import Sentence
 from annotator.ui.common import db_session
-from annotator.ui.text import md_escape
+from annotator.ui.text import md_literal, show_table
 
 
 def show_sentence_labels(sentence_id: int, *, hide_names: bool = False) -> None:
@@ -24,9 +24,9 @@ def show_sentence_labels(sentence_id: int, *, hide_names: bool = False) -> None:
         context = documents.list_sentences(session=session, document_id=sentence.document_id)
         rows = labels.labels_of_sentence(session=session, sentence_id=sentence_id)
         names = {s.key: s.label for s in documents.list_sources(session=session, document_id=document.id)}
-    st.markdown(f"**{md_escape(document.title)}** · sentence {sentence.index + 1} of {len(context)}")
+    st.markdown(f"{md_literal(document.title)} · sentence {sentence.index + 1} of {len(context)}")
     st.html(reading_column_html(context, sentence.index))
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             [
                 {

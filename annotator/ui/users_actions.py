@@ -9,6 +9,7 @@ from annotator.domain.passwords import generate_password
 from annotator.store import users
 from annotator.store.models import Role, UserCreate
 from annotator.ui.common import db_session
+from annotator.ui.text import md_literal
 
 MESSAGE = "users_message"
 
@@ -25,11 +26,12 @@ def add_user() -> None:
                 ),
             )
         except AnnotatorError as error:
-            state[MESSAGE] = ("error", str(error))
+            state[MESSAGE] = ("error", md_literal(str(error)))
             return
     state[MESSAGE] = (
         "success",
-        f"Added {state['new_user_role']} “{state['new_user_name']}”. Password (shown once): {password}",
+        f"Added {state['new_user_role']} {md_literal(state['new_user_name'])}. "
+        f"Password (shown once): {md_literal(password)}",
     )
     state["new_user_name"] = ""
 
@@ -44,10 +46,17 @@ def reset_password(user_id: int) -> None:
     password = generate_password()
     with db_session() as session:
         user = users.set_password(session=session, user_id=user_id, password=password)
-    st.session_state[MESSAGE] = ("success", f"New password for “{user.name}” (shown once): {password}")
+    st.session_state[MESSAGE] = (
+        "success",
+        f"New password for {md_literal(user.name)} (shown once): {md_literal(password)}. "
+        "Their open logins have ended.",
+    )
 
 
 def set_active(user_id: int, active: bool) -> None:
     with db_session() as session:
         user = users.set_active(session=session, user_id=user_id, active=active)
-    st.session_state[MESSAGE] = ("success", f"“{user.name}” is now {'active' if active else 'deactivated'}.")
+    st.session_state[MESSAGE] = (
+        "success",
+        f"{md_literal(user.name)} is now {'active' if active else 'deactivated'}.",
+    )

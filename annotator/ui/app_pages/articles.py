@@ -10,12 +10,11 @@ from annotator.store import documents, queue
 from annotator.store.models import Role
 from annotator.ui import articles_actions as actions
 from annotator.ui.common import db_session, require_role
-from annotator.ui.text import md_escape
+from annotator.ui.text import md_literal, show_message, show_table
 
 require_role(Role.admin)
 st.title("Articles & sources")
-if message := st.session_state.get(actions.MESSAGE):
-    getattr(st, message[0])(message[1])
+show_message(st.session_state.get(actions.MESSAGE))
 
 tab_import, tab_sources, tab_sentences, tab_queue = st.tabs(
     ["Import", "Sources", "Fix sentence splits", "Work queue"]
@@ -37,12 +36,12 @@ with tab_import:
     st.button("Preview", on_click=actions.preview_upload, key="preview")
     for draft in st.session_state.get(actions.PREVIEW) or []:
         st.markdown(
-            f"**{md_escape(draft.title)}** — `{md_escape(draft.id)}`: "
+            f"{md_literal(draft.title)} — {md_literal(draft.id)}: "
             f"{len(draft.sentences)} sentences, {len(draft.sources)} sources"
         )
-        st.dataframe(pd.DataFrame({"kept sentence": draft.sentence_texts()}), hide_index=False)
+        show_table(pd.DataFrame({"kept sentence": draft.sentence_texts()}), hide_index=False)
         if draft.dropped:
-            st.dataframe(
+            show_table(
                 pd.DataFrame(
                     {"dropped": [b.text for b in draft.dropped], "why": [b.reason for b in draft.dropped]}
                 ),
@@ -64,7 +63,7 @@ with db_session() as session:
     sentences = documents.list_sentences(session=session, document_id=document_id)
 
 with tab_sources:
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             {
                 "key": [s.key for s in sources],

@@ -12,7 +12,7 @@ from annotator.store.models import Role
 from annotator.ui import review_state as r
 from annotator.ui.common import db_session, engine, require_role, schema
 from annotator.ui.sentence_view import show_sentence_labels
-from annotator.ui.text import md_escape
+from annotator.ui.text import md_literal, show_message, show_table
 
 reviewer_id, _, _ = require_role(Role.reviewer, Role.admin)
 st.title("Review")
@@ -53,8 +53,7 @@ with st.expander("Settle automatically", expanded=settled == 0):
 
 if message := state.pop(r.TOAST, None):
     st.toast(message)
-if message := state.get(r.MESSAGE):
-    getattr(st, message[0])(message[1])
+show_message(state.get(r.MESSAGE))
 
 sentence_id = r.current(queue_ids)
 if sentence_id is None:
@@ -72,7 +71,7 @@ else:
     st.text_input("Rationale (optional)", key="rev_rationale")
     with st.container(horizontal=True, key="accept_buttons"):
         for number, name in enumerate(voters[:9], start=1):
-            label = f"annotator {number}" if hide_names else md_escape(name)
+            label = f"annotator {number}" if hide_names else md_literal(name)
             st.button(
                 f"Accept {label}",
                 key=f"accept_{number}",
@@ -109,7 +108,7 @@ else:
 
 st.subheader("Annotators against gold", anchor=False)
 quality = store_gold_quality(engine(), document_id=document_id)
-st.dataframe(
+show_table(
     pd.DataFrame(
         [
             {

@@ -9,15 +9,15 @@ from annotator.store.models import Role
 from annotator.store.users import list_users
 from annotator.ui import users_actions as actions
 from annotator.ui.common import db_session, require_role
+from annotator.ui.text import show_message, show_table
 
 me, _, _ = require_role(Role.admin)
 st.title("Users")
-if message := st.session_state.get(actions.MESSAGE):
-    getattr(st, message[0])(message[1])
+show_message(st.session_state.get(actions.MESSAGE))
 
 with db_session() as session:
     people = list_users(session=session)
-st.dataframe(
+show_table(
     pd.DataFrame(
         {
             "name": [u.name for u in people],
