@@ -21,17 +21,30 @@ def md_literal(text: str) -> str:
     ``https://host`` or ``www.host`` in the unescaped text into a live link, and a backslash
     inside backticks shows as itself. A code span shows every character literally (no links,
     images, emphasis, :directives: or $math$); its fence is one backtick longer than any run
-    of backticks in the text, so the text cannot close it.
+    of backticks in the text, so the text cannot close it. Streamlit rewrites ``:material/``
+    to an icon name everywhere in the source, code included, so that slash goes between two
+    code spans, as an escaped character the rewrite does not see.
 
     >>> md_literal("![t](http://x/t.png)")
     '` ![t](http://x/t.png) `'
     >>> md_literal("a `b` c")
     '`` a `b` c ``'
+    >>> md_literal("an :material/home: icon")
+    '` an :material `\\\\/` home: icon `'
     """
     one_line = " ".join(text.split()) or " "
-    longest = max((len(run) for run in _BACKTICK_RUNS.findall(one_line)), default=0)
+    return "\\/".join(_code_span(part) for part in _ICON_SLASH.split(one_line))
+
+
+_ICON_SLASH = re.compile(r"(?<=:material)/")
+
+
+def _code_span(text: str) -> str:
+    if not text:
+        return ""
+    longest = max((len(run) for run in _BACKTICK_RUNS.findall(text)), default=0)
     fence = "`" * (longest + 1)
-    return f"{fence} {one_line} {fence}"
+    return f"{fence} {text} {fence}"
 
 
 def show_message(message: tuple[str, str] | None) -> None:
@@ -52,6 +65,6 @@ def show_table(frame: pd.DataFrame, **options: Any) -> None:
 def spreadsheet_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     safe = frame.copy()
     for column in safe.columns:
-        if safe[column].dtype == object:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(lambda v: spreadsheet_safe(v) if isinstance(v, str) else v)
     return safe
