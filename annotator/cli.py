@@ -545,6 +545,14 @@ def backup_command(ctx: click.Context, file: Path) -> None:
     help="Resamples for the 95% intervals of alpha and Fleiss' kappa (0: none).",
 )
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the bootstrap.")
+@click.option(
+    "--categories",
+    type=click.Choice(["observed", "offered"]),
+    default="observed",
+    show_default=True,
+    help="What Gwet's AC1 counts as a field's categories: those used in the labels (as Gwet's "
+    "published figures), or all offered to annotators (article sources, specials, not a claim).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 @click.pass_context
 @friendly_errors
@@ -554,6 +562,7 @@ def agreement_command(
     annotators: tuple[str, ...],
     bootstrap: int,
     seed: int,
+    categories: str,
     as_json: bool,
 ) -> None:
     """Inter-annotator agreement on is_claim, source and confidence.
@@ -567,13 +576,19 @@ def agreement_command(
     Example:
         annotator agreement
         annotator agreement --document france24-sessions-kislyak --json
+        annotator agreement --categories offered
     """
     from annotator.io.agreement import describe_disagreements, store_agreement
     from annotator.io.report_text import agreement_text
 
     engine = _engine(ctx)
     report = store_agreement(
-        engine, document_id=document_id, annotators=annotators or None, bootstrap=bootstrap, seed=seed
+        engine,
+        document_id=document_id,
+        annotators=annotators or None,
+        bootstrap=bootstrap,
+        seed=seed,
+        categories=categories,  # type: ignore[arg-type]
     )
     if as_json:
         click.echo(_json_text(report.to_dict()))

@@ -121,3 +121,12 @@ def disagreement_frame(disagreements: Sequence[Disagreement]) -> pd.DataFrame:
 
 def coefficient_text(coefficient: Coefficient) -> str:
     return "undefined" if coefficient.value is None else f"{coefficient.value:.3f}"
+
+
+def ac1_categories_note(report: AgreementReport) -> str:
+    """Which ``q`` Gwet's AC1 used per field, in words (the figure depends on it)."""
+    fields = report.fields.values()
+    rule = next(iter(fields)).ac1_categories.rule
+    counts = ", ".join(f"{name} q = {field.ac1_categories.q}" for name, field in report.fields.items())
+    what = "the categories used in the labels" if rule == "observed" else "every category offered"
+    return f"Gwet's AC1 counts {what}: {counts}."

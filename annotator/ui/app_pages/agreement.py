@@ -56,6 +56,7 @@ with st.expander("All coefficients"):
         "Krippendorff (2004): rely on data with α ≥ 0.800; 0.667 ≤ α < 0.800 allows tentative "
         "conclusions only. Gwet's AC1 stays high when one category dominates, where κ and α drop."
     )
+    st.caption(frames.ac1_categories_note(report))
 
 kappas = frames.kappa_frame(report)
 tab_pairs, tab_confusion, tab_sources, tab_calibration, tab_disputes = st.tabs(
