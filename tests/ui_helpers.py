@@ -10,13 +10,13 @@ import orjson
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from streamlit.components.v2.bidi_component.main import _make_trigger_id
 from streamlit.testing.v1 import AppTest
 
 from annotator.store import users
 from annotator.store.engine import create_tables, make_engine
 from annotator.ui import common
 from annotator.ui.labeller import KEY as LABELLER_KEY
+from tests.streamlit_private import run_with, trigger_id, widget_states
 
 APP = str(Path(__file__).resolve().parents[1] / "annotator" / "ui" / "app.py")
 
@@ -76,13 +76,13 @@ def act(at: AppTest, **action: Any) -> AppTest:
     ``revision`` and ``sentence_id`` default to those on screen, as in the browser.
     """
     element = _labeller(at)
-    states = at._tree.get_widget_states()
+    states = widget_states(at)
     trigger = states.widgets.add()
-    trigger.id = _make_trigger_id(element.proto.id, "events")
+    trigger.id = trigger_id(element.proto.id, "events")
     shown = panel(at)
     payload = {"revision": shown["revision"], "sentence_id": shown["sentence_id"], **action}
     trigger.json_trigger_value = orjson.dumps([{"event": "action", "value": payload}]).decode()
-    return at._run(states)
+    return run_with(at, states)
 
 
 def save(at: AppTest, **label: Any) -> AppTest:
