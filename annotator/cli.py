@@ -30,7 +30,7 @@ def friendly_errors(command: F) -> F:
         from annotator.store.engine import store_error
 
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
         except AnnotatorError as error:
             raise click.ClickException(_safe(str(error))) from None
         except OperationalError as error:
@@ -38,8 +38,21 @@ def friendly_errors(command: F) -> F:
             if friendly is None:
                 raise
             raise click.ClickException(str(friendly)) from None
+        _say_if_the_store_is_new()
+        return result
 
     return wrapper  # type: ignore[return-value]
+
+
+def _say_if_the_store_is_new() -> None:
+    """After a command that created an empty store by itself (not init or serve): it has no admin."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.ensure_object(dict).pop("created_empty_store", False):
+        echo(
+            f"Created a new store ({_safe_url(ctx.obj['db_url'])}); it has no admin account: "
+            "'annotator init' adds one and the sample article.",
+            err=True,
+        )
 
 
 def echo(text: str, *, err: bool = False) -> None:
@@ -82,12 +95,7 @@ def _engine(ctx: click.Context, *, prepares_store: bool = False) -> Engine:
         report = prepare_schema(engine)
         if report.backup is not None:
             echo(f"Upgraded the schema {report.before} → {report.after}; backup in {report.backup}", err=True)
-        if report.created and not prepares_store:
-            echo(
-                f"Created a new, empty store ({_safe_url(obj['db_url'])}); it has no admin account: "
-                "'annotator init' adds one and the sample article.",
-                err=True,
-            )
+        obj["created_empty_store"] = report.created and not prepares_store
         obj["engine"] = engine
     return obj["engine"]  # type: ignore[no-any-return]
 
