@@ -202,9 +202,11 @@ def gwet_ac1(profiles: UnitProfiles, q: int | None = None) -> float:
     in the chance term (default: every category of the profiles)."""
     q = profiles.n_categories if q is None else q
     require_annotators(profiles)
-    if q < 2:
-        raise UndefinedStatisticError(FEWER_THAN_TWO_CATEGORIES)
     pa = observed_agreement(profiles)
+    if q < 2:
+        # Counting observed categories, one in use means agreement cannot be told from chance.
+        few = ONE_CATEGORY if profiles.n_categories >= 2 else FEWER_THAN_TWO_CATEGORIES
+        raise UndefinedStatisticError(few)
     pi = category_shares(profiles)
     # pe <= 1/q < 1 for q >= 2, so the division is always defined.
     pe = float(pi @ (1.0 - pi)) / (q - 1)
