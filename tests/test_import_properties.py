@@ -29,9 +29,9 @@ from annotator.domain.label_schema import check_label
 from annotator.domain.names import check_identifier, check_user_name
 from annotator.io.export import export_jsonl
 from annotator.io.import_labels import (
-    _DECODE_LINE,
     _parse_line,
     _RecordChecker,
+    decode_fast,
     import_labels_file,
     read_label_records,
 )
@@ -510,7 +510,7 @@ def test_valid_dataset_round_trips_through_import_and_export(
 
 def _fast_record(raw: bytes) -> LabelRecord | None:
     try:
-        return _RecordChecker(file="f", schema=SCHEMA).record(_DECODE_LINE(raw), 1)
+        return _RecordChecker(file="f", schema=SCHEMA).record(decode_fast(raw), 1)
     except (ValueError, InputError):
         return None
 

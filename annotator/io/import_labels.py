@@ -105,6 +105,14 @@ _QUOTED_FIELDS = tuple(f'"{name}"'.encode() for name in (*_LINE_FIELDS, "schema_
 """msgspec, like orjson, keeps the last of two equal keys: a line where a field name occurs twice
 goes to the slow path, which tells a repeated key from the name quoted inside a value."""
 
+def decode_fast(raw: bytes) -> _Line:
+    """The line as msgspec decodes it; ValueError for anything it refuses, and for a line where a
+    field name occurs twice (msgspec would keep the last value silently)."""
+    if any(raw.count(name) > 1 for name in _QUOTED_FIELDS):
+        raise ValueError("a field name occurs twice")
+    return _DECODE_LINE(raw)
+
+
 FUTURE_SLACK = timedelta(days=1)
 """A time further ahead than this (clocks differ a little) is a mistake, and would win every
 later "newer label" comparison."""
@@ -176,9 +184,7 @@ def read_label_records(
                 hint="a labels line holds one sentence",
             )
         try:
-            if any(raw.count(name) > 1 for name in _QUOTED_FIELDS):
-                raise ValueError("a field name occurs twice")
-            record = checker.record(_DECODE_LINE(raw), number)
+            record = checker.record(decode_fast(raw), number)
         except (ValueError, InputError):  # msgspec's DecodeError, or bad UTF-8 in a string
             if not raw.strip():  # never decodes, so blank lines are only looked for here
                 continue
