@@ -25,7 +25,7 @@ def fresh_login_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
     from annotator.domain.passwords import LoginThrottle
     from annotator.store import users
 
-    monkeypatch.setattr(users, "LOGIN_THROTTLE", LoginThrottle())
+    monkeypatch.setattr(users, "LOGIN_THROTTLE", LoginThrottle(), raising=False)
 
 
 @pytest.fixture(scope="session")
