@@ -359,6 +359,40 @@ def test_import_on_a_full_disk_says_so(filled_store: str, tmp_path: Path) -> Non
         assert connection.execute("""SELECT count(*) FROM "user" WHERE name = 'zed'""").fetchone() == (0,)
 
 
+SAVE_UNTIL_FULL = """
+import sys
+from sqlmodel import Session
+from annotator.domain.errors import AnnotatorError
+from annotator.store import labels
+from annotator.store.engine import make_engine
+from annotator.store.models import LabelCreate
+
+engine = make_engine(sys.argv[1])
+with Session(engine) as session:
+    try:
+        for version in range(100_000):  # each save appends a history row: the log grows
+            labels.save_label(session=session, sentence_id=1, user_id=1,
+                              label_in=LabelCreate(is_claim=True, note=str(version) * 50))
+    except AnnotatorError as error:
+        print(type(error).__name__, error)
+"""
+
+
+def test_a_save_on_a_full_disk_is_a_message_for_the_annotator(filled_store: str, tmp_path: Path) -> None:
+    """What the Annotate panel gets when the disk fills: StoreFullError (an AnnotatorError, which
+    the panel shows as a message), not a raw OperationalError."""
+    done = subprocess.run(
+        [sys.executable, "-c", SAVE_UNTIL_FULL, filled_store],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        preexec_fn=lambda: _with_file_size_limit(FILE_LIMIT),
+        timeout=300,
+    )
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.stdout.startswith("StoreFullError "), done.stdout
+
+
 # --- item 12 and 13: NUL characters and "other" names of any length -------------------------------
 
 
