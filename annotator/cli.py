@@ -13,9 +13,11 @@ from typing import Any, TypeVar
 import click
 import orjson
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from annotator.domain.errors import AnnotatorError
+from annotator.domain.names import printable
 from annotator.settings import get_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -26,16 +28,65 @@ def friendly_errors(command: F) -> F:
 
     @wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from annotator.store.engine import store_error
+
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
         except AnnotatorError as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(_safe(str(error))) from None
+        except OperationalError as error:
+            friendly = store_error(error)
+            if friendly is None:
+                raise
+            raise click.ClickException(str(friendly)) from None
+        _say_if_the_store_is_new()
+        return result
 
     return wrapper  # type: ignore[return-value]
 
 
-def _engine(ctx: click.Context) -> Engine:
-    """The store named by --db or ANNOTATOR_DB_URL, with its tables created."""
+def _say_if_the_store_is_new() -> None:
+    """After a command that created an empty store by itself (not init or serve): it has no admin."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.ensure_object(dict).pop("created_empty_store", False):
+        echo(
+            f"Created a new store ({_safe_url(ctx.obj['db_url'])}); it has no admin account: "
+            "'annotator init' adds one and the sample article.",
+            err=True,
+        )
+
+
+def echo(text: str, *, err: bool = False) -> None:
+    """Print, with the escape codes and invisible characters of stored strings (ids, titles,
+    names) shown as escapes: they must not drive the operator's terminal."""
+    click.echo(_safe(text), err=err)
+
+
+def _safe(text: str) -> str:
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
+def _json_text(value: Any) -> str:
+    """Indented JSON whose strings hold no character a terminal would obey (orjson escapes only
+    C0 controls; C1 controls and bidi marks are written as \\u escapes here)."""
+    text = orjson.dumps(value, option=orjson.OPT_INDENT_2).decode()
+    return "".join(ch if ch == "\n" or printable(ch) == ch else _json_escape(ch) for ch in text)
+
+
+def _json_escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def _engine(ctx: click.Context, *, prepares_store: bool = False) -> Engine:
+    """The store named by --db or ANNOTATOR_DB_URL, with its tables created.
+
+    ``prepares_store``: the command (init, serve) adds the admin itself; other commands say
+    when they have just created an empty store, which has no admin account.
+    """
     from annotator.store.engine import make_engine
     from annotator.store.migrate import prepare_schema
 
@@ -44,9 +95,8 @@ def _engine(ctx: click.Context) -> Engine:
         engine = make_engine(obj["db_url"])
         report = prepare_schema(engine)
         if report.backup is not None:
-            click.echo(
-                f"Upgraded the schema {report.before} → {report.after}; backup in {report.backup}", err=True
-            )
+            echo(f"Upgraded the schema {report.before} → {report.after}; backup in {report.backup}", err=True)
+        obj["created_empty_store"] = report.created and not prepares_store
         obj["engine"] = engine
     return obj["engine"]  # type: ignore[no-any-return]
 
@@ -92,26 +142,50 @@ def init_command(ctx: click.Context) -> None:
     """
     from annotator.io.bootstrap import prepare_database
 
-    report = prepare_database(_engine(ctx), admin_password=get_settings().admin_password)
-    _print_bootstrap(report)
+    report = prepare_database(_engine(ctx, prepares_store=True), admin_password=get_settings().admin_password)
+    _print_bootstrap(report, ctx.obj["db_url"])
 
 
-def _print_bootstrap(report: Any) -> None:
+def _print_bootstrap(report: Any, db_url: str) -> None:
     if report.schema.backup is not None:
-        click.echo(
+        echo(
             f"Upgraded the schema {report.schema.before} → {report.schema.after}; "
             f"the store before the upgrade is in {report.schema.backup}"
         )
     if report.sample_imported:
-        click.echo("Imported the sample article (France 24, 2017-07-22: Sessions and Kislyak).")
+        echo("Imported the sample article (France 24, 2017-07-22: Sessions and Kislyak).")
     if report.generated_admin_password:
+        path = _write_admin_password(report.generated_admin_password, db_url)
         click.secho(
-            f"Created user 'admin' with password: {report.generated_admin_password}\n"
-            "  (shown only this once; change it on the Users page)",
+            f"Created user 'admin'. Its password is in {path} (readable by you only, never printed,\n"
+            "  so that it stays out of service logs): log in, change it on the Users page, delete the file.",
             fg="yellow",
+            err=True,
         )
     elif report.admin_created:
-        click.echo("Created user 'admin' with the password from ANNOTATOR_ADMIN_PASSWORD.")
+        echo("Created user 'admin' with the password from ANNOTATOR_ADMIN_PASSWORD.")
+    if report.admin_password_ignored:
+        echo(
+            "ANNOTATOR_ADMIN_PASSWORD is set but was not used: the store has accounts already "
+            "('annotator users password NAME' sets a password).",
+            err=True,
+        )
+
+
+def _write_admin_password(password: str, db_url: str) -> Path:
+    """The generated admin password, in a file only its owner can read: beside a SQLite store,
+    else in the working folder."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db_url)
+    database = url.database if url.get_backend_name() == "sqlite" else None
+    in_memory = not database or database == ":memory:"
+    path = Path("admin-password") if in_memory else Path(f"{database}.admin-password")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as stream:
+        os.fchmod(stream.fileno(), 0o600)  # a file that existed keeps its mode otherwise
+        stream.write(password + "\n")
+    return path
 
 
 @cli.command("serve")
@@ -139,9 +213,10 @@ def serve_command(ctx: click.Context, host: str, port: int) -> None:
     from annotator.ui.options import APP_OPTIONS, command_line
 
     db_url = ctx.obj["db_url"]
-    _print_bootstrap(prepare_database(_engine(ctx), admin_password=get_settings().admin_password))
+    report = prepare_database(_engine(ctx, prepares_store=True), admin_password=get_settings().admin_password)
+    _print_bootstrap(report, db_url)
     app = Path(__file__).with_name("ui") / "app.py"
-    click.echo(f"annotator on http://{host}:{port} (store: {_safe_url(db_url)}); Ctrl+C stops it.")
+    echo(f"annotator on http://{host}:{port} (store: {_safe_url(db_url)}); Ctrl+C stops it.")
     sys.stdout.flush()
     options = {
         **APP_OPTIONS,
@@ -149,7 +224,8 @@ def serve_command(ctx: click.Context, host: str, port: int) -> None:
         "server.port": port,
         "server.maxUploadSize": get_settings().max_upload_mb,
     }
-    command = [sys.executable, "-m", "streamlit", "run", str(app), *command_line(options)]
+    # annotator.ui.server is `python -m streamlit` plus the security headers of every response.
+    command = [sys.executable, "-m", "annotator.ui.server", "run", str(app), *command_line(options)]
     # Replace this process, so that stopping or killing it stops the server too.
     os.execve(sys.executable, command, {**os.environ, "ANNOTATOR_DB_URL": db_url})
 
@@ -210,18 +286,18 @@ def import_articles_command(
         drafts, suggested = with_suggested_sources(drafts)
     for draft in drafts:
         how = " (suggested from the text)" if draft.id in suggested else ""
-        click.echo(
+        echo(
             f"{draft.id}: {len(draft.sentences)} sentences, {len(draft.sources)} sources{how} — {draft.title}"
         )
         for block in draft.dropped:
-            click.echo(f"  dropped ({block.reason}): {_one_line(block.text)}")
+            echo(f"  dropped ({block.reason}): {_one_line(block.text)}")
     if dry_run:
-        click.echo("Dry run: nothing stored.")
+        echo("Dry run: nothing stored.")
         return
     with Session(_engine(ctx)) as session:
         stored = add_articles(session=session, drafts=drafts, suggested_sources=suggested)
     skipped = len(drafts) - len(stored)
-    click.echo(
+    echo(
         f"Stored {len(stored)} article(s)" + (f"; {skipped} already there, unchanged." if skipped else ".")
     )
 
@@ -249,16 +325,16 @@ def import_labels_command(ctx: click.Context, file: Path) -> None:
     from annotator.io.import_labels import import_labels_file
 
     report = import_labels_file(_engine(ctx), file)
-    click.echo(
+    echo(
         f"{report.lines} records: {report.inserted} new, {report.updated} updated, "
         f"{report.unchanged} unchanged, {report.older_skipped} older than the stored label (kept stored)."
     )
     if report.documents_created:
-        click.echo(f"Created documents: {', '.join(report.documents_created)}")
+        echo(f"Created documents: {', '.join(report.documents_created)}")
     if report.sources_added:
-        click.echo(f"Added {report.sources_added} source(s) to article source lists (marked imported).")
+        echo(f"Added {report.sources_added} source(s) to article source lists (marked imported).")
     if report.users_created:
-        click.echo(
+        echo(
             f"Created inactive annotators: {', '.join(report.users_created)} "
             "(set a password with 'annotator users password NAME' to let them log in)"
         )
@@ -321,7 +397,7 @@ def export_command(
         / export_file_name(what, document_id=document_id, annotators=chosen, at=at)
     )
     result = export_jsonl(engine, what=what, out=path, document_id=document_id, annotators=chosen)  # type: ignore[arg-type]
-    click.echo(f"Wrote {result.records} {what} records to {path}", err=True)
+    echo(f"Wrote {result.records} {what} records to {path}", err=True)
 
 
 @cli.group("suggest", invoke_without_command=True)
@@ -367,7 +443,7 @@ def suggest_group(ctx: click.Context, document_ids: tuple[str, ...]) -> None:
         bar.render_finish()
     if report.warning:
         click.secho(f"Warning: {report.warning}", fg="yellow", err=True)
-    click.echo(
+    echo(
         f"Suggested labels for {report.sentences} sentences in {report.documents} article(s) "
         f"with {report.model}."
     )
@@ -411,9 +487,9 @@ def suggest_evaluate_command(
         _engine(ctx), against=reference, document_id=document_id, resamples=bootstrap, seed=seed
     )
     if as_json:
-        click.echo(orjson.dumps({name: s.to_json() for name, s in result.scores.items()}).decode())
+        echo(_json_text({name: s.to_json() for name, s in result.scores.items()}))
         return
-    click.echo(evaluation_text(result))
+    echo(evaluation_text(result))
 
 
 @suggest_group.command("audit")
@@ -443,7 +519,7 @@ def suggest_audit_command(ctx: click.Context, share: float | None, document_id: 
     engine = _engine(ctx)
     if share is not None:
         set_audit_share(engine, share)
-    click.echo(anchoring_text(*anchoring(engine, document_id=document_id)))
+    echo(anchoring_text(*anchoring(engine, document_id=document_id)))
 
 
 @suggest_group.command("train")
@@ -476,23 +552,23 @@ def suggest_train_command(ctx: click.Context, learn_from: str, folds: int) -> No
 
     report = train_from_store(_engine(ctx), learn_from=learn_from, folds=folds)  # type: ignore[arg-type]
     result = report.result
-    click.echo(
+    echo(
         f"Learnt {report.model} from {result.labels} label(s) "
         f"on {result.sentences} sentence(s) ({learn_from})."
     )
     if result.folds:
-        click.echo(f"Cross-validated agreement with those labels ({result.folds} folds by article):")
+        echo(f"Cross-validated agreement with those labels ({result.folds} folds by article):")
         for name, agreement in (("model", result.model), ("rules alone", result.rules)):
             kappa = agreement.kappa.value
             accuracy = agreement.accuracy
-            click.echo(
+            echo(
                 f"  {name:12} accuracy {accuracy:.3f}  kappa "
                 + (f"{kappa:.3f}" if kappa is not None else str(agreement.kappa.reason))
                 if accuracy is not None
                 else f"  {name:12} {agreement.kappa.reason}"
             )
     else:
-        click.echo("No cross-validation: the labels cover fewer than two articles.")
+        echo("No cross-validation: the labels cover fewer than two articles.")
 
 
 @cli.group("users")
@@ -523,7 +599,7 @@ def users_add(ctx: click.Context, name: str, role: str, password_stdin: bool) ->
     password = _read_password() if password_stdin else generate_password()
     with Session(_engine(ctx)) as session:
         create_user(session=session, user_in=UserCreate(name=name, role=Role(role), password=password))
-    click.echo(f"Added {role} '{name}'.")
+    echo(f"Added {role} '{name}'.")
     if not password_stdin:
         click.secho(f"Password: {password}  (shown only this once)", fg="yellow")
 
@@ -551,7 +627,7 @@ def users_password(ctx: click.Context, name: str, password_stdin: bool) -> None:
             raise NotFoundError(f"no user {name!r}: 'annotator users list' shows the names")
         set_password(session=session, user_id=user.id, password=password)
         set_active(session=session, user_id=user.id, active=True)
-    click.echo(f"New password set for '{name}'; the account is active.")
+    echo(f"New password set for '{name}'; the account is active.")
     if not password_stdin:
         click.secho(f"Password: {password}  (shown only this once)", fg="yellow")
 
@@ -575,10 +651,10 @@ def users_list(ctx: click.Context) -> None:
     with Session(_engine(ctx)) as session:
         rows = list_users(session=session)
     if not rows:
-        click.echo("No users yet: 'annotator users add NAME --role admin' adds one.")
+        echo("No users yet: 'annotator users add NAME --role admin' adds one.")
     for user in rows:
         state = "active" if user.active else "inactive"
-        click.echo(f"{user.name:<24} {user.role.value:<10} {state}")
+        echo(f"{user.name:<24} {user.role.value:<10} {state}")
 
 
 @cli.command("documents")
@@ -597,7 +673,7 @@ def documents_command(ctx: click.Context) -> None:
         for doc in list_documents(session=session):
             n = count_sentences(session=session, document_id=doc.id)
             s = len(list_sources(session=session, document_id=doc.id))
-            click.echo(f"{doc.id}\t{n} sentences\t{s} sources\t{doc.title}")
+            echo(f"{doc.id}\t{n} sentences\t{s} sources\t{doc.title}")
 
 
 @cli.group("db")
@@ -623,13 +699,13 @@ def db_upgrade(ctx: click.Context) -> None:
 
     report = prepare_schema(make_engine(ctx.obj["db_url"]))
     if report.created:
-        click.echo(f"Created the schema at revision {report.after}.")
+        echo(f"Created the schema at revision {report.after}.")
     elif report.before == report.after:
-        click.echo(f"The schema is up to date (revision {report.after}).")
+        echo(f"The schema is up to date (revision {report.after}).")
     else:
-        click.echo(f"Upgraded the schema from revision {report.before} to {report.after}.")
+        echo(f"Upgraded the schema from revision {report.before} to {report.after}.")
     if report.backup is not None:
-        click.echo(f"Backup of the store before the upgrade: {report.backup}")
+        echo(f"Backup of the store before the upgrade: {report.backup}")
 
 
 @db_group.command("revision")
@@ -645,7 +721,7 @@ def db_revision(ctx: click.Context) -> None:
     from annotator.store.engine import make_engine
     from annotator.store.migrate import current_revision, head_revision
 
-    click.echo(
+    echo(
         f"store: {current_revision(make_engine(ctx.obj['db_url'])) or 'none'}  newest: {head_revision()}"
     )
 
@@ -665,7 +741,7 @@ def backup_command(ctx: click.Context, file: Path) -> None:
     """
     from annotator.store.migrate import backup_sqlite
 
-    click.echo(f"Backed up the store to {backup_sqlite(_engine(ctx), file)}")
+    echo(f"Backed up the store to {backup_sqlite(_engine(ctx), file)}")
 
 
 @cli.command("agreement")
@@ -685,6 +761,14 @@ def backup_command(ctx: click.Context, file: Path) -> None:
     help="Resamples for the 95% intervals of alpha and Fleiss' kappa (0: none).",
 )
 @click.option("--seed", default=1, show_default=True, type=int, help="Seed of the bootstrap.")
+@click.option(
+    "--categories",
+    type=click.Choice(["observed", "offered"]),
+    default="observed",
+    show_default=True,
+    help="What Gwet's AC1 counts as a field's categories: those used in the labels (as Gwet's "
+    "published figures), or all offered to annotators (article sources, specials, not a claim).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 @click.pass_context
 @friendly_errors
@@ -694,6 +778,7 @@ def agreement_command(
     annotators: tuple[str, ...],
     bootstrap: int,
     seed: int,
+    categories: str,
     as_json: bool,
 ) -> None:
     """Inter-annotator agreement on is_claim, source and confidence.
@@ -707,18 +792,24 @@ def agreement_command(
     Example:
         annotator agreement
         annotator agreement --document france24-sessions-kislyak --json
+        annotator agreement --categories offered
     """
     from annotator.io.agreement import describe_disagreements, store_agreement
     from annotator.io.report_text import agreement_text
 
     engine = _engine(ctx)
     report = store_agreement(
-        engine, document_id=document_id, annotators=annotators or None, bootstrap=bootstrap, seed=seed
+        engine,
+        document_id=document_id,
+        annotators=annotators or None,
+        bootstrap=bootstrap,
+        seed=seed,
+        categories=categories,  # type: ignore[arg-type]
     )
     if as_json:
-        click.echo(orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2).decode())
+        click.echo(_json_text(report.to_dict()))
         return
-    click.echo(agreement_text(report, describe_disagreements(engine, report, limit=10)))
+    echo(agreement_text(report, describe_disagreements(engine, report, limit=10)))
 
 
 @cli.group("gold")
@@ -761,8 +852,8 @@ def gold_settle(ctx: click.Context, document_id: str | None, min_annotators: int
         report = settle_gold(
             session=session, document_id=document_id, min_annotators=min_annotators, policy=policy
         )  # type: ignore[arg-type]
-    click.echo(f"Settled {report.settled}: {report.unanimous} unanimous, {report.majority} majority.")
-    click.echo(
+    echo(f"Settled {report.settled}: {report.unanimous} unanimous, {report.majority} majority.")
+    echo(
         f"{report.to_review} to review (no {policy} answer), {report.waiting} waiting for "
         f"{min_annotators}+ labels, {report.already_gold} already gold (unchanged)."
     )
@@ -786,11 +877,11 @@ def gold_status(ctx: click.Context, document_id: str | None) -> None:
     with Session(engine) as session:
         settled, labelled = review_progress(session=session, document_id=document_id)
         queue = review_queue(session=session, document_id=document_id)
-    click.echo(f"Gold on {settled} of {labelled} labelled sentences; {len(queue)} in the review queue.")
+    echo(f"Gold on {settled} of {labelled} labelled sentences; {len(queue)} in the review queue.")
     for name, quality in store_gold_quality(engine, document_id=document_id).items():
         kappa = "undefined" if quality.kappa.value is None else f"{quality.kappa.value:.3f}"
         accuracy = "undefined" if quality.accuracy.value is None else f"{quality.accuracy.value:.0%}"
-        click.echo(f"  {name:<20} kappa vs gold {kappa:>9}  accuracy {accuracy:>5}  on {quality.units}")
+        echo(f"  {name:<20} kappa vs gold {kappa:>9}  accuracy {accuracy:>5}  on {quality.units}")
 
 
 @cli.command("assign")
@@ -818,12 +909,12 @@ def assign_command(
     with Session(_engine(ctx)) as session:
         if articles:
             new = assign_articles(session=session, document_ids=articles, annotators=annotators)
-            click.echo(
+            echo(
                 f"{new} new assignment(s); {len(set(articles)) * len(set(annotators)) - new} already there."
             )
         if show:
             for row in assignment_progress(session=session):
-                click.echo(
+                echo(
                     f"{row.document_id}\t{row.annotator}\t{row.labelled}/{row.sentences} labelled"
                     f"\tassigned {row.assigned_at:%Y-%m-%d %H:%M}Z"
                 )

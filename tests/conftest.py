@@ -19,6 +19,15 @@ PG_URL = os.environ.get("ANNOTATOR_TEST_PG_URL")
 BACKENDS = ["sqlite", "postgresql"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_login_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Failed logins are counted per app process: each test starts with none counted."""
+    from annotator.domain.passwords import LoginThrottle
+    from annotator.store import users
+
+    monkeypatch.setattr(users, "LOGIN_THROTTLE", LoginThrottle(), raising=False)
+
+
 @pytest.fixture(scope="session")
 def pg_admin() -> Iterator[Engine]:
     if not PG_URL:

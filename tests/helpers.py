@@ -1,12 +1,18 @@
-"""Small builders shared by tests: a three-sentence article and annotators with labels."""
+"""Small builders shared by tests: a three-sentence article, annotators with labels, and the
+JSON Schema validators of the export records."""
 
 from __future__ import annotations
 
+from functools import cache
+
+import orjson
+from jsonschema import Draft202012Validator
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from annotator.domain.article import ArticleDraft, SentenceSpan, SourceSpec
+from annotator.io.schemas import schemas_dir
 from annotator.store import documents, labels, users
 from annotator.store.models import Label, LabelCreate, LabelHistory, Role, Sentence, UserCreate
 
@@ -52,3 +58,11 @@ def count_rows(engine: Engine) -> tuple[int, int]:
             session.exec(select(func.count()).select_from(Label)).one(),
             session.exec(select(func.count()).select_from(LabelHistory)).one(),
         )
+
+
+@cache
+def record_validator(kind: str) -> Draft202012Validator:
+    """The JSON Schema of one JSONL record kind (``labels``, ``sentences``, ``documents``,
+    ``gold``): the app does not validate against them at run time (msgspec and the import checks
+    do the work, a million lines at a time), so jsonschema is a test dependency."""
+    return Draft202012Validator(orjson.loads((schemas_dir() / f"{kind}.schema.json").read_bytes()))

@@ -70,9 +70,14 @@ def test_one_category_only() -> None:
     assert all(c.reason == ONE_CATEGORY for c in result.cohen_kappa.values())
     assert result.weighted_kappa_linear is not None
     assert all(c.reason == ONE_CATEGORY for c in result.weighted_kappa_linear.values())
-    # Observed agreement is complete, and AC1 (chance agreement from q = 3 categories) is 1.
+    # Observed agreement is complete. AC1 counting the categories observed (one) cannot tell it
+    # from chance; counting the three offered, chance agreement is 1/3 and AC1 is 1.
     assert result.percent_agreement.value == 1.0
-    assert result.gwet_ac1.value == pytest.approx(1.0)
+    assert result.gwet_ac1.reason == ONE_CATEGORY
+    offered = ag.field_agreement(
+        ratings, level="ordinal", annotators=["a", "b", "c"], categories=["x", "y", "z"], offered_categories=3
+    )
+    assert offered.gwet_ac1.value == pytest.approx(1.0)
     assert result.per_category["y"].alpha.reason == ONE_CATEGORY
     assert result.per_category["y"].specific_agreement.value == 1.0
     assert result.per_category["x"].alpha.reason == CATEGORY_ABSENT

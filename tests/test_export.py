@@ -14,8 +14,7 @@ from sqlalchemy.engine import Engine
 from annotator.domain.errors import NotFoundError
 from annotator.io import export as export_module
 from annotator.io.export import export_file_name, export_jsonl
-from annotator.io.schemas import record_validator
-from tests.helpers import add_small_article, add_user, label
+from tests.helpers import add_small_article, add_user, label, record_validator
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -13,14 +14,18 @@ from sqlmodel import Session
 from annotator.io.agreement import store_gold_quality
 from annotator.io.export import export_jsonl
 from annotator.io.import_labels import import_labels_file
-from annotator.io.schemas import load_label_schema, record_validator
+from annotator.io.schemas import load_label_schema
 from annotator.store import documents, gold
 from annotator.store.models import Provenance
-from tests.helpers import add_small_article, add_user, label
+from tests.helpers import add_small_article, add_user, label, record_validator
 
 SAMPLE_LABELS = (
     Path(__file__).resolve().parents[1] / "annotator/data/sample/france24-sessions-kislyak.labels.jsonl"
 )
+
+RECENT = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+"""Newer than labels the tests have just saved; within the day of clock difference the importer
+allows (a time further ahead is refused)."""
 
 
 @pytest.fixture
@@ -153,7 +158,7 @@ def test_imported_label_change_reopens_gold(tmp_path: Path, engine: Engine) -> N
     with Session(engine) as session:
         gold.settle_gold(session=session, policy="majority")
     records = [orjson.loads(line) for line in SAMPLE_LABELS.read_bytes().splitlines()]
-    records[0] |= {"source": "washington-post", "updated_at": "2099-01-01T00:00:00Z"}
+    records[0] |= {"source": "washington-post", "updated_at": RECENT}
     path = tmp_path / "newer.jsonl"
     path.write_bytes(orjson.dumps(records[0]))
     import_labels_file(engine, path)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,10 @@ from annotator.store.models import SourceOrigin
 from tests.helpers import TEXT, add_small_article, add_user, count_rows, label
 
 VOLATILE = ("created_at", "updated_at")
+
+RECENT = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+"""Newer than labels the tests have just saved; within the day of clock difference the importer
+allows (a time further ahead is refused)."""
 
 
 def _records(path: Path) -> list[dict[str, Any]]:
@@ -79,7 +83,7 @@ def test_importing_twice_changes_nothing(exported: Path) -> None:
 def test_newer_record_replaces_and_keeps_history(exported: Path, tmp_path: Path, engine: Engine) -> None:
     records = _records(exported)
     records[0]["confidence"] = 3
-    records[0]["updated_at"] = "2099-01-01T00:00:00Z"
+    records[0]["updated_at"] = RECENT
     records[1]["confidence"] = 1
     records[1]["updated_at"] = "2000-01-01T00:00:00Z"  # older than what is stored: ignored
     changed = tmp_path / "changed.jsonl"
@@ -99,7 +103,7 @@ def test_unknown_source_key_joins_the_list_as_imported(
 ) -> None:
     records = _records(exported)
     records[0]["source"] = "gamma-press"
-    records[0]["updated_at"] = "2099-01-01T00:00:00Z"
+    records[0]["updated_at"] = RECENT
     path = tmp_path / "new-source.jsonl"
     path.write_bytes(b"\n".join(orjson.dumps(r) for r in records))
     assert import_labels_file(engine, path).sources_added == 1

@@ -33,6 +33,7 @@ from annotator.store.annotate_reads import own_labels
 from annotator.store.engine import create_tables, make_engine
 from annotator.store.models import Label, LabelHistory, LoginSession, Role, User, utcnow
 from annotator.ui.common import IDENTITY, TOKEN_PARAM
+from annotator.ui.text import md_literal
 from tests.browser_helpers import served_app
 from tests.helpers import add_small_article, add_user, label
 from tests.ui_helpers import APP, app_as, app_engine, has_panel, panel, save
@@ -234,7 +235,7 @@ def test_valid_token_logs_in_exactly_its_owner(engine: Engine) -> None:
     for name, user_id in owners.items():
         at = _app_with_token(_open_token(engine, user_id))
         assert at.session_state["user_id"] == user_id
-        assert f"Log out **{name}**" in at.sidebar.button(key="logout").label
+        assert f"Log out {md_literal(name)}" in at.sidebar.button(key="logout").label
         assert not _shows_login_form(at)
 
 
@@ -438,7 +439,7 @@ def test_serve_runs_streamlit_with_xsrf_protection_on(
 
     [(path, argv, env)] = execs
     assert path == sys.executable
-    assert argv[1:4] == ["-m", "streamlit", "run"] and argv[4].endswith("app.py")
+    assert argv[1:4] == ["-m", "annotator.ui.server", "run"] and argv[4].endswith("app.py")
     flags = argv[5:]
     options = dict(zip(flags[::2], flags[1::2], strict=True))
     assert flags.count("--server.enableXsrfProtection") == 1

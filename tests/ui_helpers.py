@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -9,12 +10,14 @@ from typing import Any
 import orjson
 import pytest
 from sqlalchemy.engine import Engine
-from streamlit.components.v2.bidi_component.main import _make_trigger_id
+from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
+from annotator.store import users
 from annotator.store.engine import create_tables, make_engine
 from annotator.ui import common
 from annotator.ui.labeller import KEY as LABELLER_KEY
+from tests.streamlit_private import run_with, trigger_id, widget_states
 
 APP = str(Path(__file__).resolve().parents[1] / "annotator" / "ui" / "app.py")
 
@@ -29,14 +32,25 @@ def app_engine(url: str, monkeypatch: pytest.MonkeyPatch) -> Engine:
 
 
 def app_as(user_id: int | None, page: str | None = None) -> AppTest:
+    """The app in a browser tab where ``user_id`` has logged in (a login token of theirs)."""
     at = AppTest.from_file(APP, default_timeout=30)
     if user_id is not None:
-        at.session_state["user_id"] = user_id
+        at.session_state["login_token"] = login_token(user_id)
     at.run()
     if page is not None:
         at.switch_page(page)
         at.run()
     return at
+
+
+def login_token(user_id: int) -> str:
+    """A new login of the user, as the login form opens one, in the app's store."""
+    engine = make_engine(os.environ["ANNOTATOR_DB_URL"])
+    try:
+        with Session(engine) as session:
+            return users.open_login_session(session=session, user_id=user_id)
+    finally:
+        engine.dispose()
 
 
 def _labeller(at: AppTest) -> Any:
@@ -62,11 +76,11 @@ def act(at: AppTest, action: dict[str, Any]) -> AppTest:
     of the next run by hand, under the id Streamlit itself gives the component's trigger.
     """
     element = _labeller(at)
-    states = at._tree.get_widget_states()
+    states = widget_states(at)
     trigger = states.widgets.add()
-    trigger.id = _make_trigger_id(element.proto.id, "events")
+    trigger.id = trigger_id(element.proto.id, "events")
     trigger.json_trigger_value = orjson.dumps([{"event": "action", "value": action}]).decode()
-    return at._run(states)
+    return run_with(at, states)
 
 
 def send(at: AppTest, *labels: dict[str, Any], request: str | None = None) -> AppTest:

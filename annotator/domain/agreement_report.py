@@ -153,6 +153,7 @@ def _field_block(name: str, field: FieldAgreement) -> dict[str, JsonValue]:
     block |= {
         "fleiss_kappa": full["fleiss_kappa"],
         "gwet_ac1": full["gwet_ac1"],
+        "gwet_ac1_categories": full["gwet_ac1_categories"],
         "cohen_kappa": full["cohen_kappa"],
     }
     if field.weighted_kappa_linear is not None:
@@ -176,9 +177,16 @@ def agreement_report(
     bootstrap: int = 0,
     seed: Seed = None,
     disagreement_limit: int = 200,
+    offered_sources: Sequence[str] | None = None,
 ) -> AgreementReport:
     """Every agreement figure of the three fields, plus confusion, calibration and the
-    sentences annotators disagree on most (by source, the field that matters most)."""
+    sentences annotators disagree on most (by source, the field that matters most).
+
+    AC1 counts the categories observed in each field, unless ``offered_sources`` (the source
+    keys annotators could pick: the articles' sources and the special sources) is given: then
+    every category offered counts — both answers for is_claim, the whole confidence scale, and
+    for the source "not a claim", the offered keys and any key used besides.
+    """
     matrices = to_matrices(table, scale)
     names = table.annotators
     plan: dict[str, tuple[IntArray, Level, Sequence[str]]] = {
@@ -186,6 +194,15 @@ def agreement_report(
         "source": (matrices.source, "nominal", matrices.source_categories),
         "confidence": (matrices.confidence, "ordinal", matrices.confidence_categories),
     }
+    offered: dict[str, int | None] = dict.fromkeys(plan)
+    if offered_sources is not None:
+        used_keys = set(matrices.source_categories[2:])
+        unattributed_used = bool((matrices.source == 1).any())  # a claim with no source
+        offered = {
+            "is_claim": len(CLAIM_CATEGORIES),
+            "source": len({NOT_A_CLAIM, *offered_sources, *used_keys}) + unattributed_used,
+            "confidence": len(matrices.confidence_categories),
+        }
     fields = {
         name: field_agreement(
             ratings,
@@ -194,6 +211,7 @@ def agreement_report(
             categories=categories,
             bootstrap=bootstrap,
             seed=seed,
+            offered_categories=offered[name],
         )
         for name, (ratings, level, categories) in plan.items()
     }

@@ -50,13 +50,17 @@ class NotFoundError(AnnotatorError):
     """A document, sentence or user named by the user does not exist."""
 
 
-class PermissionDeniedError(AnnotatorError):
-    """The acting user's role does not allow this action."""
-
-
 class AuthenticationError(AnnotatorError):
     """Wrong name or password, an inactive account, or too many failed tries."""
 
 
 class UndefinedStatisticError(AnnotatorError):
     """An agreement coefficient cannot be computed on this data; the message says why."""
+
+
+class StoreBusyError(AnnotatorError):
+    """Another program held the database's write lock for longer than a write may wait."""
+
+
+class StoreFullError(AnnotatorError):
+    """The disk holding the database (or an output file) is full."""

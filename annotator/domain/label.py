@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MAX_NOTE_LENGTH = 10_000
-
 
 @dataclass(frozen=True, slots=True)
 class LabelValue:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from annotator.domain.errors import InputError
+from annotator.domain.names import MAX_NOTE, MAX_OTHER_SOURCE_NAME, check_free_text
 
 
 @dataclass(frozen=True)
@@ -124,3 +125,12 @@ def check_label(
             field="source_other",
             hint="type who says so",
         )
+
+
+def check_label_text(
+    *, note: str | None, source_other: str | None, file: str | None = None, line: int | None = None
+) -> None:
+    """The free-text fields of a label: a note is a remark and an "other" source a name, both
+    bounded, neither holding control characters (NUL cannot even be stored on PostgreSQL)."""
+    check_free_text(note, field="note", limit=MAX_NOTE, file=file, line=line)
+    check_free_text(source_other, field="source_other", limit=MAX_OTHER_SOURCE_NAME, file=file, line=line)

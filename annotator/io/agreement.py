@@ -9,9 +9,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from annotator.domain.agreement import GoldAgreement
+from annotator.domain.agreement.field import CategoryRule
 from annotator.domain.agreement_report import AgreementReport, agreement_report, quality_against_gold
 from annotator.io.schemas import load_label_schema
-from annotator.store.agreement import load_label_table
+from annotator.store.agreement import load_label_table, offered_source_keys
 from annotator.store.documents import require_document, sentences_by_id
 from annotator.store.gold import gold_answers
 
@@ -33,15 +34,26 @@ def store_agreement(
     annotators: Sequence[str] | None = None,
     bootstrap: int = 0,
     seed: int | None = None,
+    categories: CategoryRule = "observed",
 ) -> AgreementReport:
-    """Agreement over the current labels of the store (one article or all; some annotators or all)."""
+    """Agreement over the current labels of the store (one article or all; some annotators or all).
+
+    ``categories``: what Gwet's AC1 counts as the categories of a field — those ``observed`` in
+    the labels (as Gwet's published figures do), or all those ``offered`` to the annotators
+    (the labelled articles' sources, the special sources, not-a-claim; the whole scale).
+    """
     if document_id is not None:
         with Session(engine) as session:
             require_document(session=session, document_id=document_id)
+    schema = load_label_schema()
     with engine.connect() as connection:
         table = load_label_table(connection, document_id=document_id, annotators=annotators)
-    scale = [v.value for v in load_label_schema().confidence]
-    return agreement_report(table, scale=scale, bootstrap=bootstrap, seed=seed)
+        offered = None
+        if categories == "offered":
+            article_keys = offered_source_keys(connection, document_id=document_id)
+            offered = [*article_keys, *schema.special_keys]
+    scale = [v.value for v in schema.confidence]
+    return agreement_report(table, scale=scale, bootstrap=bootstrap, seed=seed, offered_sources=offered)
 
 
 def describe_disagreements(engine: Engine, report: AgreementReport, *, limit: int = 50) -> list[Disagreement]:

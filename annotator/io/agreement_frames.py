@@ -176,3 +176,12 @@ def coefficient_text(coefficient: Coefficient, *, percent: bool = False) -> str:
     if coefficient.value is None:
         return f"undefined: {json_reason(coefficient.reason or 'undefined')}"
     return f"{coefficient.value:.0%}" if percent else f"{coefficient.value:.3f}"
+
+
+def ac1_categories_note(report: AgreementReport) -> str:
+    """Which ``q`` Gwet's AC1 used per field, in words (the figure depends on it)."""
+    fields = report.fields.values()
+    rule = next(iter(fields)).ac1_categories.rule
+    counts = ", ".join(f"{name} q = {field.ac1_categories.q}" for name, field in report.fields.items())
+    what = "the categories used in the labels" if rule == "observed" else "every category offered"
+    return f"Gwet's AC1 counts {what}: {counts}."

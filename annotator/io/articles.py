@@ -44,7 +44,9 @@ from trafilatura.utils import load_html
 from annotator.domain.article import ArticleDraft, DroppedBlock, SourceSpec
 from annotator.domain.boilerplate import Block, classify_blocks, furniture_reason, guess_title
 from annotator.domain.errors import InputError
+from annotator.domain.names import check_free_text, check_identifier
 from annotator.domain.segmentation import split_sentences
+from annotator.io.strict_json import RepeatedKeyError, check_no_repeated_keys
 
 __all__ = [
     "ACCEPTED_EXTENSIONS",
@@ -566,7 +568,17 @@ def _decode(data: bytes, name: str) -> str:
 def _parse_json(text: str, file: str, line: int | None = None) -> Any:
     """Parse JSON; the error names the line (of the file, or the JSONL line) and column."""
     try:
-        return orjson.loads(text)
+        value = orjson.loads(text)
+        if isinstance(value, dict | list):
+            check_no_repeated_keys(text)
+        return value
+    except RepeatedKeyError as repeated:
+        raise InputError(
+            f"the key {repeated.key!r} appears twice in one object",
+            file=file,
+            line=line,
+            hint="keep one value per key (JSON readers disagree on which one counts)",
+        ) from None
     except orjson.JSONDecodeError as error:
         at_line = line if line is not None else error.lineno
         column = f", column {error.colno}" if line is None else f" at character {error.pos + 1}"
@@ -642,9 +654,14 @@ def _line_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _check_unique_ids(located: Sequence[_Located]) -> None:
-    """Two articles of one import may not share an id."""
+    """Ids fit file names and terminals, text holds no control characters, and two articles of
+    one import do not share an id."""
     first: dict[str, _Located] = {}
     for item in located:
+        file, line, prefix = item.file, item.line, item.field_prefix
+        check_identifier(item.draft.id, field=f"{prefix}id", file=file, line=line)
+        check_free_text(item.draft.title, field=f"{prefix}title", file=file, line=line)
+        check_free_text(item.draft.text, field=f"{prefix}text", file=file, line=line)
         earlier = first.setdefault(item.draft.id, item)
         if earlier is not item:
             where = earlier.file if earlier.line is None else f"{earlier.file}:{earlier.line}"

@@ -21,8 +21,10 @@ class BootstrapReport:
     sample_imported: bool
     admin_created: bool
     generated_admin_password: str | None
-    """Shown once in the terminal, never stored in clear."""
+    """Handed to the person starting the app once, never stored in the database in clear."""
     schema: SchemaReport
+    admin_password_ignored: bool = False
+    """ANNOTATOR_ADMIN_PASSWORD was given but the store has accounts already."""
 
 
 def prepare_database(engine: Engine, *, admin_password: str | None = None) -> BootstrapReport:
@@ -36,11 +38,13 @@ def prepare_database(engine: Engine, *, admin_password: str | None = None) -> Bo
             sample_imported = True
         generated = None
         admin_created = False
-        if users.count_users(session=session) == 0:
+        has_users = users.count_users(session=session) > 0
+        if not has_users:
             password = admin_password or passwords.generate_password()
             generated = None if admin_password else password
             users.create_user(
                 session=session, user_in=UserCreate(name=ADMIN_NAME, role=Role.admin, password=password)
             )
             admin_created = True
-    return BootstrapReport(sample_imported, admin_created, generated, schema)
+    ignored = has_users and admin_password is not None
+    return BootstrapReport(sample_imported, admin_created, generated, schema, admin_password_ignored=ignored)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import re
@@ -18,7 +19,7 @@ import orjson
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from annotator.domain.errors import InputError
+from annotator.domain.errors import AnnotatorError, InputError, StoreFullError
 from annotator.io.schemas import load_label_schema
 from annotator.io.suggest import suggestion_records
 from annotator.store import documents as documents_store
@@ -37,6 +38,11 @@ class ExportResult:
 
 
 def default_export_path(exports_dir: Path, what: str, document_id: str | None = None) -> Path:
+    """A timestamped file directly in ``exports_dir``, whatever the document id holds.
+
+    >>> default_export_path(Path("exports"), "labels", "../../x").parent
+    PosixPath('exports')
+    """
     return exports_dir / export_file_name(what, document_id=document_id, at=datetime.now(UTC))
 
 
@@ -58,6 +64,7 @@ def export_file_name(
 
 
 def _file_safe(name: str) -> str:
+    # Ids are checked where they enter, but a store made before those checks may hold any id.
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "_"
 
 
@@ -257,14 +264,24 @@ def atomic_writer(path: Path) -> Iterator[IO[bytes]]:
 
     An interrupted export therefore never leaves a half file under the final name.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as error:
+        raise AnnotatorError(f"cannot write to {path.parent}: {error.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as stream:
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(tmp_name, path)
+    except OSError as error:
+        Path(tmp_name).unlink(missing_ok=True)
+        if error.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            raise StoreFullError(
+                f"no space left for {path}: nothing was written — free some space or write elsewhere (-o)"
+            ) from None
+        raise AnnotatorError(f"could not write {path}: {error.strerror}") from None
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise

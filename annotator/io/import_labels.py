@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -29,13 +29,18 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from annotator.domain.errors import InputError
-from annotator.domain.label_schema import LabelSchema, check_label
+from annotator.domain.label_schema import LabelSchema, check_label, check_label_text
+from annotator.domain.names import (
+    MAX_DOCUMENT_ID,
+    MAX_USER_NAME,
+    check_free_text,
+    check_identifier,
+    check_user_name,
+)
 from annotator.io.schemas import load_label_schema
+from annotator.io.strict_json import RepeatedKeyError, check_no_repeated_keys
 from annotator.store import bulk
 
-MAX_DOCUMENT_ID = 200
-MAX_NAME = 100
-"""The store's column sizes (Document.id, User.name)."""
 MAX_LINE_BYTES = 2 * 1024 * 1024
 """A label line is a sentence and a few fields; anything longer is not a labels export."""
 
@@ -94,8 +99,45 @@ class _Line(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     """Written by the exporter; ignored."""
 
 
-_DECODE_LINE = msgspec.json.Decoder(_Line).decode
+class _ExportLine(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """A line as the exporter writes it: every field, each once. The fast path takes only these."""
+
+    document_id: str
+    sentence_index: int
+    text: str
+    char_start: int
+    char_end: int
+    annotator: str
+    is_claim: bool
+    source: str | None
+    source_other: str | None
+    confidence: int | None
+    note: str | None
+    flagged: bool
+    created_at: str | None
+    updated_at: str | None
+    schema_version: int | None
+
+
+_DECODE_EXPORT_LINE = msgspec.json.Decoder(_ExportLine).decode
 _LINE_FIELDS = (*_REQUIRED, *_OPTIONAL)
+_KEY_ENDS = len(_ExportLine.__struct_fields__)
+"""msgspec, like orjson, keeps the last of two equal keys. A line holding every field and
+exactly this many ``":`` (a key's end) has each key once; any other line goes to the slow path,
+which tells a repeated key from ``":`` inside a value. One count: a million lines must import
+within a few times a raw insert."""
+
+def decode_fast(raw: bytes) -> _ExportLine:
+    """The line as msgspec decodes it, when it is a complete exporter line with each key once;
+    ValueError otherwise (the slow path then decides)."""
+    if raw.count(b'":') != _KEY_ENDS:
+        raise ValueError("not exactly one key per field")
+    return _DECODE_EXPORT_LINE(raw)
+
+
+FUTURE_SLACK = timedelta(days=1)
+"""A time further ahead than this (clocks differ a little) is a mistake, and would win every
+later "newer label" comparison."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +206,7 @@ def read_label_records(
                 hint="a labels line holds one sentence",
             )
         try:
-            record = checker.record(_DECODE_LINE(raw), number)
+            record = checker.record(decode_fast(raw), number)
         except (ValueError, InputError):  # msgspec's DecodeError, or bad UTF-8 in a string
             if not raw.strip():  # never decodes, so blank lines are only looked for here
                 continue
@@ -193,6 +235,16 @@ def _parse_line(raw: bytes, *, line: int, checker: _RecordChecker) -> bulk.Label
     file = checker.file
     try:
         obj = orjson.loads(raw)
+        if isinstance(obj, dict):
+            check_no_repeated_keys(raw)
+    except RepeatedKeyError as repeated:
+        raise InputError(
+            "appears twice in the record",
+            file=file,
+            line=line,
+            field=repeated.key,
+            hint="keep one value per field (JSON readers disagree on which one counts)",
+        ) from None
     except orjson.JSONDecodeError as error:
         try:
             raw.decode("utf-8")
@@ -248,8 +300,11 @@ class _RecordChecker:
         self._document_ids: dict[str, str] = {}
         self._annotators: dict[str, str] = {}
         self._texts: dict[str, str] = {}
+        # As the store writes times: later is larger, so one string comparison a line.
+        latest = datetime.now(UTC) + FUTURE_SLACK
+        self._latest_time = latest.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
-    def record(self, line: _Line, number: int) -> bulk.LabelRecord:
+    def record(self, line: _Line | _ExportLine, number: int) -> bulk.LabelRecord:
         document_id = self._document_ids.get(line.document_id)
         annotator = self._annotators.get(line.annotator)
         if document_id is None or annotator is None:
@@ -260,6 +315,12 @@ class _RecordChecker:
         ) or end - start != len(line.text):
             self._report_first_bad_field(line, number)
         self._check_label(line, number)
+        if line.note or line.source_other:
+            check_label_text(note=line.note, source_other=line.source_other, file=self.file, line=number)
+        text = self._texts.get(line.text)
+        if text is None:
+            check_free_text(line.text, field="text", file=self.file, line=number)
+            text = self._texts.setdefault(line.text, line.text)
         created = self._stored_time(line.created_at, number, "created_at")
         if line.updated_at == line.created_at:  # a label never edited: one conversion for both
             updated = created
@@ -269,7 +330,7 @@ class _RecordChecker:
             line=number,
             document_id=document_id,
             sentence_index=line.sentence_index,
-            text=self._texts.setdefault(line.text, line.text),
+            text=text,
             char_start=start,
             char_end=end,
             annotator=annotator,
@@ -283,27 +344,31 @@ class _RecordChecker:
             updated_at=updated,
         )
 
-    def _new_names(self, line: _Line, number: int) -> tuple[str, str]:
+    def _new_names(self, line: _Line | _ExportLine, number: int) -> tuple[str, str]:
         """Check a document id or annotator not seen before, and keep it: one string for all its records."""
         if (
             not line.document_id.strip()
             or not line.annotator.strip()
             or len(line.document_id) > MAX_DOCUMENT_ID
-            or len(line.annotator) > MAX_NAME
+            or len(line.annotator) > MAX_USER_NAME
         ):
             self._report_first_bad_field(line, number)
+        if line.document_id not in self._document_ids:
+            check_identifier(line.document_id, field="document_id", file=self.file, line=number)
+        if line.annotator not in self._annotators:
+            check_user_name(line.annotator, field="annotator", file=self.file, line=number)
         document_id = self._document_ids.setdefault(line.document_id, line.document_id)
         annotator = self._annotators.setdefault(line.annotator, line.annotator.strip())
         return document_id, annotator
 
-    def _report_first_bad_field(self, line: _Line, number: int) -> NoReturn:
+    def _report_first_bad_field(self, line: _Line | _ExportLine, number: int) -> NoReturn:
         """Raise the error for the first bad identity or offset field, in the order of the file format."""
         file = self.file
         if not line.document_id.strip():
             raise InputError("is empty", file=file, line=number, field="document_id")
         if not line.annotator.strip():
             raise InputError("is empty", file=file, line=number, field="annotator")
-        for name, limit in (("document_id", MAX_DOCUMENT_ID), ("annotator", MAX_NAME)):
+        for name, limit in (("document_id", MAX_DOCUMENT_ID), ("annotator", MAX_USER_NAME)):
             value: str = getattr(line, name)
             if len(value) > limit:
                 raise InputError(
@@ -332,7 +397,7 @@ class _RecordChecker:
             hint="offsets must slice the sentence out of its document",
         )
 
-    def _check_label(self, line: _Line, number: int) -> None:
+    def _check_label(self, line: _Line | _ExportLine, number: int) -> None:
         key = (line.is_claim, line.source, line.confidence, not (line.source_other or "").strip())
         if key in self._labels_passed:
             return
@@ -351,15 +416,26 @@ class _RecordChecker:
         """The time in UTC as the store keeps it (``bulk.LabelRecord``), or an error naming the field."""
         if value is None:
             return None
+        stored = None
         if _EXPORT_TIME.fullmatch(value) is not None:
             try:
                 datetime.fromisoformat(value)  # the pattern lets 2026-02-30 through
             except ValueError:
                 pass
             else:
-                return value[:10] + " " + value[11:26]
-        moment = _parse_time(value, file=self.file, line=number, field=field)
-        return moment.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+                stored = value[:10] + " " + value[11:26]
+        if stored is None:
+            moment = _parse_time(value, file=self.file, line=number, field=field)
+            stored = moment.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+        if stored > self._latest_time:
+            raise InputError(
+                f"is in the future: {value!r}",
+                file=self.file,
+                line=number,
+                field=field,
+                hint="times say when a label was saved, in UTC: check the clock of the machine it came from",
+            )
+        return stored
 
 
 def _parse_time(value: str, *, file: str, line: int, field: str) -> datetime:

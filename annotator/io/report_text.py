@@ -45,7 +45,7 @@ def agreement_text(report: AgreementReport, disagreements: Sequence[Disagreement
         ]
         rows += [
             ("Fleiss' kappa", field.fleiss_kappa, field.intervals.get("fleiss_kappa")),
-            ("Gwet's AC1", field.gwet_ac1, None),
+            (f"Gwet's AC1 (q = {field.ac1_categories.q}, {field.ac1_categories.rule})", field.gwet_ac1, None),
         ]
         for label, coefficient, interval in rows:
             lines.append(

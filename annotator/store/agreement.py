@@ -65,6 +65,20 @@ def load_label_table(
     )
 
 
+def offered_source_keys(connection: Connection, *, document_id: str | None = None) -> list[str]:
+    """The source keys of the article (or of every article with labels): what annotators could pick."""
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    params: tuple[str, ...] = ()
+    if document_id is not None:
+        sql, params = f"SELECT DISTINCT key FROM source WHERE document_id = {mark}", (document_id,)
+    else:
+        sql = (
+            "SELECT DISTINCT key FROM source WHERE document_id IN (SELECT s.document_id FROM sentence AS s "
+            "JOIN label AS l ON l.sentence_id = s.id)"
+        )
+    return sorted(str(row[0]) for row in connection.exec_driver_sql(sql, params))
+
+
 def _user_names(connection: Connection) -> dict[int, str]:
     result = connection.exec_driver_sql('SELECT id, name FROM "user"')
     return {int(uid): str(name) for uid, name in result}

@@ -10,10 +10,12 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert
 from sqlalchemy import select as sa_select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from annotator.domain.article import ArticleDraft, SourceSpec
 from annotator.domain.errors import AnnotatorError, InputError, NotFoundError
+from annotator.domain.names import check_free_text, check_identifier
 from annotator.store.engine import run_write
 from annotator.store.models import (
     ArticleAssignment,
@@ -47,8 +49,37 @@ def add_articles(
 
     An article whose id exists with the same text is skipped (importing twice is harmless);
     one with the same id and another text is an error and nothing is stored. Rows go in as
-    bulk inserts: ingest is measured against the segmenter's own speed.
+    bulk inserts: ingest is measured against the segmenter's own speed. Two imports of the same
+    file at once both succeed: one stores the articles, the other finds them there.
     """
+    for draft in drafts:
+        where = draft.origin or None
+        check_identifier(draft.id, field="id", file=where)
+        check_free_text(draft.title, field="title", file=where)
+        check_free_text(draft.text, field="text", file=where)
+    try:
+        return run_write(session, lambda: _store_new_articles(session, drafts, suggested_sources))
+    except IntegrityError:
+        # PostgreSQL: another import inserted one of these ids after this one looked; look again.
+        return run_write(session, lambda: _store_new_articles(session, drafts, suggested_sources))
+
+
+def _store_new_articles(
+    session: Session, drafts: Sequence[ArticleDraft], suggested_sources: frozenset[str]
+) -> list[str]:
+    """One attempt, committed, or rolled back (``run_write`` may run it again)."""
+    try:
+        new = _articles_not_stored(session, drafts)
+        if new:
+            _insert_articles(session, new, suggested_sources)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return [d.id for d in new]
+
+
+def _articles_not_stored(session: Session, drafts: Sequence[ArticleDraft]) -> list[ArticleDraft]:
     ids = [d.id for d in drafts]
     existing: dict[str, str] = {}
     for start in range(0, len(ids), 900):  # under SQLite's bound-parameter limit
@@ -66,57 +97,56 @@ def add_articles(
                 field="id",
                 hint="give the new article another id (file name or record id)",
             )
-    if new:
-        now = utcnow()
-        try:
-            session.execute(
-                insert(Document),
-                [
-                    {
-                        "id": d.id,
-                        "title": d.title,
-                        "text": d.text,
-                        "url": d.url,
-                        "published": d.published,
-                        "created_at": now,
-                    }
-                    for d in new
-                ],
-            )
-            session.execute(
-                insert(Sentence),
-                [
-                    {
-                        "document_id": d.id,
-                        "index": i,
-                        "char_start": s.start,
-                        "char_end": s.end,
-                        "text": d.text[s.start : s.end],
-                        "paragraph": s.paragraph,
-                    }
-                    for d in new
-                    for i, s in enumerate(d.sentences)
-                ],
-            )
-            sources = [
-                {
-                    "document_id": d.id,
-                    "key": s.key,
-                    "label": s.label,
-                    "aliases": list(s.aliases),
-                    "origin": SourceOrigin.suggested if d.id in suggested_sources else SourceOrigin.article,
-                    "proposed_by_id": None,
-                }
-                for d in new
-                for s in d.sources
-            ]
-            if sources:
-                session.execute(insert(Source), sources)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-    return [d.id for d in new]
+    return new
+
+
+def _insert_articles(
+    session: Session, new: Sequence[ArticleDraft], suggested_sources: frozenset[str]
+) -> None:
+    now = utcnow()
+    session.execute(
+        insert(Document),
+        [
+            {
+                "id": d.id,
+                "title": d.title,
+                "text": d.text,
+                "url": d.url,
+                "published": d.published,
+                "created_at": now,
+            }
+            for d in new
+        ],
+    )
+    session.execute(
+        insert(Sentence),
+        [
+            {
+                "document_id": d.id,
+                "index": i,
+                "char_start": s.start,
+                "char_end": s.end,
+                "text": d.text[s.start : s.end],
+                "paragraph": s.paragraph,
+            }
+            for d in new
+            for i, s in enumerate(d.sentences)
+        ],
+    )
+    sources = [
+        {
+            "document_id": d.id,
+            "key": s.key,
+            "label": s.label,
+            "aliases": list(s.aliases),
+            "origin": SourceOrigin.suggested if d.id in suggested_sources else SourceOrigin.article,
+            "proposed_by_id": None,
+        }
+        for d in new
+        for s in d.sources
+    ]
+    if sources:
+        session.execute(insert(Source), sources)
 
 
 def list_documents(*, session: Session) -> list[Document]:

@@ -18,11 +18,17 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
+from annotator.domain.errors import StoreBusyError, StoreFullError
 from annotator.store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+WRITE_LOCK_TIMEOUT_S = 10.0
+"""How long a write waits for another program's write (an import) before it gives up with a
+message: a stalled writer must not freeze every save without limit."""
+PRIVATE_FILE_MODE = 0o600
+"""The database, its lock file and backups hold password hashes and everyone's labels."""
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -41,8 +47,21 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
             poolclass=StaticPool if in_memory else None,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        if not in_memory and engine.url.database:
+            create_private_file(engine.url.database)
         return engine
     return create_engine(url, echo=echo, pool_pre_ping=True)
+
+
+def create_private_file(path: str | os.PathLike[str]) -> None:
+    """Create ``path`` empty and readable by its owner only, unless it exists (SQLite then keeps
+    the mode for its -wal and -shm files)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+    except FileExistsError:
+        pass
+    except OSError:
+        pass  # a folder that does not exist, say: SQLite's own error on connecting says it better
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -67,31 +86,61 @@ _REGISTRY_LOCK = threading.Lock()
 
 
 @contextmanager
-def write_lock(engine: Engine) -> Iterator[None]:
-    """Queue SQLite writers in the kernel instead of letting them poll for the database lock.
+def write_lock(engine: Engine, *, timeout_s: float | None = None) -> Iterator[None]:
+    """Queue SQLite writers instead of letting them poll SQLite for the database lock.
 
     SQLite's busy handler sleeps in growing steps, so under many writers an unlucky save can
     miss its turn for a second or more. A thread lock (annotators of one app server are
     threads) plus an ``flock`` on a file beside the database (other processes, the CLI) hands
-    the lock over as soon as it is free. PostgreSQL needs none of this: it locks rows.
+    the lock over within a millisecond or two of it being free. A writer that waits longer than
+    ``timeout_s`` (default ``WRITE_LOCK_TIMEOUT_S``) gets StoreBusyError, never an endless wait.
+    PostgreSQL needs none of this: it locks rows.
     """
     if engine.dialect.name != "sqlite":
         yield
         return
+    timeout = WRITE_LOCK_TIMEOUT_S if timeout_s is None else timeout_s
+    deadline = time.monotonic() + timeout
     key = engine.url.database or ":memory:"
     with _REGISTRY_LOCK:
         thread_lock = _THREAD_LOCKS.setdefault(key, threading.Lock())
         if key not in (":memory:", "") and key not in _LOCK_FILES:
-            _LOCK_FILES[key] = os.open(f"{key}.writelock", os.O_RDWR | os.O_CREAT, 0o644)
+            _LOCK_FILES[key] = os.open(f"{key}.writelock", os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE)
         fd = _LOCK_FILES.get(key)
-    with thread_lock:
+    if not thread_lock.acquire(timeout=timeout):
+        raise _busy(timeout)
+    try:
         if fd is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            _flock_until(fd, deadline, timeout)
         try:
             yield
         finally:
             if fd is not None:
                 fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        thread_lock.release()
+
+
+def _flock_until(fd: int, deadline: float, timeout: float) -> None:
+    """An exclusive flock, polled in short steps so that the wait can end (a blocking flock cannot)."""
+    step = 0.0002
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _busy(timeout) from None
+            time.sleep(min(step, left))
+            step = min(step * 2, 0.002)
+
+
+def _busy(timeout: float) -> StoreBusyError:
+    return StoreBusyError(
+        f"the database is busy: another program has been writing for over {timeout:g} s "
+        "(an import, a backup?); nothing was saved — try again in a moment"
+    )
 
 
 def begin_write(session: Session) -> None:
@@ -158,12 +207,42 @@ def is_lock_error(error: OperationalError) -> bool:
     return "database is locked" in text or "deadlock detected" in text or "could not serialize" in text
 
 
+def is_disk_full(error: Exception) -> bool:
+    text = str(getattr(error, "orig", error)).lower()
+    return "database or disk is full" in text or "no space left on device" in text
+
+
+def is_disk_error(error: Exception) -> bool:
+    """SQLite reports a write the disk refused as "disk I/O error" unless errno was ENOSPC
+    (a file-size limit, a quota, a failing disk)."""
+    return "disk i/o error" in str(getattr(error, "orig", error)).lower()
+
+
+def store_error(error: OperationalError) -> StoreBusyError | StoreFullError | None:
+    """The message for a database error the user can act on (busy, disk full), or None."""
+    if is_disk_full(error):
+        return StoreFullError(
+            "the disk holding the database is full: nothing was saved — free some space, then try again"
+        )
+    if is_disk_error(error):
+        return StoreFullError(
+            "the database could not write to its disk (full, over a quota, or failing?): nothing was "
+            "saved — free some space, then try again"
+        )
+    if is_lock_error(error):
+        return StoreBusyError(
+            "the database stayed busy (another program is writing); nothing was saved — try again"
+        )
+    return None
+
+
 def with_write_retry(action: Callable[[], T], *, attempts: int = 8, first_wait_s: float = 0.01) -> T:
     """Run a write, retrying with jittered exponential backoff while the database is busy.
 
     SQLite's busy timeout already waits for the lock; this covers the cases it cannot
     (a lock upgrade inside a transaction, a PostgreSQL serialisation failure), bounded so
-    that a stuck database still reaches the user as an error.
+    that a stuck database still reaches the user as an error — a StoreBusyError, or a
+    StoreFullError when the disk is full, with a message instead of a traceback.
     """
     wait = first_wait_s
     for attempt in range(attempts):
@@ -171,7 +250,10 @@ def with_write_retry(action: Callable[[], T], *, attempts: int = 8, first_wait_s
             return action()
         except OperationalError as error:
             if attempt == attempts - 1 or not is_lock_error(error):
-                raise
+                friendly = store_error(error)
+                if friendly is None:
+                    raise
+                raise friendly from error
             time.sleep(wait * (1 + random.random()))
             wait *= 2
     raise AssertionError("unreachable")

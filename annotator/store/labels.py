@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from annotator.domain.errors import InputError, NotFoundError
-from annotator.domain.label import LABEL_FIELDS, MAX_NOTE_LENGTH, LabelValue, sentence_revision
-from annotator.domain.label_schema import LabelSchema, check_label
+from annotator.domain.label import LABEL_FIELDS, LabelValue, sentence_revision
+from annotator.domain.label_schema import LabelSchema, check_label, check_label_text
 from annotator.store.engine import driver_sql, run_write, stored_time
 from annotator.store.models import Label, LabelCreate, LabelHistory, Sentence, User, as_utc, utcnow
 from annotator.store.suggestions import record_labels_against_suggestions
@@ -32,6 +32,7 @@ def save_label(
     Saving the same values again changes nothing. Retries while the database is busy, so
     "database is locked" never reaches the annotator (bounded, see ``run_write``).
     """
+    check_label_text(note=label_in.note, source_other=label_in.source_other)
     if schema is not None:
         check_label(
             schema,
@@ -317,6 +318,7 @@ def _apply_one(
 
 def check_submitted_label(schema: LabelSchema, value: LabelValue, article_sources: set[str]) -> None:
     """Everything a label typed in the app must satisfy, beyond the schema's own checks."""
+    check_label_text(note=value.note, source_other=value.source_other)
     check_label(
         schema,
         is_claim=value.is_claim,
@@ -336,10 +338,7 @@ def check_submitted_label(schema: LabelSchema, value: LabelValue, article_source
             field="confidence",
             hint=f"type {schema.confidence_min}–{schema.confidence_max}",
         )
-    if len(value.note) > MAX_NOTE_LENGTH:
-        raise InputError(
-            f"the note is longer than {MAX_NOTE_LENGTH:,} characters", field="note", hint="shorten it"
-        )
+
 
 
 def _as_datetime(value: Any) -> datetime:

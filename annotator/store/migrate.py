@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
+import tempfile
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,8 +20,9 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
-from annotator.domain.errors import AnnotatorError
+from annotator.domain.errors import AnnotatorError, StoreFullError
 from annotator.store import models  # noqa: F401  (registers the tables)
+from annotator.store.engine import write_lock
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 FIRST_REVISION = "0001"
@@ -54,8 +60,38 @@ def prepare_schema(engine: Engine, *, backup: bool = True) -> SchemaReport:
     An empty store gets every table at once and is stamped with the head revision (the
     migration test proves both ways give the same schema). A store made without Alembic is
     taken as head when it has every table, else as revision 1. Before upgrading a SQLite
-    file, a copy is written beside it.
+    file, a copy is written beside it. Two programs preparing one store at once take turns
+    (two app servers starting, two ``db upgrade``): the second finds the work done.
     """
+    head = head_revision()
+    if current_revision(engine) == head:  # the common case: no lock, no wait behind a writer
+        return SchemaReport(before=head, after=head, created=False, backup=None)
+    with _one_at_a_time(engine):
+        return _prepare_schema(engine, backup=backup)
+
+
+SCHEMA_LOCK_KEY = 0x616E6E6F
+"""PostgreSQL advisory lock held while a program creates or upgrades the schema ("anno")."""
+SCHEMA_LOCK_TIMEOUT_S = 600.0
+"""A long upgrade of a big SQLite store may take minutes; the second program waits that long."""
+
+
+@contextmanager
+def _one_at_a_time(engine: Engine) -> Iterator[None]:
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as holder:
+            holder.exec_driver_sql(f"SELECT pg_advisory_lock({SCHEMA_LOCK_KEY})")
+            try:
+                yield
+            finally:
+                holder.exec_driver_sql(f"SELECT pg_advisory_unlock({SCHEMA_LOCK_KEY})")
+                holder.commit()
+        return
+    with write_lock(engine, timeout_s=SCHEMA_LOCK_TIMEOUT_S):
+        yield
+
+
+def _prepare_schema(engine: Engine, *, backup: bool) -> SchemaReport:
     with engine.connect() as connection:
         tables = set(inspect(connection).get_table_names())
         before = MigrationContext.configure(connection).get_current_revision()
@@ -114,6 +150,29 @@ def backup_sqlite(engine: Engine, target: Path) -> Path:
     if target.exists():
         raise AnnotatorError(f"{target} exists already: choose a new file name")
     target.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(source_path) as source, sqlite3.connect(target) as copy:
-        source.backup(copy)
+    # Written under a temporary name (mode 0600, like the store) and renamed when complete: a
+    # backup cut short, by a full disk say, never lies under the final name.
+    fd, part = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    try:
+        with closing(sqlite3.connect(source_path)) as source, closing(sqlite3.connect(part)) as copy:
+            source.backup(copy)
+        os.replace(part, target)
+    except (sqlite3.Error, OSError) as error:
+        Path(part).unlink(missing_ok=True)
+        if _out_of_space(error):
+            raise StoreFullError(
+                f"no space left for the backup {target}: nothing was written — free some space "
+                "or choose another disk"
+            ) from None
+        raise AnnotatorError(f"could not write the backup {target}: {error}") from None
+    except BaseException:
+        Path(part).unlink(missing_ok=True)
+        raise
     return target
+
+
+def _out_of_space(error: BaseException) -> bool:
+    if isinstance(error, OSError):
+        return error.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+    return "full" in str(error).lower()

@@ -1,4 +1,4 @@
-"""SQLModel tables, one model family per entity (Base / table / Create / Public).
+"""SQLModel tables, one model family per entity (Base / table, and Create where a form makes one).
 
 Times are stored as timezone-aware UTC. Labels are the current value per
 (sentence, annotator); every change also appends a LabelHistory row, which is
@@ -56,10 +56,6 @@ class Document(DocumentBase, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
 
 
-class DocumentPublic(DocumentBase):
-    created_at: datetime
-
-
 # --- sentences -------------------------------------------------------------
 
 
@@ -77,10 +73,6 @@ class Sentence(SentenceBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
 
 
-class SentencePublic(SentenceBase):
-    id: int
-
-
 # --- sources ---------------------------------------------------------------
 
 
@@ -96,16 +88,6 @@ class Source(SourceBase, table=True):
     document_id: str = Field(foreign_key="document.id", ondelete="CASCADE", index=True)
     origin: SourceOrigin = SourceOrigin.article
     proposed_by_id: int | None = Field(default=None, foreign_key="user.id")
-
-
-class SourceCreate(SourceBase):
-    pass
-
-
-class SourcePublic(SourceBase):
-    id: int
-    document_id: str
-    origin: SourceOrigin
 
 
 # --- users -----------------------------------------------------------------
@@ -127,11 +109,6 @@ class User(UserBase, table=True):
 
 class UserCreate(UserBase):
     password: str
-
-
-class UserPublic(UserBase):
-    id: int
-    created_at: datetime
 
 
 # --- labels ----------------------------------------------------------------
@@ -163,14 +140,6 @@ class Label(LabelBase, table=True):
 
 class LabelCreate(LabelBase):
     pass
-
-
-class LabelPublic(LabelBase):
-    sentence_id: int
-    user_id: int
-    version: int
-    created_at: datetime
-    updated_at: datetime
 
 
 class LabelHistory(LabelBase, table=True):

@@ -1,4 +1,4 @@
-"""Users: accounts, roles, login with a slow-down after failed tries."""
+"""Users: accounts, roles, login with a slow-down after failed tries, and login sessions."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from annotator.domain import passwords
 from annotator.domain.errors import AuthenticationError, InputError, NotFoundError
-from annotator.store.engine import fetch_rows
-from annotator.store.models import LoginSession, Role, User, UserCreate, as_utc, utcnow
+from annotator.domain.names import check_user_name
+from annotator.store.engine import fetch_rows, stored_time
+from annotator.store.models import LoginSession, Role, User, UserCreate, utcnow
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -27,9 +29,7 @@ def _check_password(password: str) -> None:
 
 def create_user(*, session: Session, user_in: UserCreate) -> User:
     """Add a user; the name must be free."""
-    name = user_in.name.strip()
-    if not name:
-        raise InputError("the user name is empty", field="name", hint="give a name")
+    name = check_user_name(user_in.name)
     if get_user_by_name(session=session, name=name) is not None:
         raise InputError(f"user {name!r} exists already", field="name", hint="choose another name")
     _check_password(user_in.password)
@@ -84,53 +84,70 @@ def set_active(*, session: Session, user_id: int, active: bool) -> User:
     user.active = active
     session.add(user)
     if not active:
-        for login in session.exec(select(LoginSession).where(LoginSession.user_id == user_id)):
-            session.delete(login)
+        _end_logins(session, user_id)
     session.commit()
     return user
 
 
 def set_password(*, session: Session, user_id: int, password: str) -> User:
+    """A new password ends every login of the account: whoever had the old one is out."""
     _check_password(password)
     user = require_user(session=session, user_id=user_id)
     user.password_hash = passwords.hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
     session.add(user)
+    _end_logins(session, user_id)
     session.commit()
     return user
 
 
-def authenticate(*, session: Session, name: str, password: str) -> User:
+def _end_logins(session: Session, user_id: int) -> None:
+    for login in session.exec(select(LoginSession).where(LoginSession.user_id == user_id)):
+        session.delete(login)
+
+
+LOGIN_THROTTLE = passwords.LoginThrottle()
+"""Per app process: each server slows down the clients that guess on it."""
+
+
+def authenticate(*, session: Session, name: str, password: str, client: str = "") -> User:
     """Return the active user with this name and password, or raise AuthenticationError.
 
-    After a few failed tries in a row the account refuses logins for a growing while,
-    so that guessing passwords is slow; a correct login resets the count.
+    After a few failed tries in a row from one client (its address, ``client``) for one name,
+    that client waits a growing while before its next try is even checked (``LoginThrottle``);
+    the same holds for names that do not exist, and they cost the same argon2 check, so
+    neither the answer nor its timing tells which names exist.
     """
+    wait = LOGIN_THROTTLE.start(name, client)
+    if wait > 0:
+        raise AuthenticationError(f"too many failed logins: try again in {int(wait) + 1} s")
+    succeeded = False
+    try:
+        user = _check_credentials(session, name, password)
+        succeeded = True
+    finally:
+        LOGIN_THROTTLE.finish(name, client, succeeded=succeeded)
+    if not user.active:
+        raise AuthenticationError(f"account {user.name!r} is deactivated: ask an admin")
+    return user
+
+
+def _check_credentials(session: Session, name: str, password: str) -> User:
     user = get_user_by_name(session=session, name=name.strip())
-    refused = AuthenticationError("wrong user name or password")
     if user is None:
         # Hash anyway so that a missing user takes as long as a wrong password.
         passwords.verify_password(_DUMMY_HASH, password)
-        raise refused
-    now = utcnow()
-    locked_until = None if user.locked_until is None else as_utc(user.locked_until)
-    if locked_until is not None and locked_until > now:
-        wait = int((locked_until - now).total_seconds()) + 1
-        raise AuthenticationError(f"too many failed logins: try again in {wait} s")
+        raise AuthenticationError("wrong user name or password")
     if not passwords.verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        delay = passwords.lockout_after(user.failed_logins)
-        user.locked_until = now + delay if delay else None
-        session.add(user)
+        # One statement, so that parallel failures all count (a read-modify-write lost them).
+        session.execute(
+            update(User).where(col(User.id) == user.id).values(failed_logins=col(User.failed_logins) + 1)
+        )
         session.commit()
-        raise refused
-    if not user.active:
-        raise AuthenticationError(f"account {user.name!r} is deactivated: ask an admin")
+        raise AuthenticationError("wrong user name or password")
     if user.failed_logins:
-        user.failed_logins = 0
-        user.locked_until = None
-        session.add(user)
+        session.execute(update(User).where(col(User.id) == user.id).values(failed_logins=0))
         session.commit()
     return user
 
@@ -150,19 +167,28 @@ def open_login_session(*, session: Session, user_id: int) -> str:
     return token
 
 
-def user_for_token(*, session: Session, token: str) -> User | None:
-    """The active user a login token belongs to, or None when it is unknown or expired."""
-    login = session.get(LoginSession, _token_hash(token))
-    if login is None or as_utc(login.expires_at) < utcnow():
-        return None
-    user = session.get(User, login.user_id)
-    return user if user is not None and user.active else None
+def login_identity(*, session: Session, token: str) -> tuple[int, str, Role] | None:
+    """(id, name, role) of the active account this login token belongs to, or None when the
+    token is unknown, expired or ended (logout, password change, deactivation).
+
+    Every page run and every action checks it, so one plain driver statement.
+    """
+    rows = fetch_rows(
+        session,
+        'SELECT u.id, u.name, u.role FROM login_session l JOIN "user" u ON u.id = l.user_id '
+        "WHERE l.token_hash = ? AND l.expires_at > ? AND u.active",
+        _token_hash(token),
+        stored_time(session.get_bind().dialect.name, utcnow()),
+    )
+    return (int(rows[0][0]), str(rows[0][1]), Role(rows[0][2])) if rows else None
 
 
 def close_login_session(*, session: Session, token: str) -> None:
+    """Log out: ends every login of the token's account, so its other tabs and browsers are
+    logged out at their next click too."""
     login = session.get(LoginSession, _token_hash(token))
     if login is not None:
-        session.delete(login)
+        _end_logins(session, login.user_id)
         session.commit()
 
 

@@ -21,8 +21,9 @@ from sqlmodel import Session
 
 from annotator.domain import keys
 from annotator.domain.errors import AnnotatorError
-from annotator.domain.label import MAX_NOTE_LENGTH, LabelValue
+from annotator.domain.label import LabelValue
 from annotator.domain.label_schema import LabelSchema
+from annotator.domain.names import MAX_NOTE
 from annotator.domain.suggestions.confidence import suggested_confidence
 from annotator.store import annotate_reads, documents, labels, queue, sources, suggestions
 from annotator.store.labels import Receipt, Submission
@@ -154,7 +155,7 @@ def _label_value(value: Any) -> LabelValue | None:
         and (source is None or isinstance(source, str))
         and (confidence is None or (isinstance(confidence, int) and not isinstance(confidence, bool)))
         and isinstance(note, str)
-        and len(note) <= MAX_NOTE_LENGTH
+        and len(note) <= MAX_NOTE
         and isinstance(flagged, bool)
         and (other is None or isinstance(other, str))
     )

@@ -11,6 +11,7 @@ from annotator.io.export import delete_article
 from annotator.settings import get_settings
 from annotator.store import assignments, documents, queue, resegment, sources
 from annotator.ui.common import db_session, engine
+from annotator.ui.text import md_literal
 
 MESSAGE = "articles_message"
 PREVIEW = "articles_preview"
@@ -35,7 +36,7 @@ def preview_upload() -> None:
             for draft in read_upload(upload.name, upload.getvalue(), sources=sources)
         ]
     except AnnotatorError as error:
-        state[MESSAGE] = ("error", f"Nothing imported: {error}")
+        state[MESSAGE] = ("error", f"Nothing imported: {md_literal(str(error))}")
         return
     state[PREVIEW] = drafts
     state[MESSAGE] = None
@@ -48,7 +49,7 @@ def import_preview() -> None:
         try:
             stored = documents.add_articles(session=session, drafts=drafts)
         except AnnotatorError as error:
-            state[MESSAGE] = ("error", f"Nothing imported: {error}")
+            state[MESSAGE] = ("error", f"Nothing imported: {md_literal(str(error))}")
             return
     state[PREVIEW] = None
     skipped = len(drafts) - len(stored)
@@ -79,10 +80,10 @@ def add_source(document_id: str) -> None:
                 session=session, document_id=document_id, name=state.get("src_label", ""), aliases=aliases
             )
         except AnnotatorError as error:
-            state[MESSAGE] = ("error", str(error))
+            state[MESSAGE] = ("error", md_literal(str(error)))
             return
     state.update(src_label="", src_aliases="")
-    state[MESSAGE] = ("success", f"Added source “{source.label}” (key {source.key}).")
+    state[MESSAGE] = ("success", f"Added source {md_literal(source.label)} (key {md_literal(source.key)}).")
 
 
 def accept_proposal(source_id: int) -> None:
@@ -95,7 +96,7 @@ def accept_proposal(source_id: int) -> None:
         except AnnotatorError as error:
             state[MESSAGE] = ("error", str(error))
             return
-    state[MESSAGE] = ("success", f"Accepted source “{source.label}”.")
+    state[MESSAGE] = ("success", f"Accepted source {md_literal(source.label)}.")
 
 
 def merge_proposal(source_id: int, into_source_id: int) -> None:
@@ -136,7 +137,7 @@ def merge(document_id: str, index: int) -> None:
         try:
             resegment.merge_with_next(session=session, document_id=document_id, index=index)
         except AnnotatorError as error:
-            st.session_state[MESSAGE] = ("error", str(error))
+            st.session_state[MESSAGE] = ("error", md_literal(str(error)))
             return
     st.session_state[MESSAGE] = ("success", f"Merged sentences {index + 1} and {index + 2}; labels kept.")
 
@@ -147,7 +148,7 @@ def split(document_id: str, index: int) -> None:
         try:
             resegment.split_sentence(session=session, document_id=document_id, index=index, at=at)
         except AnnotatorError as error:
-            st.session_state[MESSAGE] = ("error", str(error))
+            st.session_state[MESSAGE] = ("error", md_literal(str(error)))
             return
     st.session_state[MESSAGE] = ("success", f"Split sentence {index + 1}; its labels stay on the first part.")
 

@@ -45,9 +45,9 @@ def current_user() -> tuple[int, str, Role] | None:
     """(id, name, role) of the logged-in user, checked against the database on every run.
 
     The entry file calls it once per run, before any page; pages read the result through
-    ``require_role``. A deactivated account or a changed role takes effect at the next click.
-    Only ids live in session state; the login token in the URL survives a reload but cannot
-    be forged.
+    ``require_role``. The login token is checked each time, so a logout elsewhere, a new
+    password, a deactivation or the token's expiry takes effect at the next click, and a
+    changed role too. The token in the URL survives a reload but cannot be forged.
     """
     identity = _check_login()
     st.session_state[IDENTITY] = identity
@@ -56,19 +56,18 @@ def current_user() -> tuple[int, str, Role] | None:
 
 def _check_login() -> tuple[int, str, Role] | None:
     state = st.session_state
-    with db_session() as session:
-        if state.get("user_id") is None and (token := st.query_params.get(TOKEN_PARAM)):
-            by_token = users.user_for_token(session=session, token=token)
-            if by_token is not None:
-                state["user_id"], state["login_token"] = by_token.id, token
-        identity = None
-        if state.get("user_id") is not None:
-            identity = users.active_identity(session=session, user_id=state["user_id"])
+    token = state.get("login_token") or st.query_params.get(TOKEN_PARAM)
+    identity = None
+    if token:
+        with db_session() as session:
+            identity = users.login_identity(session=session, token=token)
     if identity is None:
-        state.pop("user_id", None)
+        for key in ("user_id", "login_token"):
+            state.pop(key, None)
         return None
-    if state.get("login_token") and st.query_params.get(TOKEN_PARAM) != state["login_token"]:
-        st.query_params[TOKEN_PARAM] = state["login_token"]
+    state["user_id"], state["login_token"] = identity[0], token
+    if st.query_params.get(TOKEN_PARAM) != token:
+        st.query_params[TOKEN_PARAM] = token
     return identity
 
 
@@ -76,7 +75,9 @@ def log_in(name: str, password: str) -> None:
     """Callback of the login form: errors land in session state for the page to show."""
     with db_session() as session:
         try:
-            user = users.authenticate(session=session, name=name, password=password)
+            user = users.authenticate(
+                session=session, name=name, password=password, client=st.context.ip_address or ""
+            )
         except AuthenticationError as error:
             st.session_state["login_error"] = str(error)
             return
@@ -87,6 +88,7 @@ def log_in(name: str, password: str) -> None:
 
 
 def log_out() -> None:
+    """End every login of this account (its other tabs too) and forget this tab's."""
     token = st.session_state.get("login_token")
     if token:
         with db_session() as session:

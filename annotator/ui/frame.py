@@ -13,7 +13,7 @@ from streamlit.navigation.page import StreamlitPage
 
 from annotator.store.models import Role
 from annotator.ui.common import log_out
-from annotator.ui.text import md_escape
+from annotator.ui.text import md_literal
 
 # (file, title, icon). The folder is not called "pages": Streamlit would take that for an
 # old-style multipage app and list the folder on every rerun.
@@ -61,7 +61,7 @@ def account_sidebar(user: tuple[int, str, Role] | None) -> None:
     _, name, role = user
     # One element, not a caption and a button: this runs on every key press.
     st.sidebar.button(
-        f"Log out **{md_escape(name)}** ({role.value})",
+        f"Log out {md_literal(name)} ({role.value})",
         on_click=log_out,
         key="logout",
     )

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from annotator.domain.errors import AnnotatorError
 from annotator.store import documents, gold, labels
 from annotator.ui.common import db_session, schema
+from annotator.ui.text import md_literal
 
 CURRENT, MESSAGE, TOAST, REVEAL = "rev_sentence", "rev_message", "rev_toast", "rev_reveal"
 NOT_A_CLAIM = "__not_a_claim__"
@@ -141,7 +142,7 @@ def _decide(
             schema=schema(),
         )
     except AnnotatorError as error:
-        state[MESSAGE] = ("error", str(error))
+        state[MESSAGE] = ("error", md_literal(str(error)))
         return
     state[MESSAGE] = None
     state[TOAST] = "Gold saved."

@@ -11,7 +11,7 @@ import streamlit as st
 from annotator.store import documents, labels
 from annotator.store.models import LabelBase, Sentence, Source
 from annotator.ui.common import db_session, schema
-from annotator.ui.text import md_escape
+from annotator.ui.text import md_literal, show_table
 
 
 def show_sentence_labels(
@@ -29,10 +29,10 @@ def show_sentence_labels(
         rows = dict(labels.labels_of_sentence(session=session, sentence_id=sentence_id))
         sources = documents.list_sources(session=session, document_id=document.id)
     names = source_names(sources)
-    st.markdown(f"**{md_escape(document.title)}** · sentence {sentence.index + 1} of {len(context)}")
+    st.markdown(f"{md_literal(document.title)} · sentence {sentence.index + 1} of {len(context)}")
     st.html(reading_column_html(context, sentence.index))
     shown = [name for name in (order or sorted(rows)) if name in rows]
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             [
                 {"annotator": f"annotator {i}" if hide_names else name, **label_row(rows[name], names)}

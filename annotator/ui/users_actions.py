@@ -8,7 +8,8 @@ from annotator.domain.errors import AnnotatorError
 from annotator.domain.passwords import generate_password
 from annotator.store import accounts, users
 from annotator.store.models import Role, UserCreate
-from annotator.ui.common import db_session
+from annotator.ui.common import TOKEN_PARAM, db_session
+from annotator.ui.text import md_literal
 
 MESSAGE = "users_message"
 ACCOUNT_MESSAGE = "account_message"
@@ -28,11 +29,12 @@ def add_user() -> None:
                 ),
             )
         except AnnotatorError as error:
-            state[MESSAGE] = ("error", str(error))
+            state[MESSAGE] = ("error", md_literal(str(error)))
             return
     state[MESSAGE] = None
     state[SHOWN_PASSWORD] = (
-        f"Added {state['new_user_role']} “{state['new_user_name']}”. Password (shown once): {password}"
+        f"Added {state['new_user_role']} {md_literal(state['new_user_name'])}. "
+        f"Password (shown once): {md_literal(password)}"
     )
     state["new_user_name"] = ""
 
@@ -48,7 +50,10 @@ def reset_password(user_id: int) -> None:
     with db_session() as session:
         user = users.set_password(session=session, user_id=user_id, password=password)
     st.session_state[MESSAGE] = None
-    st.session_state[SHOWN_PASSWORD] = f"New password for “{user.name}” (shown once): {password}"
+    st.session_state[SHOWN_PASSWORD] = (
+        f"New password for {md_literal(user.name)} (shown once): {md_literal(password)}. "
+        "Their open logins have ended."
+    )
 
 
 def dismiss_password() -> None:
@@ -72,10 +77,20 @@ def change_own_password() -> None:
         except AnnotatorError as error:
             state[ACCOUNT_MESSAGE] = ("error", f"Nothing was changed: {error}")
             return
-    state[ACCOUNT_MESSAGE] = ("success", "Password changed. Use the new one at your next login.")
+        # A new password ends every login of the account, this tab's too: give it a new one.
+        token = users.open_login_session(session=session, user_id=state["user_id"])
+    state["login_token"] = token
+    st.query_params[TOKEN_PARAM] = token
+    state[ACCOUNT_MESSAGE] = (
+        "success",
+        "Password changed. Your logins in other tabs and browsers have ended; this one goes on.",
+    )
 
 
 def set_active(user_id: int, active: bool) -> None:
     with db_session() as session:
         user = users.set_active(session=session, user_id=user_id, active=active)
-    st.session_state[MESSAGE] = ("success", f"“{user.name}” is now {'active' if active else 'deactivated'}.")
+    st.session_state[MESSAGE] = (
+        "success",
+        f"{md_literal(user.name)} is now {'active' if active else 'deactivated'}.",
+    )

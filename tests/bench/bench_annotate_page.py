@@ -27,6 +27,21 @@ APP = Path(__file__).resolve().parents[2] / "annotator" / "ui" / "app.py"
 TRIVIAL = "import streamlit as st\nst.button('Save')\n"
 
 
+def _login_token(user_id: int) -> str:
+    """A login of the user, as the login form opens one: every run checks it."""
+    from sqlmodel import Session
+
+    from annotator.store import users
+    from annotator.store.engine import make_engine
+
+    engine = make_engine(os.environ["ANNOTATOR_DB_URL"])
+    try:
+        with Session(engine) as session:
+            return users.open_login_session(session=session, user_id=user_id)
+    finally:
+        engine.dispose()
+
+
 def _rerun_ms(script: Path, user_id: int | None, runs: int) -> list[float]:
     from streamlit import config
     from streamlit.testing.v1 import AppTest
@@ -38,7 +53,7 @@ def _rerun_ms(script: Path, user_id: int | None, runs: int) -> list[float]:
         config.set_option(name, value)
     at = AppTest.from_file(str(script), default_timeout=60)
     if user_id is not None:
-        at.session_state["user_id"] = user_id
+        at.session_state["login_token"] = _login_token(user_id)
     at.run()
     assert not at.exception, at.exception
     for _ in range(3):  # warm caches and imports

@@ -197,13 +197,16 @@ def fleiss_kappa(profiles: UnitProfiles) -> float:
     return (pa - pe) / (1.0 - pe)
 
 
-def gwet_ac1(profiles: UnitProfiles) -> float:
-    """Gwet's AC1 with missing ratings (Gwet 2014); ``q`` is the number of categories defined."""
-    q = profiles.n_categories
+def gwet_ac1(profiles: UnitProfiles, q: int | None = None) -> float:
+    """Gwet's AC1 with missing ratings (Gwet 2014); ``q`` is the number of categories counted
+    in the chance term (default: every category of the profiles)."""
+    q = profiles.n_categories if q is None else q
     require_annotators(profiles)
-    if q < 2:
-        raise UndefinedStatisticError(FEWER_THAN_TWO_CATEGORIES)
     pa = observed_agreement(profiles)
+    if q < 2:
+        # Counting observed categories, one in use means agreement cannot be told from chance.
+        few = ONE_CATEGORY if profiles.n_categories >= 2 else FEWER_THAN_TWO_CATEGORIES
+        raise UndefinedStatisticError(few)
     pi = category_shares(profiles)
     # pe <= 1/q < 1 for q >= 2, so the division is always defined.
     pe = float(pi @ (1.0 - pi)) / (q - 1)
@@ -270,3 +273,9 @@ def _binary_alpha(n: int, n_k: int, o_kk: float) -> float:
     if n_k == n:
         raise UndefinedStatisticError(ONE_CATEGORY)
     return 1.0 - (n - 1) * (n_k - o_kk) / (n_k * (n - n_k))
+
+
+def observed_categories(profiles: UnitProfiles) -> int:
+    """How many categories occur in the ratings, in any unit (irrCAC's ``q`` for AC1)."""
+    values = profiles.codes[profiles.codes < profiles.n_categories]
+    return int(np.unique(values).size)

@@ -29,6 +29,18 @@ from annotator.domain.agreement.result import Coefficient, Interval, JsonValue, 
 from annotator.domain.errors import InputError
 
 Level = Literal["nominal", "ordinal", "interval"]
+CategoryRule = Literal["observed", "offered"]
+
+
+@dataclass(frozen=True)
+class AC1Categories:
+    """The number of categories ``q`` in AC1's chance term, and which rule gave it."""
+
+    q: int
+    rule: CategoryRule
+
+    def to_json(self) -> JsonValue:
+        return {"q": self.q, "rule": self.rule}
 
 # The alpha metrics reported for each level of measurement: ordinal data also get the
 # interval alpha, which treats the scale as equally spaced (and is what most papers report).
@@ -56,7 +68,10 @@ class FieldAgreement:
     * ``per_category``: one-vs-rest agreement keyed by category label;
     * ``per_annotator``: each annotator against the others;
     * ``intervals``: bootstrap intervals keyed ``alpha_<metric>`` and ``fleiss_kappa``
-      (empty without bootstrap).
+      (empty without bootstrap);
+    * ``ac1_categories``: the ``q`` of Gwet's AC1 chance term and the rule that gave it
+      (``observed``: categories that occur in the ratings, as irrCAC counts them and Gwet's
+      published figures use; ``offered``: every category annotators could choose).
     """
 
     level: Level
@@ -75,6 +90,7 @@ class FieldAgreement:
     per_category: Mapping[str, co.CategoryAgreement]
     per_annotator: Mapping[str, AnnotatorAgreement]
     intervals: Mapping[str, Interval]
+    ac1_categories: AC1Categories
 
     def to_dict(self) -> dict[str, JsonValue]:
         """JSON-ready: a defined coefficient is a number, an undefined one is
@@ -92,6 +108,7 @@ class FieldAgreement:
             "alpha": _json_map(self.alpha),
             "fleiss_kappa": self.fleiss_kappa.to_json(),
             "gwet_ac1": self.gwet_ac1.to_json(),
+            "gwet_ac1_categories": self.ac1_categories.to_json(),
             "cohen_kappa": _json_map(self.cohen_kappa),
             "weighted_kappa_linear": _json_map(self.weighted_kappa_linear),
             "weighted_kappa_quadratic": _json_map(self.weighted_kappa_quadratic),
@@ -109,6 +126,7 @@ def field_agreement(
     categories: Sequence[str],
     bootstrap: int = 0,
     seed: Seed = None,
+    offered_categories: int | None = None,
 ) -> FieldAgreement:
     """Every agreement figure of one field.
 
@@ -116,7 +134,9 @@ def field_agreement(
     for ordered levels the category order is the scale order and interval distances are
     code positions (equally spaced). ``bootstrap`` resamples (0: none) give 95 % intervals
     for alpha and Fleiss' kappa; ``seed`` (int or ``numpy.random.Generator``) makes them
-    reproducible. Never raises for data on which a coefficient is undefined.
+    reproducible. AC1 counts the categories that occur in ``ratings`` unless
+    ``offered_categories`` gives how many annotators could choose from. Never raises for data
+    on which a coefficient is undefined.
     """
     if level not in _ALPHA_METRICS:
         raise InputError(f"unknown level {level!r}", hint="nominal, ordinal or interval")
@@ -136,6 +156,10 @@ def field_agreement(
         }
 
     ordered = level != "nominal"
+    if offered_categories is None:
+        ac1_q = AC1Categories(co.observed_categories(profiles), "observed")
+    else:
+        ac1_q = AC1Categories(max(offered_categories, co.observed_categories(profiles)), "offered")
     return FieldAgreement(
         level=level,
         annotators=names,
@@ -146,11 +170,12 @@ def field_agreement(
         percent_agreement=guarded(lambda: co.observed_agreement(profiles)),
         alpha={m: guarded(partial(co.alpha, profiles, m)) for m in metrics},
         fleiss_kappa=guarded(lambda: co.fleiss_kappa(profiles)),
-        gwet_ac1=guarded(lambda: co.gwet_ac1(profiles)),
+        gwet_ac1=guarded(lambda: co.gwet_ac1(profiles, ac1_q.q)),
         cohen_kappa=kappas(None),
         weighted_kappa_linear=kappas("linear") if ordered else None,
         weighted_kappa_quadratic=kappas("quadratic") if ordered else None,
         per_category=co.per_category(profiles, labels),
         per_annotator=annotator_agreement_from_pairs(pairs, names),
         intervals=(bootstrap_from_profiles(profiles, metrics, bootstrap, seed) if bootstrap > 0 else {}),
+        ac1_categories=ac1_q,
     )

@@ -16,6 +16,7 @@ from annotator.store.models import Role
 from annotator.store.users import list_users
 from annotator.ui.common import db_session, engine, require_role
 from annotator.ui.sentence_view import show_sentence_labels
+from annotator.ui.text import show_table
 
 require_role(Role.reviewer, Role.admin)
 st.title("Agreement")
@@ -66,6 +67,7 @@ with st.expander("All coefficients"):
         "Krippendorff (2004): rely on data with α ≥ 0.800; 0.667 ≤ α < 0.800 allows tentative "
         "conclusions only. Gwet's AC1 stays high when one category dominates, where κ and α drop."
     )
+    st.caption(frames.ac1_categories_note(report))
 
 kappas = frames.kappa_frame(report)
 tab_pairs, tab_confusion, tab_sources, tab_calibration, tab_disputes, tab_throughput, tab_suggestions = (
@@ -100,7 +102,7 @@ with tab_pairs:
             (heat + text).properties(height=60 + 40 * kappas["annotator"].nunique()), width="stretch"
         )
         st.caption("Cohen's κ on the source (not-a-claim and unattributed count as categories).")
-        st.dataframe(frames.annotator_frame(report), hide_index=True)
+        show_table(frames.annotator_frame(report), hide_index=True)
 with tab_confusion:
     pair = st.selectbox("Pair", ["all pairs (pooled)", *report.source_confusion_pairs], key="agr_pair")
     confusion = frames.confusion_frame(report, None if pair.startswith("all") else pair)
@@ -145,7 +147,7 @@ with tab_calibration:
     st.caption("If stated confidence means something, the bars rise from left to right.")
 with tab_disputes:
     table = frames.disagreement_frame(disputes)
-    st.dataframe(
+    show_table(
         table.drop(columns=["sentence_id"]),
         hide_index=True,
         column_config={

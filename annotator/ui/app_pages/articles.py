@@ -10,12 +10,11 @@ from annotator.store import assignments, documents, queue, users
 from annotator.store.models import Role
 from annotator.ui import articles_actions as actions
 from annotator.ui.common import db_session, require_role
-from annotator.ui.text import md_escape
+from annotator.ui.text import md_literal, show_message, show_table
 
 require_role(Role.admin)
 st.title("Articles & sources")
-if message := st.session_state.get(actions.MESSAGE):
-    getattr(st, message[0])(message[1])
+show_message(st.session_state.get(actions.MESSAGE))
 
 # A keyed, stateful tab bar: the tab chosen survives every action's rerun (an unkeyed one
 # went back to the first tab when a message appeared above it and moved it).
@@ -39,14 +38,14 @@ with tab_import:
     st.button("Preview", on_click=actions.preview_upload, key="preview")
     for draft in st.session_state.get(actions.PREVIEW) or []:
         st.markdown(
-            f"**{md_escape(draft.title)}** — `{md_escape(draft.id)}`: "
+            f"{md_literal(draft.title)} — {md_literal(draft.id)}: "
             f"{len(draft.sentences)} sentences, {len(draft.sources)} sources"
         )
         kept = draft.sentence_texts()
         # Numbered from 1, as everywhere people read sentence numbers.
-        st.dataframe(pd.DataFrame({"kept sentence": kept}, index=range(1, len(kept) + 1)), hide_index=False)
+        show_table(pd.DataFrame({"kept sentence": kept}, index=range(1, len(kept) + 1)), hide_index=False)
         if draft.dropped:
-            st.dataframe(
+            show_table(
                 pd.DataFrame(
                     {"dropped": [b.text for b in draft.dropped], "why": [b.reason for b in draft.dropped]}
                 ),
@@ -115,7 +114,7 @@ with db_session() as session:
     sentences = documents.list_sentences(session=session, document_id=document_id)
 
 with tab_sources:
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             {
                 "key": [s.key for s in sources],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from annotator.ui.common import log_in
+from annotator.ui.text import md_literal
 
 st.title("who says so?")
 st.caption("Fact-attribution annotation. Log in with the account your lead gave you.")
@@ -18,4 +19,4 @@ with st.form("login"):
         on_click=lambda: log_in(st.session_state["login_name"], st.session_state["login_password"]),
     )
 if st.session_state.get("login_error"):
-    st.error(st.session_state["login_error"])
+    st.error(md_literal(st.session_state["login_error"]))

@@ -8,6 +8,7 @@ import streamlit as st
 from annotator.store.models import Role
 from annotator.store.stats import progress_by_article, total_fraction
 from annotator.ui.common import db_session, require_role
+from annotator.ui.text import show_table
 
 user_id, name, _ = require_role(Role.annotator, Role.reviewer, Role.admin)
 with db_session() as session:
@@ -25,7 +26,7 @@ frame = pd.DataFrame(
         "done": [r.fraction for r in rows],
     }
 )
-st.dataframe(
+show_table(
     frame,
     hide_index=True,
     column_config={

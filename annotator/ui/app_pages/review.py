@@ -8,15 +8,15 @@ import streamlit as st
 from annotator.domain.review import blind_order
 from annotator.io.agreement import store_gold_quality
 from annotator.io.agreement_frames import gold_quality_frame
-from annotator.io.export import export_bytes
 from annotator.store import documents, gold
 from annotator.store.models import Role
 from annotator.ui import review_state as r
 from annotator.ui.common import db_session, engine, require_role, schema
+from annotator.ui.downloads import export_button
 from annotator.ui.escape_key import escape_leaves_text_boxes
 from annotator.ui.review_flags import show_flags_and_notes
 from annotator.ui.sentence_view import show_sentence_labels
-from annotator.ui.text import md_escape
+from annotator.ui.text import md_literal, show_message, show_table
 
 reviewer_id, _, _ = require_role(Role.reviewer, Role.admin)
 st.title("Review")
@@ -71,10 +71,9 @@ with tab_queue:
 
     if message := state.pop(r.TOAST, None):
         st.toast(message)
-    if message := state.get(r.MESSAGE):
-        getattr(st, message[0])(message[1])
+    show_message(state.get(r.MESSAGE))
     if reveal := state.get(r.REVEAL):
-        st.info(md_escape(reveal), icon=":material/visibility:")
+        st.info(md_literal(reveal), icon=":material/visibility:")
 
     sentence_id = r.current(queue_ids)
     if sentence_id is None:
@@ -95,7 +94,7 @@ with tab_queue:
         with st.container(horizontal=True, key="accept_buttons"):
             for number, name in enumerate(order[:9], start=1):
                 st.button(
-                    f"Accept annotator {number}" if hide_names else f"Accept {md_escape(name)}",
+                    f"Accept annotator {number}" if hide_names else f"Accept {md_literal(name)}",
                     key=f"accept_{number}",
                     shortcut=str(number),
                     on_click=r.accept,
@@ -142,18 +141,8 @@ with tab_queue:
         st.caption("Hidden while annotator names are hidden.")
     else:
         quality = store_gold_quality(engine(), document_id=document_id)
-        st.dataframe(gold_quality_frame(quality), hide_index=True)
-    if st.button("Prepare gold export", key="rev_prepare"):
-        state["rev_export"] = export_bytes(engine(), what="gold", document_id=document_id)
-    if data := state.get("rev_export"):
-        st.download_button(
-            f"Download gold.jsonl ({len(data):,} bytes)",
-            data,
-            file_name="gold.jsonl",
-            mime="application/jsonl",
-            key="rev_download",
-            on_click="ignore",
-        )
+        show_table(gold_quality_frame(quality), hide_index=True)
+    export_button("gold", document_id=document_id, key="rev_download")
 
 with tab_flags:
     show_flags_and_notes(document_id, hide_names=hide_names)

@@ -9,6 +9,7 @@ from annotator.store.models import Role
 from annotator.store.users import list_users
 from annotator.ui import users_actions as actions
 from annotator.ui.common import db_session, require_role
+from annotator.ui.text import show_message, show_table
 
 me, _, _ = require_role(Role.admin)
 st.title("Users")
@@ -18,17 +19,18 @@ if shown := st.session_state.get(actions.SHOWN_PASSWORD):
         st.button(
             "I have noted it: hide the password", on_click=actions.dismiss_password, key="hide_password"
         )
-if message := st.session_state.get(actions.MESSAGE):
-    getattr(st, message[0])(message[1])
+show_message(st.session_state.get(actions.MESSAGE))
 
 with db_session() as session:
     people = list_users(session=session)
-st.dataframe(
+show_table(
     pd.DataFrame(
         {
             "name": [u.name for u in people],
             "role": [u.role.value for u in people],
             "active": [u.active for u in people],
+            # Wrong passwords since the last good login: a high count is someone guessing.
+            "failed logins": [u.failed_logins for u in people],
             "created": [u.created_at for u in people],
         }
     ),
