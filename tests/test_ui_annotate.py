@@ -333,3 +333,13 @@ def test_each_saved_label_records_whether_its_suggestion_was_shown_and_agreed(en
         (alice, 1, True, True),
         (alice, 1, True, False),  # "Beta said another." was suggested as beta
     ]
+
+
+def test_a_tab_whose_login_ended_saves_nothing(engine: Engine) -> None:
+    alice = add_user(engine, "alice")
+    at = app_as(alice)
+    item = typed(at, 0, is_claim=False)
+    with Session(engine) as session:
+        users.set_password(session=session, user_id=alice, password="a-new-password-1")  # ends her logins
+    act(at, {"seq": 1, "labels": [item], "request": None})
+    assert _own_labels(engine, alice) == {}  # her account is active: only the ended login stops it

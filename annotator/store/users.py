@@ -49,13 +49,6 @@ def get_user_by_name(*, session: Session, name: str) -> User | None:
     return session.exec(select(User).where(User.name == name)).first()
 
 
-def active_identity(*, session: Session, user_id: int) -> tuple[int, str, Role] | None:
-    """(id, name, role) of an active account: every page checks it on every rerun, so it is
-    one plain driver statement rather than an ORM load."""
-    rows = fetch_rows(session, 'SELECT id, name, role FROM "user" WHERE id = ? AND active', user_id)
-    return (int(rows[0][0]), str(rows[0][1]), Role(rows[0][2])) if rows else None
-
-
 def require_user(*, session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:

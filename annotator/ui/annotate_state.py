@@ -25,7 +25,7 @@ from annotator.domain.label import LabelValue
 from annotator.domain.label_schema import LabelSchema
 from annotator.domain.names import MAX_NOTE
 from annotator.domain.suggestions.confidence import suggested_confidence
-from annotator.store import annotate_reads, documents, labels, queue, sources, suggestions
+from annotator.store import annotate_reads, documents, labels, queue, sources, suggestions, users
 from annotator.store.labels import Receipt, Submission
 from annotator.store.models import SourceOrigin
 from annotator.ui.common import db_session, schema
@@ -111,6 +111,15 @@ def apply_action(user_id: int, action: Mapping[str, Any]) -> None:
         state[MESSAGE] = ("error", "The page sent labels this version cannot read; reload the page.")
     if submissions:
         with db_session() as session:
+            # Callbacks run before the entry file checks the login: a tab whose login ended
+            # (logout elsewhere, a new password, expiry) must not save. Its labels stay in the
+            # browser's outbox and go after the next login.
+            if users.login_identity(session=session, token=state.get("login_token", "")) is None:
+                state[MESSAGE] = (
+                    "error",
+                    "Your login has ended: log in again. Your labels wait in this browser.",
+                )
+                return
             receipts = labels.submit_labels(
                 session=session, user_id=user_id, submissions=submissions, schema=schema()
             )
