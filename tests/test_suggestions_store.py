@@ -21,7 +21,6 @@ from annotator.domain.suggestions import RULES_MODEL
 from annotator.io.articles import load_sample_article
 from annotator.io.export import export_bytes, export_jsonl
 from annotator.io.import_labels import import_labels_file
-from annotator.io.schemas import record_validator
 from annotator.io.suggest import (
     current_suggester,
     evaluate_stored,
@@ -33,6 +32,7 @@ from annotator.store import documents, gold
 from annotator.store import suggestions as store
 from annotator.store.models import SourceOrigin
 from tests.devset import devset_articles
+from tests.helpers import record_validator
 from tests.test_gold import SAMPLE_LABELS
 
 DOC = "france24-sessions-kislyak"
