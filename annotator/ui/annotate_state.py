@@ -32,10 +32,15 @@ from annotator.ui.common import db_session, schema
 from annotator.ui.labeller import last_action
 
 DOC, START, MESSAGE = "ann_doc", "ann_start", "ann_message"
+ARTICLE_PARAM = "a"  # the open article, in the page's address
 # A new random token whenever the server opens an article (first visit, "next that needs me",
 # "choose article"): the panel then puts its cursor on START. Random, not a counter: a panel
 # left from an earlier login in the same tab must never take it for its own.
 OPENED = "ann_opened"
+# Why the article was opened: "start" (a new server session: first visit, reload, reconnect)
+# or "asked" (the annotator chose an article or asked for the next that needs them). After
+# a reconnect the panel keeps its place; when asked, it moves.
+OPENED_BY = "ann_opened_by"
 # What became of each label the panel sent, by its client id, newest last. The panel is told
 # of those it sent last (WAITING): it sends again what it has not seen acknowledged, since a
 # rerun cut short by the next key press never draws its output.
@@ -59,24 +64,34 @@ SUGGESTED = "ann_suggested"
 
 
 def init_state(user_id: int) -> bool:
-    """Place the annotator on their first unlabelled sentence; False when nothing is left."""
+    """Place the annotator on their first unlabelled sentence, in the article the page's
+    address names if it names one (a reload or a reconnect stays in the same article);
+    False when there is no article at all."""
     if DOC in st.session_state:
         return True
     with db_session() as session:
-        target = queue.next_in_queue(session=session, user_id=user_id)
+        named = st.query_params.get(ARTICLE_PARAM)
+        target = None
+        if named and documents.get_document(session=session, document_id=named) is not None:
+            index = labels.first_unlabelled_index(session=session, document_id=named, user_id=user_id)
+            target = (named, index or 0)
+        if target is None:
+            target = queue.next_in_queue(session=session, user_id=user_id)
         if target is None:
             docs = documents.list_document_ids(session=session)
             if not docs:
                 return False
             target = (docs[0], 0)
     st.session_state[MESSAGE] = None
-    open_article(*target)
+    open_article(*target, by="start")
     return True
 
 
-def open_article(document_id: str, index: int) -> None:
+def open_article(document_id: str, index: int, *, by: str = "asked") -> None:
     state = st.session_state
     state[DOC], state[START], state[OPENED] = document_id, index, secrets.token_hex(8)
+    state[OPENED_BY] = by
+    st.query_params[ARTICLE_PARAM] = document_id
 
 
 def handle_action(user_id: int) -> None:
@@ -264,6 +279,7 @@ def panel_data(user_id: int) -> bytes:
         {
             "user": user_id,
             "opened": state[OPENED],
+            "opened_by": state.get(OPENED_BY, "asked"),
             "seq": state.get(SEQ, 0),
             "start": state[START],
             "labels": {str(sentence_id): _as_list(value) for sentence_id, value in mine.items()},

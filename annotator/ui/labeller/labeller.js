@@ -17,8 +17,7 @@ const TEXT_INPUT_TYPES = new Set(["text", "search", "email", "url", "tel", "pass
 const ACTIVATED_BY_KEYS = new Set(["BUTTON", "A", "SUMMARY"]);
 
 let panel = null; // the state of the article on screen (module-level: it outlives a rerun)
-let keyHandler = null;
-let retryTimer = null;
+let listening = false;
 const decoder = new TextDecoder();
 
 function isTyping(target) {
@@ -149,6 +148,7 @@ function newPanel(data) {
     inFlightSince: null,
     unansweredSince: null, // the first send the server has not answered yet
     seq: 0, // numbers each exchange; the server says which one it answered last
+    keysSinceRequest: 0, // keys acted on since the panel last asked the server for something
     keysShown: false,
     send: null,
   };
@@ -198,40 +198,41 @@ function draftFor(p, index) {
 export default function ({ parentElement, data: payload, setTriggerValue }) {
   const data = JSON.parse(decoder.decode(payload));
   const root = parentElement.querySelector(".ann-labeller");
-  if (panel === null || panel.user !== data.user || panel.documentId !== data.article.id || panel.opened !== data.opened) {
-    const carried = panel && panel.user === data.user && panel.documentId === data.article.id ? panel : null;
+  const sameArticle = panel !== null && panel.user === data.user && panel.documentId === data.article.id;
+  let moveToStart = false;
+  if (sameArticle && panel.opened !== data.opened) {
+    // The same article opened again: a new server session (a reconnect, a restart) or the
+    // annotator choosing it anew. What was typed stays; the cursor goes to the server's
+    // start only when asked and nothing was typed since the asking.
+    moveToStart = data.opened_by === "asked" && panel.keysSinceRequest === 0;
+    panel.opened = data.opened;
+  }
+  if (!sameArticle) {
     panel = newPanel(data);
-    if (carried) {
-      // The same article opened again (a reconnect, "choose article" on itself): keep what
-      // was typed and undoable.
-      Object.assign(panel, { outbox: carried.outbox, refused: carried.refused, undo: carried.undo, seq: carried.seq });
-    }
     panel.cursor = Math.max(0, data.start);
   }
-  const p = panel;
-  p.send = setTriggerValue;
-  receive(p, data, root);
-  if (keyHandler) document.removeEventListener("keydown", keyHandler);
-  keyHandler = (event) => onKey(p, event);
-  document.addEventListener("keydown", keyHandler);
-  if (retryTimer === null) {
-    retryTimer = setInterval(() => {
-      if (panel === null || panel.root === null) return;
+  panel.send = setTriggerValue;
+  receive(panel, data, root);
+  if (moveToStart) moveTo(panel, data.start);
+  if (!listening) {
+    // One listener for the page's life, not one per render: Streamlit may unmount and mount
+    // the panel again (a slow rerun cut short), and a key pressed in between must still
+    // count. The panel's state lives here, not in its DOM, which is drawn again from it.
+    document.addEventListener("keydown", (event) => panel && onKey(panel, event));
+    setInterval(() => {
+      if (panel === null || !onAnnotatePage()) return;
       flush(panel);
       renderOutbox(panel);
     }, 1000);
+    listening = true;
   }
-  const handler = keyHandler;
-  return () => {
-    document.removeEventListener("keydown", handler);
-    // Streamlit may call the cleanup of a render that a newer one has replaced: only the
-    // newest one takes the panel with it. The outbox stays in the browser's storage.
-    if (keyHandler !== handler) return;
-    keyHandler = null;
-    clearInterval(retryTimer);
-    retryTimer = null;
-    panel = null;
-  };
+  // Nothing to clean up: the state must outlive a remount; keys and resends stop by
+  // themselves when no panel is on the page (another page, a logout).
+  return () => {};
+}
+
+function onAnnotatePage() {
+  return document.querySelector('[data-testid="labeller"]') !== null;
 }
 
 // --- what the server sent ------------------------------------------------------------------
@@ -251,16 +252,19 @@ function receive(p, data, root) {
   );
   p.message = data.message;
   p.overall = data.overall;
-  const rebuild = root !== p.root || article.signature !== p.signature;
-  if (rebuild) {
-    const keep = p.sentences[p.cursor] ? p.sentences[p.cursor].id : null;
+  const articleChanged = article.signature !== p.signature;
+  if (articleChanged) {
+    const shown = p.sentences[p.cursor] || null;
     p.sentences = article.sentences.map(([id, paragraph, revision, text]) => ({ id, paragraph, revision, text, node: null }));
     p.indexById = new Map(p.sentences.map((s, i) => [s.id, i]));
-    if (keep !== null && p.indexById.has(keep)) p.cursor = p.indexById.get(keep);
+    if (shown !== null && p.indexById.has(shown.id)) p.cursor = p.indexById.get(shown.id);
     p.cursor = Math.min(Math.max(0, p.cursor), Math.max(0, p.sentences.length - 1));
     p.signature = article.signature;
+    const now = p.sentences[p.cursor];
+    // What is being typed stays, unless the sentence it is for was merged or split meanwhile.
+    if (shown === null || !now || now.id !== shown.id || now.revision !== shown.revision) p.draft = null;
   }
-  if (rebuild || p.draft === null) {
+  if (p.draft === null) {
     p.draft = draftFor(p, p.cursor);
     p.stage = "source";
   }
@@ -268,7 +272,7 @@ function receive(p, data, root) {
   // The server has answered the newest exchange: what is still in the outbox was typed since.
   if (data.seq >= p.seq) p.inFlightSince = p.unansweredSince = null;
   if (root !== p.root) mount(p, root);
-  else if (rebuild) buildReading(p);
+  else if (articleChanged) buildReading(p);
   renderAll(p);
   flush(p);
 }
@@ -320,6 +324,7 @@ function flush(p, request = null) {
     value,
     action,
   }));
+  if (request !== null) p.keysSinceRequest = 0;
   p.send("action", { seq: p.seq, labels, request });
   renderOutbox(p);
 }
@@ -483,7 +488,7 @@ function toggleFlag(p) {
 // --- keys --------------------------------------------------------------------------------------
 
 function onKey(p, event) {
-  if (panel !== p) return;
+  if (!onAnnotatePage()) return; // another page, or logged out: the keys are not the panel's
   const target = event.composedPath()[0];
   if (event.metaKey || event.altKey) return;
   // A dialog (choose an article, propose a source) has the keys while it is open.
@@ -513,7 +518,10 @@ function onKey(p, event) {
   if (target && ACTIVATED_BY_KEYS.has(target.tagName) && (event.key === "Enter" || event.key === " ")) return;
   if (event.repeat && event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
   const key = event.key.length === 1 ? event.key.toUpperCase() : event.key;
-  if (handleKey(p, key)) event.preventDefault();
+  if (handleKey(p, key)) {
+    p.keysSinceRequest += 1;
+    event.preventDefault();
+  }
 }
 
 function handleKey(p, key) {
