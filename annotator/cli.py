@@ -121,36 +121,96 @@ def _print_bootstrap(report: Any) -> None:
     help="Address to listen on; 0.0.0.0 makes the app reachable from other machines.",
 )
 @click.option("--port", default=8501, show_default=True, type=int)
+@click.option(
+    "--processes",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes on consecutive ports PORT, PORT+1, …, all on the same store; "
+    "put a proxy with sticky sessions in front (README: Deploying for a team).",
+)
 @click.pass_context
 @friendly_errors
-def serve_command(ctx: click.Context, host: str, port: int) -> None:
+def serve_command(ctx: click.Context, host: str, port: int, processes: int) -> None:
     """Start the web app (Streamlit) on the store; prepare an empty store first.
 
     On an empty database this imports the sample article and creates 'admin',
     printing its generated password once (or using ANNOTATOR_ADMIN_PASSWORD).
+    Each process is one Python interpreter, so one process uses one CPU core at
+    most: run about one per core for a team.
 
     \b
     Example:
         annotator serve
         annotator --db postgresql+psycopg://user@dbhost/annotator serve --port 8600
+        annotator --db postgresql+psycopg://user@dbhost/annotator serve --processes 2
     """
     from annotator.io.bootstrap import prepare_database
-    from annotator.ui.options import APP_OPTIONS, command_line
+    from annotator.ui.options import APP_OPTIONS, PRODUCTION_OPTIONS, command_line
 
     db_url = ctx.obj["db_url"]
     _print_bootstrap(prepare_database(_engine(ctx), admin_password=get_settings().admin_password))
-    app = Path(__file__).with_name("ui") / "app.py"
-    click.echo(f"annotator on http://{host}:{port} (store: {_safe_url(db_url)}); Ctrl+C stops it.")
+    ports = list(range(port, port + processes))
+    urls = ", ".join(f"http://{host}:{p}" for p in ports)
+    click.echo(f"annotator on {urls} (store: {_safe_url(db_url)}); Ctrl+C stops it.")
     sys.stdout.flush()
     options = {
         **APP_OPTIONS,
+        **PRODUCTION_OPTIONS,
         "server.address": host,
-        "server.port": port,
         "server.maxUploadSize": get_settings().max_upload_mb,
     }
-    command = [sys.executable, "-m", "streamlit", "run", str(app), *command_line(options)]
-    # Replace this process, so that stopping or killing it stops the server too.
-    os.execve(sys.executable, command, {**os.environ, "ANNOTATOR_DB_URL": db_url})
+    env = {**os.environ, "ANNOTATOR_DB_URL": db_url}
+    commands = [
+        [sys.executable, "-m", "annotator.ui.launch", *command_line({**options, "server.port": p})]
+        for p in ports
+    ]
+    if processes == 1:
+        # Replace this process, so that stopping or killing it stops the server too.
+        os.execve(sys.executable, commands[0], env)
+    # One cookie secret for all: a cookie one process signed (Streamlit's XSRF cookie) is
+    # then valid on the others, e.g. when the proxy moves a browser after a restart.
+    import secrets
+
+    env.setdefault("STREAMLIT_SERVER_COOKIE_SECRET", secrets.token_hex(32))
+    sys.exit(_supervise(commands, env))
+
+
+def _supervise(commands: list[list[str]], env: dict[str, str]) -> int:
+    """Run the server processes until one stops or this one is told to stop; stop them all.
+
+    A process that dies takes the others down with it (exit status of the first to stop),
+    so that a supervisor such as systemd restarts the whole set instead of a proxy sending
+    annotators to a dead port.
+    """
+    import signal
+    import subprocess
+    import time
+
+    children = [subprocess.Popen(command, env=env) for command in commands]
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    status = 0
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        status = next(child.returncode for child in children if child.returncode is not None)
+    except (KeyboardInterrupt, SystemExit) as stopped:
+        status = stopped.code if isinstance(stopped, SystemExit) and isinstance(stopped.code, int) else 130
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+    return status
 
 
 def _safe_url(url: str) -> str:
