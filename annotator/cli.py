@@ -168,11 +168,6 @@ def serve_command(ctx: click.Context, host: str, port: int, processes: int) -> N
     if processes == 1:
         # Replace this process, so that stopping or killing it stops the server too.
         os.execve(sys.executable, commands[0], env)
-    # One cookie secret for all: a cookie one process signed (Streamlit's XSRF cookie) is
-    # then valid on the others, e.g. when the proxy moves a browser after a restart.
-    import secrets
-
-    env.setdefault("STREAMLIT_SERVER_COOKIE_SECRET", secrets.token_hex(32))
     sys.exit(_supervise(commands, env))
 
 

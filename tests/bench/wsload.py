@@ -187,7 +187,13 @@ async def _annotate(
     await asyncio.sleep(max(0.0, start_at - time.time()))
     try:
         async with websockets.connect(
-            url, subprotocols=["streamlit"], max_size=None, open_timeout=60, ping_interval=None
+            url,
+            subprotocols=["streamlit"],
+            max_size=None,
+            open_timeout=60,
+            ping_interval=None,
+            # A browser's cookies, e.g. the proxy's route cookie (tests/proxy_helpers.py).
+            additional_headers={"Cookie": who["cookie"]} if who.get("cookie") else None,
         ) as ws:
             connection = _Connection(ws, f"s={who['token']}")
             panel, _ = await asyncio.wait_for(connection.rerun(None), 120)
@@ -414,6 +420,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _children_cpu_seconds() -> float:
+    """CPU seconds of this process's finished children (the generator's worker processes)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -434,12 +448,23 @@ class LoadFigures:
     p95_ms: float
     p99_ms: float
     rss_before_mib: float
+    """Server RSS before the annotators log in."""
+    rss_logged_in_mib: float
+    """... once they have all logged in (the window's start)."""
     rss_after_mib: float
+    client_cpu_ms_per_label: float
+    """The generator's own CPU (all its worker processes): it shares the machine with the server."""
     errors: int
     right: int
     total: int
     unexpected: int
+    load_average: float
+    """The machine's 1-minute load average at the end (it is shared: the figures are noisy)."""
     first_error: str = ""
+
+    @property
+    def mib_per_session(self) -> float:
+        return (self.rss_logged_in_mib - self.rss_before_mib) / max(1, self.annotators)
 
     @property
     def holds(self) -> bool:
@@ -454,8 +479,11 @@ class LoadFigures:
         return (
             f"N={self.annotators:4d}: {self.labels:5d} labels, CPU {self.cpu_ms_per_label:6.1f} ms/label, "
             f"ack p50 {self.p50_ms:6.0f} p95 {self.p95_ms:6.0f} p99 {self.p99_ms:6.0f} ms, "
-            f"RSS {self.rss_before_mib:.0f}→{self.rss_after_mib:.0f} MiB, errors {self.errors}, "
-            f"right {self.right}/{self.total}, unexpected {self.unexpected}"
+            f"RSS {self.rss_before_mib:.0f}→{self.rss_logged_in_mib:.0f}→{self.rss_after_mib:.0f} MiB "
+            f"({self.mib_per_session:.2f} MiB/session), "
+            f"client CPU {self.client_cpu_ms_per_label:.1f} ms/label, "
+            f"errors {self.errors}, "
+            f"right {self.right}/{self.total}, unexpected {self.unexpected}, load {self.load_average:.1f}"
             + (f" ({self.first_error})" if self.first_error else "")
         )
 
@@ -482,6 +510,7 @@ def measure(
     for i, who in enumerate(people):
         by_url.setdefault(urls[i % len(urls)], []).append(who)
     rss_before = sum(rss_mib(pid) for pid in pids)
+    client_cpu_before = _children_cpu_seconds()
     with concurrent.futures.ThreadPoolExecutor(len(by_url) + 1) as threads:
         running = [
             threads.submit(
@@ -498,10 +527,12 @@ def measure(
         ]
         time.sleep(max(0.0, window_start - time.time()))
         cpu_start = sum(cpu_seconds(pid) for pid in pids)
+        rss_logged_in = sum(rss_mib(pid) for pid in pids)
         time.sleep(max(0.0, stop_at - time.time()))
         cpu_end = sum(cpu_seconds(pid) for pid in pids)
         rss_after = sum(rss_mib(pid) for pid in pids)
         results = [r for f in running for r in f.result()]
+    client_cpu = _children_cpu_seconds() - client_cpu_before
     in_window = [lat for r in results for sent, lat in r.latencies if window_start <= sent <= stop_at]
     check = check_store(db_url, results)
     errors = [e for r in results for e in r.errors]
@@ -514,11 +545,14 @@ def measure(
         p95_ms=c.percentile(ms, 95),
         p99_ms=c.percentile(ms, 99),
         rss_before_mib=rss_before,
+        rss_logged_in_mib=rss_logged_in,
         rss_after_mib=rss_after,
+        client_cpu_ms_per_label=client_cpu * 1000 / max(1, sum(len(r.latencies) for r in results)),
         errors=len(errors),
         right=check.right,
         total=check.total,
         unexpected=check.unexpected,
+        load_average=os.getloadavg()[0],
         first_error=errors[0] if errors else "",
     )
 
