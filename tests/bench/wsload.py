@@ -43,7 +43,7 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -573,26 +573,40 @@ def fresh_store(base_url: str | None, workdir: Path) -> Iterator[str]:
         _drop_schema(base_url, schema)
 
 
+Deployment = Callable[[str, Path], contextlib.AbstractContextManager[tuple[list[str], list[int]]]]
+"""Starts the server(s) on a store: yields the websocket URLs to spread annotators over and the
+PIDs of the server processes (whose CPU and RSS are measured)."""
+
+
+def one_server(*, defaults: bool = False) -> Deployment:
+    """One ``annotator serve`` (or, with ``defaults``, the app without the production options)."""
+
+    @contextlib.contextmanager
+    def deploy(db_url: str, workdir: Path) -> Iterator[tuple[list[str], list[int]]]:
+        with running_server(db_url, workdir, defaults=defaults) as server:
+            yield [server.stream_url], [server.pid]
+
+    return deploy
+
+
 def sweep(
     counts: list[int],
     *,
     base_url: str | None,
-    defaults: bool,
+    deploy: Deployment,
     pace_s: float,
     seconds: float,
     workdir: Path,
 ) -> list[LoadFigures]:
-    """One fresh store and server per N; stops after the first N whose p99 exceeds 4× the target
-    (saturated: a larger N only waits longer)."""
+    """One fresh store and deployment per N; stops after the first N whose p99 exceeds 4× the
+    target (saturated: a larger N only waits longer) or that had errors."""
     figures: list[LoadFigures] = []
     for n in counts:
         with fresh_store(base_url, workdir) as db_url:
             sentences = int(seconds / pace_s * 2 + 200)
             people = prepare_store(db_url, annotators=n, sentences=sentences)
-            with running_server(db_url, workdir, defaults=defaults) as server:
-                result = measure(
-                    [server.stream_url], [server.pid], people, db_url=db_url, pace_s=pace_s, seconds=seconds
-                )
+            with deploy(db_url, workdir) as (urls, pids):
+                result = measure(urls, pids, people, db_url=db_url, pace_s=pace_s, seconds=seconds)
         c.log(result.line())
         figures.append(result)
         if result.p99_ms > 4 * P99_TARGET_S * 1000 or result.errors:
@@ -601,13 +615,12 @@ def sweep(
 
 
 def largest_holding(figures: list[LoadFigures]) -> int:
-    """The largest N that held p99 ≤ 300 ms with no error and every label right (0: none)."""
-    held = 0
-    for f in figures:
-        if not f.holds:
-            break
-        held = f.annotators
-    return held
+    """The largest N that held p99 ≤ 300 ms with no error and every label right (0: none).
+
+    The largest, not the first to fail: on a shared machine a smaller N can miss by a burst of
+    someone else's work while a larger one holds.
+    """
+    return max((f.annotators for f in figures if f.holds), default=0)
 
 
 def main() -> None:
@@ -624,7 +637,7 @@ def main() -> None:
         figures = sweep(
             [int(n) for n in args.annotators.split(",")],
             base_url=args.db_url,
-            defaults=args.defaults,
+            deploy=one_server(defaults=args.defaults),
             pace_s=args.pace,
             seconds=args.seconds,
             workdir=workdir,
