@@ -192,7 +192,8 @@ def _supervise(commands: list[list[str]], env: dict[str, str]) -> int:
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
-        status = next(child.returncode for child in children if child.returncode is not None)
+        code = next(child.returncode for child in children if child.returncode is not None)
+        status = code if code >= 0 else 128 - code  # killed by a signal: the shell's convention
     except (KeyboardInterrupt, SystemExit) as stopped:
         status = stopped.code if isinstance(stopped, SystemExit) and isinstance(stopped.code, int) else 130
     finally:

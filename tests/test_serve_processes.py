@@ -1,0 +1,44 @@
+"""`annotator serve --processes 2`: two servers with the production options, stopped together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+from tests.proxy_helpers import served
+
+
+def _command_line(pid: int) -> list[str]:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().decode().rstrip("\0").split("\0")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_two_processes_serve_with_production_options_and_stop_together(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'annotator.db'}"
+    with served(
+        db, tmp_path, processes=2, env={"ANNOTATOR_ADMIN_PASSWORD": "admin-pass-for-tests"}
+    ) as servers:
+        children = servers.server_pids()
+        assert len(children) == 2
+        for pid, port in zip(children, servers.ports, strict=True):
+            args = _command_line(pid)
+            assert args[1:3] == ["-m", "annotator.ui.launch"]
+            options = dict(zip(args[3::2], args[4::2], strict=True))
+            assert options["--server.port"] == str(port)
+            assert options["--runner.postScriptGC"] == "false"
+            assert options["--server.fileWatcherType"] == "none"
+        # One of them dying takes the whole set down, so that a supervisor restarts it.
+        os.kill(children[0], signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while any(_alive(pid) for pid in (servers.pid, children[1])) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _alive(children[1]) and not _alive(servers.pid)
