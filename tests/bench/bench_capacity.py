@@ -141,6 +141,21 @@ def _proxy_rows(counts: list[int], seconds: float, pg_url: str, workdir: Path) -
             + ", ".join(map(str, counts)),
         )
     ]
+    # The p99 criterion is sensitive to the other work on a shared machine; at the largest N
+    # both tried, the two latencies side by side say the same thing less noisily.
+    both = max(set(f.annotators for f in sweeps[1]) & set(f.annotators for f in sweeps[2]))
+    at_one, at_two = (next(f for f in sweeps[k] if f.annotators == both) for k in (1, 2))
+    rows.append(
+        c.row(
+            f"postgresql behind nginx: ack p99 at N={both}, serve --processes 2 vs 1",
+            at_two.p99_ms,
+            "ms",
+            floor=at_one.p99_ms,
+            ratio=at_two.p99_ms / at_one.p99_ms,
+            note=f"p50 {at_two.p50_ms:.0f} vs {at_one.p50_ms:.0f} ms, p95 {at_two.p95_ms:.0f} vs "
+            f"{at_one.p95_ms:.0f} ms; load {at_two.load_average:.1f} vs {at_one.load_average:.1f}",
+        )
+    )
     for k, figures in sweeps.items():
         rows += [_figure_row(f"nginx + {k} process(es): N={f.annotators} ack p99", f) for f in figures]
     return rows
