@@ -1,13 +1,18 @@
-"""`annotator serve --processes 2`: two servers with the production options, stopped together."""
+"""`annotator serve --processes 2`: two servers with the production options on one store, each
+taking labels over the websocket (the load generator's client), stopped together."""
 
 from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 
 from tests.proxy_helpers import served
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "bench"))
+import wsload  # noqa: E402
 
 
 def _command_line(pid: int) -> list[str]:
@@ -22,11 +27,10 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_two_processes_serve_with_production_options_and_stop_together(tmp_path: Path) -> None:
+def test_two_processes_take_labels_with_production_options_and_stop_together(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'annotator.db'}"
-    with served(
-        db, tmp_path, processes=2, env={"ANNOTATOR_ADMIN_PASSWORD": "admin-pass-for-tests"}
-    ) as servers:
+    people = wsload.prepare_store(db, annotators=2, sentences=30)
+    with served(db, tmp_path, processes=2) as servers:
         children = servers.server_pids()
         assert len(children) == 2
         for pid, port in zip(children, servers.ports, strict=True):
@@ -36,6 +40,24 @@ def test_two_processes_serve_with_production_options_and_stop_together(tmp_path:
             assert options["--server.port"] == str(port)
             assert options["--runner.postScriptGC"] == "false"
             assert options["--server.fileWatcherType"] == "none"
+        # One headless annotator per process, labelling as the panel does (the bench's client:
+        # this also fails when the panel's protocol changes and tests/bench/wsload.py does not).
+        results = [
+            wsload.run_annotators(
+                f"ws://127.0.0.1:{port}/_stcore/stream",
+                [who],
+                start_at=time.time(),
+                stop_at=time.time() + 5,
+                pace_s=0.5,
+                ramp_s=0,
+                processes=1,
+            )[0]
+            for who, port in zip(people, servers.ports, strict=True)
+        ]
+        assert [r.errors for r in results] == [[], []]
+        assert all(len(r.latencies) >= 3 for r in results)
+        check = wsload.check_store(db, results)
+        assert (check.right, check.unexpected) == (check.total, 0)
         # One of them dying takes the whole set down, so that a supervisor restarts it.
         os.kill(children[0], signal.SIGKILL)
         deadline = time.monotonic() + 30
