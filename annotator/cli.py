@@ -184,18 +184,17 @@ def _supervise(commands: list[list[str]], env: dict[str, str]) -> int:
 
     children = [subprocess.Popen(command, env=env) for command in commands]
 
-    def stop(signum: int, _frame: Any) -> None:
-        raise SystemExit(128 + signum)
+    def stop(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    status = 0
+    status = 0  # stopped when asked to (Ctrl+C, SIGTERM from systemd): a clean exit
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
-        code = next(child.returncode for child in children if child.returncode is not None)
-        status = code if code >= 0 else 128 - code  # killed by a signal: the shell's convention
-    except (KeyboardInterrupt, SystemExit) as stopped:
-        status = stopped.code if isinstance(stopped, SystemExit) and isinstance(stopped.code, int) else 130
+        status = _set_down_status(next(c.returncode for c in children if c.returncode is not None))
+    except KeyboardInterrupt:
+        pass
     finally:
         for child in children:
             if child.poll() is None:
@@ -207,6 +206,12 @@ def _supervise(commands: list[list[str]], env: dict[str, str]) -> int:
                 child.kill()
                 child.wait()
     return status
+
+
+def _set_down_status(code: int) -> int:
+    """Exit status when a server stopped on its own: never 0 (the set is down), and a server
+    killed by a signal as the shell reports it (128 + signal)."""
+    return 128 - code if code < 0 else code or 1
 
 
 def _safe_url(url: str) -> str:

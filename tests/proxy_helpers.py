@@ -104,9 +104,13 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 @dataclass
 class Servers:
-    pid: int
+    process: subprocess.Popen[bytes]
     """The ``annotator serve`` process (with ``--processes`` > 1, the parent of the servers)."""
     ports: list[int]
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
     def server_pids(self) -> list[int]:
         """The processes that serve (one per port)."""
@@ -150,7 +154,7 @@ def served(
             ports = list(range(port, port + processes))
             for p in ports:
                 wait_for_health(f"http://127.0.0.1:{p}", process, log)
-            yield Servers(process.pid, ports)
+            yield Servers(process, ports)
         finally:
             stop(process)
 

@@ -64,3 +64,15 @@ def test_two_processes_take_labels_with_production_options_and_stop_together(tmp
         while any(_alive(pid) for pid in (servers.pid, children[1])) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert not _alive(children[1]) and not _alive(servers.pid)
+        assert servers.process.wait(timeout=5) == 128 + signal.SIGKILL
+
+
+def test_stopping_serve_stops_every_server_process(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'annotator.db'}"
+    with served(
+        db, tmp_path, processes=2, env={"ANNOTATOR_ADMIN_PASSWORD": "admin-pass-for-tests"}
+    ) as servers:
+        children = servers.server_pids()
+        servers.process.terminate()  # what systemd or Ctrl+C does
+        assert servers.process.wait(timeout=30) == 0  # asked to stop: a clean exit
+        assert not any(_alive(pid) for pid in children)
