@@ -23,13 +23,11 @@ Measured side by side in one run:
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import statistics
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -104,26 +102,10 @@ def _figure_row(name: str, f: w.LoadFigures) -> dict[str, Any]:
     )
 
 
-def _behind_proxy(processes: int) -> w.Deployment:
-    """``annotator serve --processes N`` behind nginx (tests/proxy_helpers.py); annotators carry
-    no route cookie, so each lands on the process its random first key picks."""
-    from tests.proxy_helpers import nginx_proxy, served
-
-    @contextlib.contextmanager
-    def deploy(db_url: str, workdir: Path) -> Iterator[tuple[list[str], list[int]]]:
-        with (
-            served(db_url, workdir, processes=processes) as servers,
-            nginx_proxy(servers.ports, workdir) as base,
-        ):
-            yield [base.replace("http://", "ws://") + "/_stcore/stream"], servers.server_pids()
-
-    return deploy
-
-
 def _proxy_rows(counts: list[int], seconds: float, pg_url: str, workdir: Path) -> list[dict[str, Any]]:
     sweeps = {
         k: w.sweep(
-            counts, base_url=pg_url, deploy=_behind_proxy(k), pace_s=PACE_S, seconds=seconds, workdir=workdir
+            counts, base_url=pg_url, deploy=w.behind_proxy(k), pace_s=PACE_S, seconds=seconds, workdir=workdir
         )
         for k in (1, 2)
     }

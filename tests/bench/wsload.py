@@ -589,6 +589,22 @@ def one_server(*, defaults: bool = False) -> Deployment:
     return deploy
 
 
+def behind_proxy(processes: int) -> Deployment:
+    """``annotator serve --processes N`` behind nginx (tests/proxy_helpers.py); annotators carry
+    no route cookie, so each lands on the process its random first key picks."""
+    from tests.proxy_helpers import nginx_proxy, served
+
+    @contextlib.contextmanager
+    def deploy(db_url: str, workdir: Path) -> Iterator[tuple[list[str], list[int]]]:
+        with (
+            served(db_url, workdir, processes=processes) as servers,
+            nginx_proxy(servers.ports, workdir) as base,
+        ):
+            yield [base.replace("http://", "ws://") + "/_stcore/stream"], servers.server_pids()
+
+    return deploy
+
+
 def sweep(
     counts: list[int],
     *,
@@ -630,6 +646,12 @@ def main() -> None:
     parser.add_argument("--annotators", default="5,10,20,40,80,120,200")
     parser.add_argument("--db-url", help="PostgreSQL base URL (a fresh schema per N); default SQLite")
     parser.add_argument("--defaults", action="store_true", help="without the production options (before)")
+    parser.add_argument(
+        "--behind-nginx",
+        type=int,
+        metavar="PROCESSES",
+        help="annotator serve --processes PROCESSES behind nginx (deploy/nginx-annotator.conf)",
+    )
     parser.add_argument("--pace", type=float, default=2.0, help="seconds between labels, per annotator")
     parser.add_argument("--seconds", type=float, default=40.0, help="measured window per N")
     args = parser.parse_args()
@@ -637,7 +659,9 @@ def main() -> None:
         figures = sweep(
             [int(n) for n in args.annotators.split(",")],
             base_url=args.db_url,
-            deploy=one_server(defaults=args.defaults),
+            deploy=behind_proxy(args.behind_nginx)
+            if args.behind_nginx
+            else one_server(defaults=args.defaults),
             pace_s=args.pace,
             seconds=args.seconds,
             workdir=workdir,
