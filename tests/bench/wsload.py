@@ -25,7 +25,8 @@ of the measured window, and afterwards checks every acknowledged label against t
 
 By hand::
 
-    python tests/bench/wsload.py --annotators 5,10,20 [--db-url URL] [--defaults] [--seconds 30]
+    python tests/bench/wsload.py --annotators 5,10,20 [--db-url URL] [--defaults | --behind-nginx 2]
+        [--seconds 30]
 """
 
 from __future__ import annotations
