@@ -196,38 +196,100 @@ def _write_admin_password(password: str, db_url: str) -> Path:
     help="Address to listen on; 0.0.0.0 makes the app reachable from other machines.",
 )
 @click.option("--port", default=8501, show_default=True, type=int)
+@click.option(
+    "--processes",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes on consecutive ports PORT, PORT+1, …, all on the same store; "
+    "put a proxy with sticky sessions in front (README: Deploying for a team).",
+)
 @click.pass_context
 @friendly_errors
-def serve_command(ctx: click.Context, host: str, port: int) -> None:
+def serve_command(ctx: click.Context, host: str, port: int, processes: int) -> None:
     """Start the web app (Streamlit) on the store; prepare an empty store first.
 
     On an empty database this imports the sample article and creates 'admin',
     printing its generated password once (or using ANNOTATOR_ADMIN_PASSWORD).
+    Each process is one Python interpreter, so one process uses one CPU core at
+    most: run about one per core for a team.
 
     \b
     Example:
         annotator serve
         annotator --db postgresql+psycopg://user@dbhost/annotator serve --port 8600
+        annotator --db postgresql+psycopg://user@dbhost/annotator serve --processes 2
     """
     from annotator.io.bootstrap import prepare_database
-    from annotator.ui.options import APP_OPTIONS, command_line
+    from annotator.ui.options import APP_OPTIONS, PRODUCTION_OPTIONS, command_line
 
     db_url = ctx.obj["db_url"]
     report = prepare_database(_engine(ctx, prepares_store=True), admin_password=get_settings().admin_password)
     _print_bootstrap(report, db_url)
-    app = Path(__file__).with_name("ui") / "app.py"
-    echo(f"annotator on http://{host}:{port} (store: {_safe_url(db_url)}); Ctrl+C stops it.")
+    ports = list(range(port, port + processes))
+    urls = ", ".join(f"http://{host}:{p}" for p in ports)
+    echo(f"annotator on {urls} (store: {_safe_url(db_url)}); Ctrl+C stops it.")
     sys.stdout.flush()
     options = {
         **APP_OPTIONS,
+        **PRODUCTION_OPTIONS,
         "server.address": host,
-        "server.port": port,
         "server.maxUploadSize": get_settings().max_upload_mb,
     }
-    # annotator.ui.server is `python -m streamlit` plus the security headers of every response.
-    command = [sys.executable, "-m", "annotator.ui.server", "run", str(app), *command_line(options)]
-    # Replace this process, so that stopping or killing it stops the server too.
-    os.execve(sys.executable, command, {**os.environ, "ANNOTATOR_DB_URL": db_url})
+    # annotator.ui.launch loads and freezes the pages' modules, adds the security headers of
+    # every response, then runs Streamlit.
+    env = {**os.environ, "ANNOTATOR_DB_URL": db_url}
+    commands = [
+        [sys.executable, "-m", "annotator.ui.launch", *command_line({**options, "server.port": p})]
+        for p in ports
+    ]
+    if processes == 1:
+        # Replace this process, so that stopping or killing it stops the server too.
+        os.execve(sys.executable, commands[0], env)
+    sys.exit(_supervise(commands, env))
+
+
+def _supervise(commands: list[list[str]], env: dict[str, str]) -> int:
+    """Run the server processes until one stops or this one is told to stop; stop them all.
+
+    A process that dies takes the others down with it (exit status of the first to stop),
+    so that a supervisor such as systemd restarts the whole set instead of a proxy sending
+    annotators to a dead port.
+    """
+    import signal
+    import subprocess
+    import time
+
+    children = [subprocess.Popen(command, env=env) for command in commands]
+
+    def stop(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    status = 0  # stopped when asked to (Ctrl+C, SIGTERM from systemd): a clean exit
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        status = _set_down_status(next(c.returncode for c in children if c.returncode is not None))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+    return status
+
+
+def _set_down_status(code: int) -> int:
+    """Exit status when a server stopped on its own: never 0 (the set is down), and a server
+    killed by a signal as the shell reports it (128 + signal)."""
+    return 128 - code if code < 0 else code or 1
 
 
 def _safe_url(url: str) -> str:

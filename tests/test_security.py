@@ -439,8 +439,8 @@ def test_serve_runs_streamlit_with_xsrf_protection_on(
 
     [(path, argv, env)] = execs
     assert path == sys.executable
-    assert argv[1:4] == ["-m", "annotator.ui.server", "run"] and argv[4].endswith("app.py")
-    flags = argv[5:]
+    assert argv[1:3] == ["-m", "annotator.ui.launch"]  # which runs ui/app.py with the security headers
+    flags = argv[3:]
     options = dict(zip(flags[::2], flags[1::2], strict=True))
     assert flags.count("--server.enableXsrfProtection") == 1
     assert options["--server.enableXsrfProtection"] == "true"

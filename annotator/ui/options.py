@@ -16,6 +16,23 @@ APP_OPTIONS: dict[str, bool | str] = {
     "runner.magicEnabled": False,
 }
 
+# What a server for a team needs on top: each option is measured by tests/bench/bench_capacity.py
+# against APP_OPTIONS alone on a real `annotator serve` (issue 15).
+PRODUCTION_OPTIONS: dict[str, bool | str] = {
+    # Streamlit runs a full gc.collect() after every script run, i.e. after every key press.
+    # With pandas, SQLAlchemy and Altair loaded it walks the whole heap: about 90 ms of CPU per
+    # saved label, which made one server hold 5 annotators at human pace. Python's own
+    # generational collector still runs; `annotator.ui.launch` freezes the modules loaded at
+    # start-up so that its full collections do not rescan them either.
+    "runner.postScriptGC": False,
+    # The polling watcher stats every file of the app (and its imports) in a thread, forever;
+    # a deployed server never sees its own source change.
+    "server.fileWatcherType": "none",
+    # Nothing to rerun on save when nothing is watched; said explicitly so that a user's
+    # .streamlit/config.toml cannot turn it back on for a production server.
+    "server.runOnSave": False,
+}
+
 
 def command_line(options: dict[str, bool | str | int]) -> list[str]:
     """``--name value`` pairs for ``streamlit run``."""

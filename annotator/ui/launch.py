@@ -1,0 +1,52 @@
+"""How ``annotator serve`` starts Streamlit: load what the pages use, freeze it, then serve.
+
+Run as ``python -m annotator.ui.launch [streamlit run options]``. Page scripts are executed on
+each run, not imported, so the modules they use (pandas, Altair, SQLAlchemy, the store) would
+otherwise load on the first visitor's run. Loading them here, before the server starts, and
+then calling ``gc.freeze()`` moves those long-lived objects out of the garbage collector's
+reach: its full collections, which `runner.postScriptGC` used to force after every key press
+(see ``options.PRODUCTION_OPTIONS``), then only scan what the sessions themselves created.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import pkgutil
+import sys
+from pathlib import Path
+
+import annotator.ui
+
+APP = Path(__file__).with_name("app.py")
+# Scripts (run by Streamlit, never imported) and this launcher itself.
+NOT_PRELOADED = frozenset({"app", "app_pages", "launch", "server"})
+
+
+def preload_page_modules() -> list[str]:
+    """Import the UI's modules (and, through them, everything the pages use); their names."""
+    names = [
+        f"annotator.ui.{module.name}"
+        for module in pkgutil.iter_modules(annotator.ui.__path__)
+        if module.name not in NOT_PRELOADED
+    ]
+    for name in [*names, "pandas", "altair"]:
+        importlib.import_module(name)
+    return names
+
+
+def main() -> None:
+    preload_page_modules()
+    gc.collect()
+    gc.freeze()
+    from streamlit.web import cli as streamlit_cli
+
+    from annotator.ui.server import add_security_headers
+
+    add_security_headers()
+    sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
+    streamlit_cli.main()
+
+
+if __name__ == "__main__":
+    main()
