@@ -67,41 +67,39 @@ SOURCE_KEYS = ("alpha", "beta", "gamma")
 
 
 def label_payload(panel: Mapping[str, Any], rng: random.Random) -> tuple[dict[str, Any], dict[str, Any]]:
-    """What the panel sends for one finished label on the sentence it shows, and the label expected
-    in the store afterwards (``is_claim``, ``source``, ``confidence``).
+    """What the panel sends for one finished label on the sentence at ``panel["cursor"]`` (the
+    client's own place: the panel moves in the browser), and the label expected in the store
+    afterwards (``is_claim``, ``source``, ``confidence``).
 
-    Current protocol (annotator/ui/labeller/labeller.js, ``send``): one action per rerun,
-    ``{"kind": "save", is_claim, source, confidence, note, flagged, other, revision,
-    sentence_id}``; ``revision`` is the token the server gave with this sentence.
-    Half the labels are "not a claim" (the N key), half a claim with a source and a confidence
-    (a source key, then a digit). For the batch protocol (``{"kind": "labels", "labels":
-    [{sentence_id, revision, is_claim, source, source_other, confidence, note, flagged,
-    client_id}]}``) build one such label here with a fresh ``client_id``.
+    The panel's protocol (annotator/ui/labeller/labeller.js, ``flush``): an exchange carries its
+    outbox, ``{"seq", "labels": [{client_id, sentence_id, revision, value, action}], "request"}``;
+    the sentence's ``revision`` comes with the article. Half the labels are "not a claim" (the
+    N key), half a claim with a source and a confidence (a source key, then a digit).
     """
     if rng.random() < 0.5:
         expected: dict[str, Any] = {"is_claim": False, "source": None, "confidence": None}
     else:
         expected = {"is_claim": True, "source": rng.choice(SOURCE_KEYS), "confidence": rng.randint(1, 5)}
-    action = {
-        "kind": "save",
-        **expected,
-        "note": "",
-        "flagged": False,
-        "other": "",
-        "revision": panel["revision"],
-        "sentence_id": panel["sentence_id"],
+    sentence_id, _, revision, _ = panel["article"]["sentences"][panel["cursor"]]
+    value = {**expected, "source_other": None, "note": "", "flagged": False}
+    label = {
+        "client_id": uuid.uuid4().hex,
+        "sentence_id": sentence_id,
+        "revision": revision,
+        "value": value,
+        "action": "save",
     }
-    return action, expected
+    return {"seq": int(panel.get("seq", 0)) + 1, "labels": [label], "request": None}, expected
 
 
-def acknowledges(sent_on: Mapping[str, Any], panel: Mapping[str, Any]) -> bool:
-    """Whether ``panel`` (data the server drew) answers the label sent from ``sent_on``.
-
-    Current protocol: the server counts the panel's actions in ``ack``; a handled action gives
-    a higher count (and the next sentence). For the batch protocol, look for the label's
-    ``client_id`` among the acknowledged ids in the panel's data instead.
-    """
-    return int(panel.get("ack", 0)) > int(sent_on.get("ack", 0))
+def acknowledges(action: Mapping[str, Any], panel: Mapping[str, Any]) -> bool:
+    """Whether ``panel`` (data the server drew) acknowledges every label ``action`` sent: each
+    client id among its acknowledgements, saved (or already so), none refused."""
+    acks = panel.get("acks", {})
+    return all(
+        item["client_id"] in acks and acks[item["client_id"]][1] in ("saved", "unchanged")
+        for item in action["labels"]
+    )
 
 
 # --- one annotator over the websocket -----------------------------------------------------
@@ -201,6 +199,7 @@ async def _annotate(
             if panel is None:
                 result.errors.append("no labelling panel after logging in with the token")
                 return result
+            panel["cursor"] = int(panel["start"])
             while time.time() < stop_at:
                 await asyncio.sleep(pace_s * rng.uniform(0.5, 1.5))
                 if time.time() >= stop_at:
@@ -212,11 +211,13 @@ async def _annotate(
                 except TimeoutError:
                     result.errors.append(f"no answer within {LABEL_TIMEOUT_S:.0f} s")
                     return result
-                if drawn is None or not acknowledges(panel, drawn):
-                    result.errors.append(f"label on sentence {panel['index']} not acknowledged")
+                if drawn is None or not acknowledges(action, drawn):
+                    result.errors.append(f"label on sentence {panel['cursor']} not acknowledged")
                     return result
                 result.latencies.append((sent_wall, arrived - sent))
-                result.expected[int(panel["index"])] = expected
+                result.expected[int(panel["cursor"])] = expected
+                # On to the next sentence, as the panel does (round again after the last one).
+                drawn["cursor"] = (int(panel["cursor"]) + 1) % len(drawn["article"]["sentences"])
                 panel = drawn
     except Exception as error:  # noqa: BLE001 - a broken connection is a result, not a crash
         result.errors.append(f"{type(error).__name__}: {error}")
