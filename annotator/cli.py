@@ -246,7 +246,8 @@ def serve_command(ctx: click.Context, host: str, port: int, processes: int) -> N
     if processes == 1:
         # Replace this process, so that stopping or killing it stops the server too.
         os.execve(sys.executable, commands[0], env)
-    sys.exit(_supervise(commands, env))
+    else:
+        sys.exit(_supervise(commands, env))
 
 
 def _supervise(commands: list[list[str]], env: dict[str, str]) -> int:
