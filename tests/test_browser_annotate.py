@@ -158,6 +158,10 @@ def test_annotator_does_not_see_others_and_cannot_open_admin_pages(
     bob.goto(base)
     bob.log_in("bob", "bob-password")
     assert bob.caption() == "Sentence 1 of 17 · not labelled"
+    # The letter O on its key reads as a letter: not set in a monospace face, where it looked like 0.
+    other_key = bob.page.locator('[data-key="src_other"] kbd')
+    assert other_key.inner_text() == "O"
+    assert "mono" not in other_key.evaluate("node => getComputedStyle(node).fontFamily").lower()
     expect(bob.page.locator('[data-testid="labeller"]')).to_contain_text("This article: 0 of 17")
     assert bob.page.locator('[data-testid="reading-column"] [data-state="none"]').count() == 17
     links = bob.page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()

@@ -83,7 +83,7 @@ def add_source(document_id: str) -> None:
             state[MESSAGE] = ("error", md_literal(str(error)))
             return
     state.update(src_label="", src_aliases="")
-    state[MESSAGE] = ("success", f"Added source {md_literal(source.label)} (key {md_literal(source.key)}).")
+    state[MESSAGE] = ("success", f"Added source {md_literal(source.label)} (key {source.key}).")
 
 
 def accept_proposal(source_id: int) -> None:
