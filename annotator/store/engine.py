@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -156,19 +156,33 @@ def begin_write(session: Session) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def run_write(session: Session, action: Callable[[], T]) -> T:
+def run_write(session: Session, action: Callable[[], T], *, again_on_conflict: bool = False) -> T:
     """Run a read-modify-write transaction: queued, begun as a write, retried while busy.
 
-    ``action`` must commit, or roll back and re-raise; it is run again from the start on a
-    retry, so it re-reads what it depends on.
+    ``action`` commits; whatever it raises rolls the transaction back here. It is run again
+    from the start on a retry, so it re-reads what it depends on. ``again_on_conflict``: run it
+    once more after a unique-key conflict (another writer inserted the same row first; the
+    second run finds it there).
     """
 
     def attempt() -> T:
         begin_write(session)
-        return action()
+        try:
+            return action()
+        except BaseException:
+            session.rollback()
+            raise
 
-    with write_lock(session.get_bind()):  # type: ignore[arg-type]
-        return with_write_retry(attempt)
+    def run() -> T:
+        with write_lock(session.get_bind()):  # type: ignore[arg-type]
+            return with_write_retry(attempt)
+
+    if not again_on_conflict:
+        return run()
+    try:
+        return run()
+    except IntegrityError:
+        return run()
 
 
 def driver_sql(dialect: str, sql: str) -> str:

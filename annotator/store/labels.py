@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from annotator.domain.errors import InputError, NotFoundError
@@ -42,19 +41,12 @@ def save_label(
             source_other=label_in.source_other,
         )
     values = label_in.model_dump(include=set(LABEL_FIELDS))
-
-    def write() -> Label:
-        try:
-            return _upsert(session=session, sentence_id=sentence_id, user_id=user_id, values=values)
-        except BaseException:
-            session.rollback()
-            raise
-
-    try:
-        return run_write(session, write)
-    except IntegrityError:
-        # Two tabs of the same annotator inserted the first label at once: now it exists.
-        return run_write(session, write)
+    # Two tabs of the same annotator may insert the first label at once: again, it exists then.
+    return run_write(
+        session,
+        lambda: _upsert(session=session, sentence_id=sentence_id, user_id=user_id, values=values),
+        again_on_conflict=True,
+    )
 
 
 _COLUMNS = ", ".join(LABEL_FIELDS)
@@ -203,19 +195,12 @@ def submit_labels(
         return []
 
     def write() -> list[Receipt]:
-        try:
-            receipts = _apply_submissions(session, user_id, submissions, schema)
-            session.commit()
-            return receipts
-        except BaseException:
-            session.rollback()
-            raise
+        receipts = _apply_submissions(session, user_id, submissions, schema)
+        session.commit()
+        return receipts
 
-    try:
-        return run_write(session, write)
-    except IntegrityError:
-        # Another tab of the same annotator wrote the same first label or receipt at once.
-        return run_write(session, write)
+    # Another tab of the same annotator may write the same first label or receipt at once.
+    return run_write(session, write, again_on_conflict=True)
 
 
 def _apply_submissions(
