@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy import delete, insert
 from sqlalchemy import select as sa_select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from annotator.domain.article import SentenceSpan, SourceSpec
@@ -210,9 +211,14 @@ def audit_salt(*, session: Session) -> str:
     """The project's random salt for the audit draw, created once and kept."""
     setting = session.get(ProjectSetting, AUDIT_SALT)
     if setting is None:
-        setting = ProjectSetting(key=AUDIT_SALT, value=secrets.token_hex(16))
-        session.add(setting)
-        session.commit()
+        session.add(ProjectSetting(key=AUDIT_SALT, value=secrets.token_hex(16)))
+        try:
+            session.commit()
+        except IntegrityError:
+            # Another server or session made it first (two first visits at once): take theirs.
+            session.rollback()
+        setting = session.get(ProjectSetting, AUDIT_SALT)
+        assert setting is not None
     return setting.value
 
 

@@ -300,7 +300,11 @@ def _suggestions_json(session: Session, user_id: int, document_id: str, signatur
         return bytes(cached[3])
     label_schema = schema()
     scale = (label_schema.confidence_min, label_schema.confidence_max)
-    found = suggestions.panel_suggestions(session=session, document_id=document_id, user_id=user_id)
+    found = (
+        {}
+        if stamp.startswith("0:")  # no suggestions for this article: nothing to draw for the audit
+        else suggestions.panel_suggestions(session=session, document_id=document_id, user_id=user_id)
+    )
     shown = orjson.dumps(
         {
             str(index): _suggestion_row(suggestion, scale)
