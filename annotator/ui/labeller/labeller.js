@@ -741,6 +741,9 @@ function button(label, { key, primary = false, disabled = false, shortcut = null
 
 function renderControls(p) {
   const root = p.root;
+  // The buttons are drawn anew; a button reached with Tab keeps the focus across that.
+  const focused = document.activeElement;
+  const focusedKey = focused && root.contains(focused) && focused.tagName === "BUTTON" ? focused.dataset.key : null;
   const sentence = current(p);
   const stage = p.stage;
   const draft = p.draft;
@@ -816,6 +819,10 @@ function renderControls(p) {
       root.querySelector(".ann-keys").hidden = !p.keysShown;
     }),
   );
+  if (focusedKey) {
+    const again = [...root.querySelectorAll("button[data-key]")].find((node) => node.dataset.key === focusedKey);
+    if (again) again.focus();
+  }
   const note = root.querySelector(".ann-note textarea");
   if (document.activeElement !== note) note.value = draft.note;
   root.querySelector(".ann-flag input").checked = draft.flagged;
