@@ -64,6 +64,8 @@ def test_suggestions_tab_compares_the_suggester_with_annotators_and_reads_the_au
     suggest_documents(engine)
     at = app_as(add_user(engine, "rita", Role.reviewer), "app_pages/agreement.py")
     assert not at.exception
+    assert not [d for d in at.dataframe if "source: κ" in d.value.columns]  # computed only when asked
+    at.toggle(key="agr_suggest").set_value(True).run()
     suggester = next(d.value for d in at.dataframe if "source: κ" in d.value.columns)
     assert set(suggester["against"]) >= {"ana", "ben", "chloe"}
     assert all(str(cell) != "None" and str(cell) != "nan" for cell in _cells(suggester))

@@ -188,13 +188,18 @@ with tab_throughput:
         "gaps over 10 minutes are breaks and count for nothing."
     )
 with tab_suggestions:
-    evaluations, missing, (share, audit) = _suggestions(None if scope == "all articles" else scope, version)
-    st.markdown("**The suggester against gold and against each annotator** (95 % bootstrap intervals)")
-    st.dataframe(suggester_frame(*evaluations), hide_index=True)
-    for reason in missing:
-        st.caption(reason)
-    st.markdown(
-        f"**Anchoring audit**: {share:.0%} of sentences are shown to each annotator without a suggestion"
-    )
-    st.dataframe(anchoring_frame(audit), hide_index=True)
-    st.caption(pull_text(audit.pull))
+    # Computed only when asked: comparing the suggester runs the rules over every article and
+    # bootstraps intervals, which the page's other tabs should not wait for.
+    if st.toggle("Compare the suggester with gold and the annotators", key="agr_suggest"):
+        evaluations, missing, (share, audit) = _suggestions(
+            None if scope == "all articles" else scope, version
+        )
+        st.markdown("**The suggester against gold and against each annotator** (95 % bootstrap intervals)")
+        st.dataframe(suggester_frame(*evaluations), hide_index=True)
+        for reason in missing:
+            st.caption(reason)
+        st.markdown(
+            f"**Anchoring audit**: {share:.0%} of sentences are shown to each annotator without a suggestion"
+        )
+        st.dataframe(anchoring_frame(audit), hide_index=True)
+        st.caption(pull_text(audit.pull))
