@@ -30,10 +30,13 @@ def test_reviewer_sees_charts_and_annotator_does_not(tmp_path: Path) -> None:
         rita.goto(base)
         rita.log_in(REVIEWER, REVIEWER_PASSWORD)
         rita.act(lambda: rita.page.get_by_role("link", name="Agreement").click())
-        metrics = rita.page.locator('[data-testid="stMetricValue"]').all_inner_texts()
-        assert metrics == [f"{expected[f]['krippendorff_alpha']:.3f}" for f in ("is_claim", "source")] + [
-            f"{expected['confidence']['krippendorff_alpha_ordinal']:.3f}"
-        ]
+        # The tiles come from a cached computation that can finish a rerun after the page
+        # switch itself: wait for them (bounded) rather than read whatever is drawn first.
+        expect(rita.page.locator('[data-testid="stMetricValue"]')).to_have_text(
+            [f"{expected[f]['krippendorff_alpha']:.3f}" for f in ("is_claim", "source")]
+            + [f"{expected['confidence']['krippendorff_alpha_ordinal']:.3f}"],
+            timeout=20_000,
+        )
         expect(rita.page.locator(".vega-embed").first).to_be_visible()
         rita.page.get_by_role("tab", name="Disagreements").click()
         expect(rita.page.get_by_text("Open a disputed sentence")).to_be_visible()
