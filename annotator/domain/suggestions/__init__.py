@@ -6,12 +6,12 @@ Pure Python: no storage, no UI.  Start with :func:`suggest_labels`.
 
 from __future__ import annotations
 
+from annotator.domain.label import TextSpan
 from annotator.domain.suggestions.engine import (
     AUTHOR,
     OTHER,
     RULES_MODEL,
     Suggestion,
-    TextSpan,
     suggest_labels,
 )
 from annotator.domain.suggestions.evaluation import (

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from annotator.domain.article import SentenceSpan, SourceSpec
+from annotator.domain.label import TextSpan
 from annotator.domain.suggestions import lexicon as lx
 from annotator.domain.suggestions.mentions import (
     EntityType,
@@ -46,15 +47,6 @@ _TITLE_PREFIX = re.compile(
 )
 _TITLE_GAP = re.compile(r"\s+(?:[\w-]+\s+){0,2}(?i:" + _TITLES_RE + r")\s+")
 _APPOSITIVE_COMMA = re.compile(r"\s*,\s*(?:(?:[\w-]+\s+){0,3}(?i:" + _TITLES_RE + r")\s+)?")
-
-
-@dataclass(frozen=True)
-class TextSpan:
-    """A span of the document's text: ``text[start:end] == self.text``."""
-
-    start: int
-    end: int
-    text: str
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ import numpy as np
 
 from annotator.domain.agreement import Coefficient, Interval, JsonValue, cohen_kappa
 from annotator.domain.article import SourceSpec
-from annotator.domain.suggestions.engine import OTHER, Suggestion, TextSpan
+from annotator.domain.label import TextSpan
+from annotator.domain.suggestions.engine import OTHER, Suggestion
 
 NOT_A_CLAIM = "(not a claim)"
 
