@@ -50,6 +50,10 @@ class LabelValue:
     source_mention: TextSpan | None = None
     via: tuple[str, ...] = ()
 
+    def as_tuple(self) -> tuple[bool, str | None, str | None, int | None, str, bool]:
+        """In the order of ``LABEL_FIELDS``: what the store's driver statements bind."""
+        return (self.is_claim, self.source, self.source_other, self.confidence, self.note, self.flagged)
+
 
 LABEL_FIELDS = ("is_claim", "source", "source_other", "confidence", "note", "flagged")
 EVIDENCE_FIELDS = ("cue", "source_mention", "via")
