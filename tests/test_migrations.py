@@ -41,18 +41,27 @@ REVISION_1_TABLES = [
 
 
 def _rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of revision 1's tables, in revision 1's columns (later revisions add some)."""
+    rows = {}
     with engine.connect() as connection:
-        return {
-            table: [tuple(row) for row in connection.execute(text(f'SELECT * FROM "{table}" ORDER BY 1, 2'))]
-            for table in REVISION_1_TABLES
-        }
+        for table in REVISION_1_TABLES:
+            columns = ", ".join(f'"{column}"' for column in _REVISION_1_COLUMNS[table])
+            query = text(f'SELECT {columns} FROM "{table}" ORDER BY 1, 2')
+            rows[table] = [tuple(row) for row in connection.execute(query)]
+    return rows
+
+
+_REVISION_1_COLUMNS: dict[str, list[str]] = {}
 
 
 def _at_revision_1_with_data(url: str) -> Engine:
+    """A store at revision 1 holding what people had then: labelled with today's code (which
+    writes columns revision 1 lacks), then taken down to revision 1, which keeps its rows."""
     engine = make_engine(url)
     upgrade(engine, FIRST_REVISION)
-    assert current_revision(engine) == FIRST_REVISION
-    assert "assignment" not in inspect(engine).get_table_names()
+    columns = {table: [c["name"] for c in inspect(engine).get_columns(table)] for table in REVISION_1_TABLES}
+    _REVISION_1_COLUMNS.update(columns)
+    upgrade(engine)
     import_labels_file(engine, SAMPLE_LABELS)  # documents, sentences, sources, users, labels, history
     reviewer = add_user(engine, "rita")
     with Session(engine) as session:
@@ -67,6 +76,12 @@ def _at_revision_1_with_data(url: str) -> Engine:
             confidence=4,
             rationale="checked",
         )
+    engine.dispose()
+    engine = make_engine(url)
+    downgrade(engine, FIRST_REVISION)
+    assert current_revision(engine) == FIRST_REVISION
+    assert "assignment" not in inspect(engine).get_table_names()
+    assert {t: [c["name"] for c in inspect(engine).get_columns(t)] for t in REVISION_1_TABLES} == columns
     return engine
 
 

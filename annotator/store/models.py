@@ -122,6 +122,13 @@ class LabelBase(SQLModel):
     confidence: int | None = None
     note: str = ""
     flagged: bool = False
+    # Evidence (#12). Offsets into the document's text; the words themselves are read from
+    # the document, never stored twice. ``via`` is NULL when the source cites nobody.
+    cue_start: int | None = None
+    cue_end: int | None = None
+    mention_start: int | None = None
+    mention_end: int | None = None
+    via: list[str] | None = Field(default=None, sa_type=JSON(none_as_null=True))
 
 
 class Label(LabelBase, table=True):
@@ -191,6 +198,11 @@ class GoldBase(SQLModel):
     source: str | None = Field(default=None, max_length=64)
     source_other: str | None = None
     confidence: int | None = None
+    cue_start: int | None = None
+    cue_end: int | None = None
+    mention_start: int | None = None
+    mention_end: int | None = None
+    via: list[str] | None = Field(default=None, sa_type=JSON(none_as_null=True))
     provenance: Provenance
     votes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
     """Each annotator's label it was settled from: {name: {is_claim, source, source_other, confidence}}."""
