@@ -16,7 +16,7 @@ from annotator.domain.label import LabelValue, TextSpan
 from annotator.store import documents, gold, labels
 from annotator.store.exports import iter_gold_records, iter_label_records
 from annotator.store.models import GoldHistory
-from annotator.ui.review_state import item_caption
+from annotator.ui.review_actions import item_caption
 from tests.helpers import add_user, record_validator
 
 # Characters beyond ASCII: the words of a span are read by character offsets on both backends.
