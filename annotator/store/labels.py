@@ -215,6 +215,16 @@ class LabelChange:
     changed_at: datetime
     values: tuple[Any, ...]
 
+    @classmethod
+    def of(cls, label: Label, action: str, at: datetime, *, sentence_id: int | None = None) -> LabelChange:
+        """The change a writer made to ``label`` (an ORM row, as it is now): on its own
+        sentence, or on ``sentence_id`` when the label moves there (a merge of sentences)."""
+        assert label.id is not None
+        values = tuple(getattr(label, name) for name in STORED_FIELDS)
+        return cls(
+            label.id, sentence_id or label.sentence_id, label.user_id, label.version, action, at, values
+        )
+
 
 def record_label_changes(
     session: Session, changes: Sequence[LabelChange], *, reopen_gold: bool = True
