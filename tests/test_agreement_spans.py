@@ -14,13 +14,21 @@ project's κ, itself checked against published tables in test_agreement_publishe
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import pty
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import krippendorff
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -28,11 +36,12 @@ from annotator.cli import cli
 from annotator.domain.agreement import cohen_kappa
 from annotator.domain.agreement_evidence import (
     NO_SAME_SOURCE,
+    TOKEN,
     EvidenceColumns,
     SpanColumns,
+    TokenIndex,
     no_span_reason,
     span_agreement,
-    token_ranges,
 )
 from annotator.domain.agreement_report import REPORT_STEPS
 from annotator.io.agreement import store_agreement
@@ -134,8 +143,22 @@ def test_a_span_only_one_annotator_marks_counts_against_them() -> None:
 
 def test_tokens_are_words_and_punctuation_and_a_span_covers_what_it_overlaps() -> None:
     text = "The Washington Post, citing officials, said so."
-    first, stop = token_ranges(text, np.array([4, 4, 0]), np.array([19, 20, 6]))
+    index = TokenIndex.of(["Another article.", text])
+    first, stop = index.ranges(np.array([1, 1, 1]), np.array([4, 4, 0]), np.array([19, 20, 6]))
     assert (stop - first).tolist() == [2, 3, 2]  # "Washington Post", "+ ,", "The Wa|shington"
+
+
+@given(st.lists(st.text(max_size=40), min_size=1, max_size=4))
+def test_token_index_finds_what_the_token_pattern_finds(texts: list[str]) -> None:
+    """The vectorised index is the regular expression's tokens, text by text."""
+    index = TokenIndex.of(texts)
+    found = list(zip(index.starts.tolist(), index.ends.tolist(), strict=True))
+    expected = [
+        (offset + m.start(), offset + m.end())
+        for offset, text in zip(index.offsets.tolist(), texts, strict=True)
+        for m in TOKEN.finditer(text)
+    ]
+    assert found == expected
 
 
 # --- through the store --------------------------------------------------------------------
@@ -240,3 +263,36 @@ def test_progress_callback_counts_every_step(evidence_store: Engine) -> None:
     calls: list[tuple[int, int]] = []
     store_agreement(evidence_store, on_progress=lambda done, total: calls.append((done, total)))
     assert calls == [(done, REPORT_STEPS + 1) for done in range(1, REPORT_STEPS + 2)]
+
+
+def _run_agreement(db_url: str, stderr: int) -> subprocess.CompletedProcess[bytes]:
+    command = [sys.executable, "-c", "from annotator.cli import main; main()"]
+    return subprocess.run(
+        [*command, "--db", db_url, "agreement", "--bootstrap", "0"],
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        timeout=120,
+        check=True,
+    )
+
+
+def test_progress_bar_on_a_terminal_and_quiet_in_a_pipe(tmp_path: Path) -> None:
+    db_url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = make_engine(db_url)
+    create_tables(engine)
+    add_evidence_labels(engine)
+    engine.dispose()
+    piped = _run_agreement(db_url, subprocess.PIPE)
+    assert piped.stderr == b"" and b"source mention" in piped.stdout
+    controller, terminal = pty.openpty()
+    try:
+        shown = _run_agreement(db_url, terminal)
+        os.close(terminal)
+        drawn = b""
+        with contextlib.suppress(OSError):  # Linux: reading a closed pty's controller ends so
+            while chunk := os.read(controller, 4096):
+                drawn += chunk
+    finally:
+        os.close(controller)
+    assert b"Computing agreement" in drawn and b"100%" in drawn
+    assert shown.stdout == piped.stdout  # the report itself is the same

@@ -101,18 +101,53 @@ class EvidenceColumns:
         )
 
 
-def token_ranges(text: str, start: IntArray, end: IntArray) -> tuple[IntArray, IntArray]:
-    """The tokens each span ``[start, end)`` of ``text`` overlaps, as index ranges ``[first, stop)``.
+@dataclass(frozen=True)
+class TokenIndex:
+    """The tokens of several texts, found in one vectorised pass over all of them.
 
-    >>> first, stop = token_ranges("The Washington Post cited", np.array([4]), np.array([19]))
-    >>> first.tolist(), stop.tolist()
-    ([1], [3])
+    Tokens are what ``TOKEN`` matches (``\\w+`` or one other non-space character): word
+    characters are those ``str.isalnum()`` accepts and ``_``, as for ``re``'s ``\\w``. The
+    texts are laid end to end with a space between, so ``starts``/``ends`` are positions in
+    that one string and a text's characters begin at ``offsets[k]``.
     """
-    bounds = np.array([m.span() for m in TOKEN.finditer(text)], dtype=np.int64).reshape(-1, 2)
-    # First token ending after the span starts; first token starting at or after its end.
-    first = np.searchsorted(bounds[:, 1], start, side="right")
-    stop = np.searchsorted(bounds[:, 0], end, side="left")
-    return first.astype(np.int64), np.maximum(stop, first).astype(np.int64)
+
+    offsets: IntArray
+    starts: IntArray
+    ends: IntArray
+
+    @classmethod
+    def of(cls, texts: Sequence[str]) -> TokenIndex:
+        joined = " ".join(texts)
+        offsets = np.cumsum([0, *(len(t) + 1 for t in texts[:-1])], dtype=np.int64)
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+        # Classify each distinct character once (a corpus has a few hundred), then look up.
+        present = np.flatnonzero(np.bincount(codes)) if len(codes) else np.zeros(0, dtype=np.int64)
+        word_of = np.zeros(int(present.max(initial=0)) + 1, dtype=bool)
+        space_of = np.zeros_like(word_of)
+        for code in present.tolist():
+            char = chr(code)
+            word_of[code] = char.isalnum() or char == "_"
+            space_of[code] = char.isspace()
+        word, other = word_of[codes], ~word_of[codes] & ~space_of[codes]
+        before = np.concatenate(([False], word[:-1]))
+        after = np.concatenate((word[1:], [False]))
+        starts = np.flatnonzero((word & ~before) | other)
+        ends = np.flatnonzero((word & ~after) | other) + 1
+        return cls(offsets=offsets, starts=starts.astype(np.int64), ends=ends.astype(np.int64))
+
+    def ranges(self, document: IntArray, start: IntArray, end: IntArray) -> tuple[IntArray, IntArray]:
+        """The tokens each span ``[start, end)`` of text ``document`` overlaps, as ``[first, stop)``.
+
+        >>> index = TokenIndex.of(["Sessions said no.", "The Washington Post cited"])
+        >>> first, stop = index.ranges(np.array([1]), np.array([4]), np.array([19]))
+        >>> (stop - first).tolist()
+        [2]
+        """
+        at, to = self.offsets[document] + start, self.offsets[document] + end
+        # First token ending after the span starts; first token starting at or after its end.
+        first = np.searchsorted(self.ends, at, side="right")
+        stop = np.searchsorted(self.starts, to, side="left")
+        return first.astype(np.int64), np.maximum(stop, first).astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -168,18 +203,20 @@ def span_agreement(
     evidence: EvidenceColumns,
     annotators: Sequence[str],
     n_units: int,
+    tokens: TokenIndex | None = None,
 ) -> SpanAgreement:
     """Pairwise token-level F1 on one kind of span (see the module docstring).
 
-    ``unit``, ``annotator`` and ``is_claim`` are a ``LabelTable``'s long-form columns.
+    ``unit``, ``annotator`` and ``is_claim`` are a ``LabelTable``'s long-form columns;
+    ``tokens`` indexes ``evidence.texts`` (built here when not given: pass one to share it
+    between the kinds of span).
     """
     columns = evidence.spans[name]
     has = columns.start >= 0
     first = np.zeros(len(unit), dtype=np.int64)
     stop = np.zeros(len(unit), dtype=np.int64)
-    for doc in np.unique(evidence.document[has]).tolist():
-        rows = np.flatnonzero(has & (evidence.document == doc))
-        first[rows], stop[rows] = token_ranges(evidence.texts[doc], columns.start[rows], columns.end[rows])
+    tokens = tokens if tokens is not None else TokenIndex.of(evidence.texts)
+    first[has], stop[has] = tokens.ranges(evidence.document[has], columns.start[has], columns.end[has])
     shape = (n_units, len(annotators))
     claim = np.zeros(shape, dtype=bool)
     claim[unit, annotator] = is_claim == 1

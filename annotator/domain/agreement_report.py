@@ -39,6 +39,7 @@ from annotator.domain.agreement_evidence import (
     SPAN_FIELDS,
     EvidenceColumns,
     SpanAgreement,
+    TokenIndex,
     ViaAgreement,
     span_agreement,
     via_agreement,
@@ -255,6 +256,7 @@ def agreement_report(
         step()
     evidence = table.evidence if table.evidence is not None else EvidenceColumns.empty(len(table.unit))
     spans: dict[str, SpanAgreement] = {}
+    tokens = TokenIndex.of(evidence.texts)
     for name in SPAN_FIELDS:
         spans[name] = span_agreement(
             name,
@@ -264,6 +266,7 @@ def agreement_report(
             evidence=evidence,
             annotators=names,
             n_units=len(table.unit_ids),
+            tokens=tokens,
         )
         step()
     via = via_agreement(

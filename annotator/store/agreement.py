@@ -78,48 +78,45 @@ def load_label_table(
 
 def _evidence(connection: Connection, rows: Sequence[Any], mark: str) -> EvidenceColumns | None:
     """The spans and chains of the labels that have any (rows as read by ``_LABELS_SQL``)."""
-    # One pass over every label, spelt out: it runs on millions of rows.
+    # Passes over every label, spelt out and building whole columns: they run on millions of rows.
     mention, cue, chain_at = _SPAN_AT["source_mention"], _SPAN_AT["cue"], _VIA_AT
-    found = [
-        i
-        for i, r in enumerate(rows)
-        if r[mention] is not None or r[cue] is not None or r[chain_at] is not None
-    ]
-    if not found:
+    spanned = [i for i, r in enumerate(rows) if r[mention] is not None or r[cue] is not None]
+    chained = [i for i, r in enumerate(rows) if r[chain_at] is not None]
+    if not spanned and not chained:
         return None
     entries = len(rows)
-    spans = {
-        name: SpanColumns(np.full(entries, -1, dtype=np.int64), np.full(entries, -1, dtype=np.int64))
-        for name in SPAN_FIELDS
-    }
+    at = np.array(spanned, dtype=np.int64)
+    spans: dict[str, SpanColumns] = {}
+    for name in SPAN_FIELDS:
+        k = _SPAN_AT[name]
+        start, end = np.full(entries, -1, dtype=np.int64), np.full(entries, -1, dtype=np.int64)
+        start[at] = np.fromiter((_or_none(rows[i][k]) for i in spanned), dtype=np.int64, count=len(at))
+        end[at] = np.fromiter((_or_none(rows[i][k + 1]) for i in spanned), dtype=np.int64, count=len(at))
+        spans[name] = SpanColumns(start, end)
     via = np.zeros(entries, dtype=np.int64)
     chains: dict[tuple[str, ...], int] = {(): 0}
-    spanned: list[int] = []
-    for i in found:
-        row = rows[i]
-        for name in SPAN_FIELDS:
-            k = _SPAN_AT[name]
-            if row[k] is not None:
-                spans[name].start[i], spans[name].end[i] = row[k], row[k + 1]
-        if row[mention] is not None or row[cue] is not None:
-            spanned.append(i)
-        if row[chain_at] is not None:
-            # SQLite hands the JSON column over as text, PostgreSQL's driver as a list.
-            value = row[chain_at]
-            chain = tuple(orjson.loads(value) if isinstance(value, str | bytes) else value)
-            via[i] = chains.setdefault(chain, len(chains))
+    for i in chained:
+        # SQLite hands the JSON column over as text, PostgreSQL's driver as a list.
+        value = rows[i][chain_at]
+        chain = tuple(orjson.loads(value) if isinstance(value, str | bytes) else value)
+        via[i] = chains.setdefault(chain, len(chains))
     document = np.full(entries, -1, dtype=np.int64)
     texts: list[str] = []
     if spanned:
-        sentence_ids = sorted({int(rows[i][0]) for i in spanned})
-        doc_of = _documents_of(connection, sentence_ids, mark)
+        sentence = np.fromiter((rows[i][0] for i in spanned), dtype=np.int64, count=len(at))
+        sentence_ids, back = np.unique(sentence, return_inverse=True)
+        doc_of = _documents_of(connection, sentence_ids.tolist(), mark)
         names = sorted(set(doc_of.values()))
         index = {name: k for k, name in enumerate(names)}
         text_of = _texts(connection, names, mark)
         texts = [text_of[name] for name in names]
-        for i in spanned:
-            document[i] = index[doc_of[int(rows[i][0])]]
+        codes = np.fromiter((index[doc_of[s]] for s in sentence_ids.tolist()), dtype=np.int64)
+        document[at] = codes[back]
     return EvidenceColumns(spans=spans, document=document, texts=tuple(texts), via=via, chains=tuple(chains))
+
+
+def _or_none(offset: int | None) -> int:
+    return -1 if offset is None else offset
 
 
 _BATCH = 500  # bound parameters per statement, well under SQLite's limit
