@@ -48,8 +48,9 @@ from annotator.io.agreement import store_agreement
 from annotator.io.agreement_frames import NO_DATA, evidence_rows
 from annotator.io.report_text import agreement_text
 from annotator.store.engine import create_tables, make_engine
-from annotator.store.models import Label, Sentence
+from annotator.store.models import Label, Role, Sentence
 from tests.helpers import TEXT, add_small_article, add_user, label
+from tests.ui_helpers import app_as, app_engine
 
 WORDS = " ".join(f"w{i}" for i in range(20))
 STARTS = [m.start() for m in re.finditer(r"\S+", WORDS)]
@@ -296,3 +297,14 @@ def test_progress_bar_on_a_terminal_and_quiet_in_a_pipe(tmp_path: Path) -> None:
         os.close(controller)
     assert b"Computing agreement" in drawn and b"100%" in drawn
     assert shown.stdout == piped.stdout  # the report itself is the same
+
+
+def test_page_has_a_tile_per_evidence_field(file_db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = app_engine(file_db_url, monkeypatch)
+    add_evidence_labels(engine)
+    at = app_as(add_user(engine, "rita", Role.reviewer), "app_pages/agreement.py")
+    assert not at.exception
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Words naming the source: token F1"] == "1.000"
+    assert tiles["Cue: token F1"] == "0.667"
+    assert tiles["Chain (via): exact agreement"] == "50%"
