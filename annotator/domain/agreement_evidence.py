@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -103,17 +104,19 @@ class EvidenceColumns:
 
 @dataclass(frozen=True)
 class TokenIndex:
-    """The tokens of several texts, found in one vectorised pass over all of them.
+    """Where the tokens of several texts are, found in one vectorised pass over all of them.
 
     Tokens are what ``TOKEN`` matches (``\\w+`` or one other non-space character): word
     characters are those ``str.isalnum()`` accepts and ``_``, as for ``re``'s ``\\w``. The
-    texts are laid end to end with a space between, so ``starts``/``ends`` are positions in
-    that one string and a text's characters begin at ``offsets[k]``.
+    texts are laid end to end with a space between; text ``k`` begins at ``offsets[k]``.
+    ``started[p]`` counts the tokens that start before position ``p`` (so it numbers them) and
+    ``inside[p]`` says that ``p`` continues a word begun before it: a span's tokens follow from
+    two look-ups, with no list of tokens built.
     """
 
     offsets: IntArray
-    starts: IntArray
-    ends: IntArray
+    started: npt.NDArray[np.signedinteger[Any]]
+    inside: npt.NDArray[np.bool_]
 
     @classmethod
     def of(cls, texts: Sequence[str]) -> TokenIndex:
@@ -122,31 +125,33 @@ class TokenIndex:
         codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
         # Classify each distinct character once (a corpus has a few hundred), then look up.
         present = np.flatnonzero(np.bincount(codes)) if len(codes) else np.zeros(0, dtype=np.int64)
-        word_of = np.zeros(int(present.max(initial=0)) + 1, dtype=bool)
-        space_of = np.zeros_like(word_of)
+        kind_of = np.zeros(int(present.max(initial=0)) + 1, dtype=np.uint8)  # 0 space, 1 word, 2 other
         for code in present.tolist():
             char = chr(code)
-            word_of[code] = char.isalnum() or char == "_"
-            space_of[code] = char.isspace()
-        word, other = word_of[codes], ~word_of[codes] & ~space_of[codes]
-        before = np.concatenate(([False], word[:-1]))
-        after = np.concatenate((word[1:], [False]))
-        starts = np.flatnonzero((word & ~before) | other)
-        ends = np.flatnonzero((word & ~after) | other) + 1
-        return cls(offsets=offsets, starts=starts.astype(np.int64), ends=ends.astype(np.int64))
+            kind_of[code] = 1 if char.isalnum() or char == "_" else 0 if char.isspace() else 2
+        kind = kind_of[codes]
+        word = kind == 1
+        inside = np.zeros(len(codes) + 1, dtype=bool)
+        inside[1:-1] = word[1:] & word[:-1]
+        # One count per character of the corpus: 32 bits hold any corpus under 2 G characters.
+        started: npt.NDArray[np.signedinteger[Any]] = np.zeros(
+            len(codes) + 1, dtype=np.int32 if len(codes) < 2**31 - 1 else np.int64
+        )
+        np.cumsum((word & ~inside[:-1]) | (kind == 2), out=started[1:])
+        return cls(offsets=offsets, started=started, inside=inside)
 
     def ranges(self, document: IntArray, start: IntArray, end: IntArray) -> tuple[IntArray, IntArray]:
-        """The tokens each span ``[start, end)`` of text ``document`` overlaps, as ``[first, stop)``.
+        """The tokens each span ``[start, end)`` of text ``document`` overlaps, numbered
+        ``[first, stop)``: those starting inside it, and the word it starts in the middle of.
 
         >>> index = TokenIndex.of(["Sessions said no.", "The Washington Post cited"])
-        >>> first, stop = index.ranges(np.array([1]), np.array([4]), np.array([19]))
+        >>> first, stop = index.ranges(np.array([1, 1]), np.array([4, 6]), np.array([19, 19]))
         >>> (stop - first).tolist()
-        [2]
+        [2, 2]
         """
         at, to = self.offsets[document] + start, self.offsets[document] + end
-        # First token ending after the span starts; first token starting at or after its end.
-        first = np.searchsorted(self.ends, at, side="right")
-        stop = np.searchsorted(self.starts, to, side="left")
+        first = self.started[at] - self.inside[at]
+        stop = self.started[to]
         return first.astype(np.int64), np.maximum(stop, first).astype(np.int64)
 
 
