@@ -137,7 +137,7 @@ class TokenIndex:
         started: npt.NDArray[np.signedinteger[Any]] = np.zeros(
             len(codes) + 1, dtype=np.int32 if len(codes) < 2**31 - 1 else np.int64
         )
-        np.cumsum((word & ~inside[:-1]) | (kind == 2), out=started[1:])
+        np.cumsum((word & ~inside[:-1]) | (kind == 2), dtype=started.dtype, out=started[1:])
         return cls(offsets=offsets, started=started, inside=inside)
 
     def ranges(self, document: IntArray, start: IntArray, end: IntArray) -> tuple[IntArray, IntArray]:

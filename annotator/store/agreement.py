@@ -18,13 +18,15 @@ from sqlalchemy.engine import Connection
 from annotator.domain.agreement_evidence import SPAN_FIELDS, EvidenceColumns, SpanColumns
 from annotator.domain.agreement_report import LabelTable
 
-# Where each span's start column is in a row of _LABELS_SQL (its end follows); the span's text
-# is never stored, it is read from the document.
+# Where each span's start column is in a row of _LABELS_SQL (its end follows; -1 for none, so
+# the columns go into numpy without a Python test per value); the span's text is never
+# stored, it is read from the document.
 _SPAN_AT = {"source_mention": 5, "cue": 7}
 _VIA_AT = 9
 _LABELS_SQL = """
 SELECT l.sentence_id, l.user_id, l.is_claim, l.source, l.confidence,
-       l.mention_start, l.mention_end, l.cue_start, l.cue_end, l.via
+       COALESCE(l.mention_start, -1), COALESCE(l.mention_end, -1),
+       COALESCE(l.cue_start, -1), COALESCE(l.cue_end, -1), l.via
 FROM label AS l {join}
 {where}
 """
@@ -80,7 +82,7 @@ def _evidence(connection: Connection, rows: Sequence[Any], mark: str) -> Evidenc
     """The spans and chains of the labels that have any (rows as read by ``_LABELS_SQL``)."""
     # Passes over every label, spelt out and building whole columns: they run on millions of rows.
     mention, cue, chain_at = _SPAN_AT["source_mention"], _SPAN_AT["cue"], _VIA_AT
-    spanned = [i for i, r in enumerate(rows) if r[mention] is not None or r[cue] is not None]
+    spanned = [i for i, r in enumerate(rows) if r[mention] >= 0 or r[cue] >= 0]
     chained = [i for i, r in enumerate(rows) if r[chain_at] is not None]
     if not spanned and not chained:
         return None
@@ -90,8 +92,8 @@ def _evidence(connection: Connection, rows: Sequence[Any], mark: str) -> Evidenc
     for name in SPAN_FIELDS:
         k = _SPAN_AT[name]
         start, end = np.full(entries, -1, dtype=np.int64), np.full(entries, -1, dtype=np.int64)
-        start[at] = np.fromiter((_or_none(rows[i][k]) for i in spanned), dtype=np.int64, count=len(at))
-        end[at] = np.fromiter((_or_none(rows[i][k + 1]) for i in spanned), dtype=np.int64, count=len(at))
+        start[at] = np.fromiter((rows[i][k] for i in spanned), dtype=np.int64, count=len(at))
+        end[at] = np.fromiter((rows[i][k + 1] for i in spanned), dtype=np.int64, count=len(at))
         spans[name] = SpanColumns(start, end)
     via = np.zeros(entries, dtype=np.int64)
     chains: dict[tuple[str, ...], int] = {(): 0}
@@ -113,10 +115,6 @@ def _evidence(connection: Connection, rows: Sequence[Any], mark: str) -> Evidenc
         codes = np.fromiter((index[doc_of[s]] for s in sentence_ids.tolist()), dtype=np.int64)
         document[at] = codes[back]
     return EvidenceColumns(spans=spans, document=document, texts=tuple(texts), via=via, chains=tuple(chains))
-
-
-def _or_none(offset: int | None) -> int:
-    return -1 if offset is None else offset
 
 
 _BATCH = 500  # bound parameters per statement, well under SQLite's limit
