@@ -3,8 +3,9 @@ on ``via``, wired through the store, ``agreement --json``, the text report and t
 and the progress of ``annotator agreement``.
 
 The span measure is positive specific agreement = F1 (Hripcsak & Rothschild 2005, "Agreement,
-the F-measure, and reliability in information retrieval", JAMIA 12(3):296-298). Its check is the
-worked example of Wikipedia's "Precision and recall" article: a program picks 8 of the 22
+the F-measure, and reliability in information retrieval", JAMIA 12(3):296-298,
+doi:10.1197/jamia.M1733). Its check is the worked example of Wikipedia's "Precision and recall"
+(https://en.wikipedia.org/wiki/Precision_and_recall): a program picks 8 of the 22
 animals in a picture as dogs, 5 of them rightly, and misses 7 of the 12 dogs: precision 5/8,
 recall 5/12. F1 is their harmonic mean. Here annotator "b" marks 8 tokens (the program's
 picks) and annotator "a" 12 (the dogs), 5 in common; the paper's claim that Cohen's κ
@@ -38,6 +39,7 @@ from annotator.domain.agreement_evidence import (
     NO_SAME_SOURCE,
     TOKEN,
     EvidenceColumns,
+    SpanAgreement,
     SpanColumns,
     TokenIndex,
     no_span_reason,
@@ -77,7 +79,12 @@ def evidence_of(spans: list[tuple[int, int] | None], texts: tuple[str, ...] = (W
     )
 
 
-def mention_f1(unit: list[int], annotator: list[int], claim: list[int], spans: list, names: list[str]):  # type: ignore[no-untyped-def]
+Span = tuple[int, int] | None
+
+
+def mention_f1(
+    unit: list[int], annotator: list[int], claim: list[int], spans: list[Span], names: list[str]
+) -> SpanAgreement:
     return span_agreement(
         "source_mention",
         unit=np.array(unit, dtype=np.int64),
