@@ -15,9 +15,10 @@ from annotator.domain.errors import InputError
 from annotator.domain.label import LabelValue, TextSpan
 from annotator.store import documents, gold, labels
 from annotator.store.exports import iter_gold_records, iter_label_records
-from annotator.store.models import GoldHistory
+from annotator.store.models import GoldHistory, Role
 from annotator.ui.review_actions import item_caption
 from tests.helpers import add_user, record_validator
+from tests.ui_helpers import app_as, app_engine
 
 # Characters beyond ASCII: the words of a span are read by character offsets on both backends.
 TEXT = "Zoë said it. Éric told them, 北京 said."
@@ -26,8 +27,7 @@ ERIC, ERIC_TOLD = TextSpan(13, 17, "Éric"), TextSpan(18, 22, "told")
 BEIJING, BEIJING_SAID = TextSpan(29, 31, "北京"), TextSpan(32, 36, "said")
 
 
-@pytest.fixture
-def article(engine: Engine) -> Engine:
+def _add_article(engine: Engine) -> Engine:
     draft = ArticleDraft(
         id="doc",
         title="Doc",
@@ -38,6 +38,11 @@ def article(engine: Engine) -> Engine:
     with Session(engine) as session:
         documents.add_articles(session=session, drafts=[draft])
     return engine
+
+
+@pytest.fixture
+def article(engine: Engine) -> Engine:
+    return _add_article(engine)
 
 
 def _sentence_id(engine: Engine, index: int) -> int:
@@ -203,3 +208,24 @@ def test_the_record_schemas_refuse_a_malformed_span_or_chain() -> None:
         {"via": ["zoe", "zoe"]},
     ):
         assert list(validator.iter_errors({**record, **bad})) != [], bad
+
+
+def test_accepting_an_annotators_label_on_the_review_page_takes_its_evidence(
+    file_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = _add_article(app_engine(file_db_url, monkeypatch))
+    a, b = add_user(engine, "a"), add_user(engine, "b")
+    _label(
+        engine,
+        a,
+        1,
+        LabelValue(True, "eric", confidence=5, cue=ERIC_TOLD, source_mention=ERIC, via=("beijing",)),
+    )
+    _label(engine, b, 1, LabelValue(True, "beijing", confidence=4, cue=BEIJING_SAID, source_mention=BEIJING))
+    at = app_as(add_user(engine, "rita", Role.reviewer), "app_pages/review.py")
+    at.button(key="accept_1").click().run()  # a's label: names are shown, in name order
+    assert not at.exception
+    with Session(engine) as session:
+        decided = gold.get_gold(session=session, sentence_id=_sentence_id(engine, 1))
+    assert decided is not None and decided.source == "eric"
+    assert _evidence(decided) == (18, 22, 13, 17, ["beijing"])
