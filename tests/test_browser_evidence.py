@@ -1,0 +1,236 @@
+"""Evidence in the labelling panel (#12): the words naming the source, the cue and the chain of
+sources it cites, marked from the keyboard at full speed or with the mouse, sent with the label
+in document offsets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from annotator.domain import keys
+from annotator.store import documents, users
+from annotator.store.engine import create_tables, make_engine
+from annotator.store.models import Role, UserCreate
+from tests.browser_helpers import StreamlitPage, chromium, new_page, served_app
+
+SAMPLE = "france24-sessions-kislyak"
+# The sample's nested sentence, as the article has it (its "Postcited" is the source's typo).
+POST_SENTENCE = "The Washington Postcited an unnamed US official"
+POST_INDEX = 3
+
+
+def test_evidence_keys_are_never_source_keys() -> None:
+    fixed = {
+        keys.NOT_A_CLAIM_KEY,
+        keys.SAME_AS_PREVIOUS_KEY,
+        keys.NEXT_NEEDED_KEY,
+        keys.FLAG_KEY,
+        keys.UNDO_KEY,
+        keys.GO_TO_KEY,
+    }
+    evidence = set(keys.EVIDENCE_KEYS.values())
+    assert evidence == {"M", "C", "V"} and not evidence & fixed
+    many = [f"source-{i}" for i in range(40)]
+    taken = {b.key for b in keys.source_shortcuts(many, list(keys.SPECIAL_KEYS))}
+    assert len(taken) > 20 and not taken & (evidence | fixed)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engine]]:
+    workdir = tmp_path_factory.mktemp("evidence")
+    db_url = f"sqlite:///{workdir / 'annotator.db'}"
+    with served_app(db_url, workdir) as base:
+        engine = make_engine(db_url)
+        create_tables(engine)
+        yield base, engine
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with chromium() as browser:
+        yield browser
+
+
+class Sent:
+    """The labels the page sends to the server, read off its websocket (Streamlit's own
+    protobuf messages): what the browser sends, whatever the server makes of it."""
+
+    def __init__(self, page: StreamlitPage) -> None:
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        self.labels: list[dict[str, Any]] = []
+
+        def on_sent(payload: bytes | str) -> None:
+            message = BackMsg()
+            if not isinstance(payload, bytes):
+                return
+            try:
+                message.ParseFromString(payload)
+            except Exception:  # noqa: BLE001 - not a BackMsg
+                return
+            if message.WhichOneof("type") != "rerun_script":
+                return
+            for widget in message.rerun_script.widget_states.widgets:
+                if widget.WhichOneof("value") == "json_trigger_value":
+                    # The component's triggers: [{"event": "action", "value": {seq, labels, request}}]
+                    for trigger in orjson.loads(widget.json_trigger_value):
+                        if trigger.get("event") == "action":
+                            self.labels.extend(trigger["value"].get("labels", []))
+
+        page.page.on("websocket", lambda ws: ws.on("framesent", on_sent))
+
+    def last_for(self, sentence_id: int) -> dict[str, Any]:
+        found = [item for item in self.labels if item["sentence_id"] == sentence_id]
+        assert found, f"no label sent for sentence {sentence_id}"
+        return found[-1]["value"]  # type: ignore[no-any-return]
+
+
+def _annotator(engine: Engine, base: str, browser: Any, name: str) -> tuple[StreamlitPage, Sent]:
+    with Session(engine) as session:
+        users.create_user(
+            session=session, user_in=UserCreate(name=name, role=Role.annotator, password=f"{name}-pass-1")
+        )
+    page = new_page(browser)
+    sent = Sent(page)
+    page.goto(base)
+    page.log_in(name, f"{name}-pass-1")
+    page.caption()
+    page.focus_page()
+    return page, sent
+
+
+def _sentence(engine: Engine, index: int) -> tuple[int, int, str]:
+    """(id, start, text) of a sentence of the sample."""
+    with Session(engine) as session:
+        sentence = documents.get_sentence(session=session, document_id=SAMPLE, index=index)
+        assert sentence is not None and sentence.id is not None
+        return sentence.id, sentence.char_start, sentence.text
+
+
+def _shortcut(page: StreamlitPage, source: str) -> str:
+    return str(page.page.locator(f'[data-key="src_{source}"] kbd').inner_text())
+
+
+def _span(start: int, text: str, words: str, *, within: str | None = None) -> dict[str, Any]:
+    at = text.index(within or words) + (within.index(words) if within else 0)
+    return {"char_start": start + at, "char_end": start + at + len(words), "text": words}
+
+
+@pytest.mark.browser
+def test_the_nested_sentence_gets_its_mention_cue_and_chain_at_full_speed(
+    app: tuple[str, Engine], browser: Any
+) -> None:
+    base, engine = app
+    page, sent = _annotator(engine, base, browser, "nora")
+    sentence_id, start, text = _sentence(engine, POST_INDEX)
+    assert text.startswith(POST_SENTENCE)
+    page.keys("G", str(POST_INDEX + 1), "Enter")
+    post, official, intercepts = (
+        _shortcut(page, s) for s in ("washington-post", "us-official", "intercepts")
+    )
+    # Source; the mention over three words, then back five letters ("Postcited" is one word in
+    # the text); the cue, which starts where the mention ends; the chain: every key at 0 ms.
+    page.keys(post, "M", "ArrowRight", "ArrowRight", *["Control+ArrowLeft"] * 5, "Enter")
+    page.keys("C", "Enter", "V", official, intercepts, "Enter")
+    current = page.page.locator('[data-testid="reading-column"] [aria-current="true"]')
+    assert current.locator("mark.ev-mention").inner_text() == "The Washington Post"
+    assert current.locator("mark.ev-cue").inner_text() == "cited"
+    chain = page.page.locator('[data-testid="evidence-via"]')
+    assert chain.inner_text() == "The Washington Post ← Unnamed US official ← US intelligence intercepts"
+    page.keys("5", "N")  # the confidence saves; the next sentence is not a claim
+    assert page.current_index() == POST_INDEX + 2
+    page.wait_saved()
+    assert page.page.locator('[role="dialog"]').count() == 0  # C is the panel's, not Streamlit's
+    value = sent.last_for(sentence_id)
+    assert (value["is_claim"], value["source"], value["confidence"]) == (True, "washington-post", 5)
+    assert value["source_mention"] == _span(start, text, "The Washington Post")
+    assert value["cue"] == _span(start, text, "cited", within="Postcited")
+    assert value["via"] == ["us-official", "intercepts"]
+    following = sent.last_for(_sentence(engine, POST_INDEX + 1)[0])
+    assert (following["is_claim"], following["cue"], following["source_mention"], following["via"]) == (
+        False,
+        None,
+        None,
+        [],
+    )
+    # After a reload the server's copy is shown: marks in the text, the chain in words.
+    page.reload()
+    page.keys("G", str(POST_INDEX + 1), "Enter")
+    assert current.locator("mark.ev-mention").inner_text() == "The Washington Post"
+    assert current.locator("mark.ev-cue").inner_text() == "cited"
+    expect(chain).to_have_text("The Washington Post ← Unnamed US official ← US intelligence intercepts")
+    assert "citing Unnamed US official ← US intelligence intercepts" in page.caption()
+
+
+@pytest.mark.browser
+def test_spans_move_by_words_clear_and_follow_a_drag(app: tuple[str, Engine], browser: Any) -> None:
+    base, engine = app
+    page, sent = _annotator(engine, base, browser, "omar")
+    sentence_id, start, text = _sentence(engine, POST_INDEX)
+    page.keys("G", str(POST_INDEX + 1), "Enter")
+    official, intercepts, sessions = (_shortcut(page, s) for s in ("us-official", "intercepts", "sessions"))
+    mention = page.page.locator('[data-testid="evidence-mention"]')
+    # M starts on the first word; Shift+→ on one word walks it on; → widens; Shift+← widens back.
+    page.keys(official, "M", "Shift+ArrowRight", "Shift+ArrowRight", "Shift+ArrowRight", "Shift+ArrowRight")
+    expect(mention).to_have_text("unnamed")
+    page.keys("ArrowRight", "ArrowRight", "Shift+ArrowLeft")
+    expect(mention).to_have_text("an unnamed US official")
+    page.keys("Backspace", "Enter")
+    expect(mention).to_have_count(0)
+    # A drag over "US official" (mid-word to mid-word) marks the mention, snapped to the words.
+    words = page.page.locator('[data-testid="reading-column"] [aria-current="true"] .sent-text')
+    box = words.bounding_box()
+    assert box is not None
+    offsets = page.page.evaluate(
+        """([node, from, to]) => {
+          const text = node.firstChild;
+          const rect = (i) => { const r = document.createRange(); r.setStart(text, i); r.setEnd(text, i + 1);
+            const b = r.getBoundingClientRect(); return [b.x + b.width / 2, b.y + b.height / 2]; };
+          return [rect(from), rect(to)];
+        }""",
+        [words.element_handle(), text.index("US official") + 1, text.index("US official") + 8],
+    )
+    page.page.mouse.move(*offsets[0])
+    page.page.mouse.down()
+    page.page.mouse.move(*offsets[1], steps=5)
+    page.page.mouse.up()
+    expect(mention).to_have_text("US official")
+    assert page.current_index() == POST_INDEX  # the drag did not move to another sentence
+    # V with Backspace: the last source of the chain goes; O names one that is not on the list.
+    page.keys("Escape", "V", intercepts, sessions, "Backspace", "O")
+    page.page.keyboard.type("Kremlin aides")
+    page.keys("Enter", "Enter", "4")
+    page.wait_saved()
+    value = sent.last_for(sentence_id)
+    assert value["source"] == "us-official" and value["confidence"] == 4
+    assert value["source_mention"] == _span(start, text, "US official")
+    assert value["cue"] is None
+    assert value["via"] == ["intercepts", "other:Kremlin aides"]
+
+
+@pytest.mark.browser
+def test_an_accepted_suggestion_keeps_its_marked_evidence(app: tuple[str, Engine], browser: Any) -> None:
+    from annotator.io.suggest import suggest_documents
+    from annotator.store import suggestions
+
+    base, engine = app
+    with Session(engine) as session:
+        suggestions.set_audit_share(session=session, share=0.0)
+    suggest_documents(engine, document_ids=[SAMPLE])
+    page, sent = _annotator(engine, base, browser, "pia")
+    sentence_id, start, text = _sentence(engine, 0)
+    current = page.page.locator('[data-testid="reading-column"] [aria-current="true"]')
+    expect(current.locator("mark.suggested-cue")).to_have_text("according to")
+    page.keys("Enter")
+    page.wait_saved()
+    value = sent.last_for(sentence_id)
+    assert value["source"] == "intercepts"
+    assert value["cue"] == _span(start, text, "according to")
+    assert value["source_mention"] == _span(start, text, "US intelligence intercepts")
