@@ -14,7 +14,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from annotator.domain import keys
-from annotator.store import documents, users
+from annotator.domain.label import LabelValue, TextSpan
+from annotator.store import annotate_reads, documents, users
 from annotator.store.engine import create_tables, make_engine
 from annotator.store.models import Role, UserCreate
 from tests.browser_helpers import StreamlitPage, chromium, new_page, served_app
@@ -114,6 +115,18 @@ def _sentence(engine: Engine, index: int) -> tuple[int, int, str]:
         return sentence.id, sentence.char_start, sentence.text
 
 
+def _stored(engine: Engine, name: str) -> dict[int, LabelValue]:
+    """What the store kept of an annotator's labels on the sample, by sentence id."""
+    with Session(engine) as session:
+        user = users.get_user_by_name(session=session, name=name)
+        assert user is not None and user.id is not None
+        return annotate_reads.own_labels(session=session, document_id=SAMPLE, user_id=user.id)
+
+
+def _text_span(span: dict[str, Any]) -> TextSpan:
+    return TextSpan(span["char_start"], span["char_end"], span["text"])
+
+
 def _shortcut(page: StreamlitPage, source: str) -> str:
     return str(page.page.locator(f'[data-key="src_{source}"] kbd').inner_text())
 
@@ -136,9 +149,10 @@ def test_the_nested_sentence_gets_its_mention_cue_and_chain_at_full_speed(
         _shortcut(page, s) for s in ("washington-post", "us-official", "intercepts")
     )
     # Source; the mention over three words, then back five letters ("Postcited" is one word in
-    # the text); the cue, which starts where the mention ends; the chain: every key at 0 ms.
+    # the text) at 0 ms between keys; the cue, which starts where the mention ends, and the
+    # chain at 30 ms.
     page.keys(post, "M", "ArrowRight", "ArrowRight", *["Control+ArrowLeft"] * 5, "Enter")
-    page.keys("C", "Enter", "V", official, intercepts, "Enter")
+    page.keys("C", "Enter", "V", official, intercepts, "Enter", gap_ms=30)
     current = page.page.locator('[data-testid="reading-column"] [aria-current="true"]')
     assert current.locator("mark.ev-mention").inner_text() == "The Washington Post"
     assert current.locator("mark.ev-cue").inner_text() == "cited"
@@ -153,6 +167,14 @@ def test_the_nested_sentence_gets_its_mention_cue_and_chain_at_full_speed(
     assert value["source_mention"] == _span(start, text, "The Washington Post")
     assert value["cue"] == _span(start, text, "cited", within="Postcited")
     assert value["via"] == ["us-official", "intercepts"]
+    stored = _stored(engine, "nora")[sentence_id]
+    assert (stored.source, stored.confidence, stored.via) == (
+        "washington-post",
+        5,
+        ("us-official", "intercepts"),
+    )
+    assert stored.source_mention == _text_span(value["source_mention"])
+    assert stored.cue == _text_span(value["cue"])
     following = sent.last_for(_sentence(engine, POST_INDEX + 1)[0])
     assert (following["is_claim"], following["cue"], following["source_mention"], following["via"]) == (
         False,
@@ -213,6 +235,9 @@ def test_spans_move_by_words_clear_and_follow_a_drag(app: tuple[str, Engine], br
     assert value["source_mention"] == _span(start, text, "US official")
     assert value["cue"] is None
     assert value["via"] == ["intercepts", "other:Kremlin aides"]
+    stored = _stored(engine, "omar")[sentence_id]
+    assert stored.source_mention == _text_span(value["source_mention"]) and stored.cue is None
+    assert stored.via == ("intercepts", "other:Kremlin aides")
 
 
 @pytest.mark.browser
@@ -234,3 +259,8 @@ def test_an_accepted_suggestion_keeps_its_marked_evidence(app: tuple[str, Engine
     assert value["source"] == "intercepts"
     assert value["cue"] == _span(start, text, "according to")
     assert value["source_mention"] == _span(start, text, "US intelligence intercepts")
+    stored = _stored(engine, "pia")[sentence_id]
+    assert (stored.cue, stored.source_mention) == (
+        _text_span(value["cue"]),
+        _text_span(value["source_mention"]),
+    )

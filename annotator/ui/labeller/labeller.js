@@ -393,6 +393,7 @@ function moveTo(p, index) {
   p.cursor = target;
   p.draft = draftFor(p, target);
   p.stage = "source";
+  p.otherFor = null;
   p.goto = "";
   p.warning = null;
   markCurrent(p, before);
