@@ -21,7 +21,8 @@ UNDO_KEY = "U"
 GO_TO_KEY = "G"
 SPECIAL_KEYS = {"author": "A", "other": "O"}
 # Evidence: mark the words naming the source, mark the cue, list the sources it cites (via).
-# Streamlit's own C (clear caches) is kept from the panel's page by the panel itself.
+# Streamlit's own C (clear caches) is off: the app runs with client.toolbarMode "minimal"
+# (annotator/ui/options.py).
 MENTION_KEY = "M"
 CUE_KEY = "C"
 VIA_KEY = "V"

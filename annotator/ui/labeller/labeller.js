@@ -240,18 +240,6 @@ export default function ({ parentElement, data: payload, setTriggerValue }) {
     // the panel again (a slow rerun cut short), and a key pressed in between must still
     // count. The panel's state lives here, not in its DOM, which is drawn again from it.
     document.addEventListener("keydown", (event) => panel && onKey(panel, event));
-    // Streamlit takes C (clear caches) on the document: on this page the panel's cue key
-    // reaches the panel first, and only the panel.
-    window.addEventListener(
-      "keydown",
-      (event) => {
-        if (panel === null || event.key.toUpperCase() !== evidenceKeys(panel).cue || event.ctrlKey || event.metaKey || event.altKey) return;
-        if (!onAnnotatePage() || isTyping(event.composedPath()[0]) || document.querySelector('[role="dialog"]')) return;
-        event.stopPropagation();
-        onKey(panel, event);
-      },
-      true,
-    );
     setInterval(() => {
       if (panel === null || !onAnnotatePage()) return;
       flush(panel);
