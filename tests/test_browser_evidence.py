@@ -123,6 +123,30 @@ def _stored(engine: Engine, name: str) -> dict[int, LabelValue]:
         return annotate_reads.own_labels(session=session, document_id=SAMPLE, user_id=user.id)
 
 
+def _drag(page: StreamlitPage, index: int, text: str, words: str) -> None:
+    """Drag the mouse from inside the first letter of ``words`` to inside its last."""
+    holder = page.page.locator(f'[data-sentence-index="{index}"] .sent-text')
+    first, last = text.index(words) + 1, text.index(words) + len(words) - 2
+    points = page.page.evaluate(
+        """([node, first, last]) => {
+          const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+          const at = (i) => {
+            for (let t = walker.currentNode = node, n = walker.nextNode(); n; n = walker.nextNode()) {
+              if (i < n.length) { const r = document.createRange(); r.setStart(n, i); r.setEnd(n, i + 1);
+                const b = r.getBoundingClientRect(); return [b.x + b.width / 2, b.y + b.height / 2]; }
+              i -= n.length;
+            }
+          };
+          return [at(first), at(last)];
+        }""",
+        [holder.element_handle(), first, last],
+    )
+    page.page.mouse.move(*points[0])
+    page.page.mouse.down()
+    page.page.mouse.move(*points[1], steps=5)
+    page.page.mouse.up()
+
+
 def _text_span(span: dict[str, Any]) -> TextSpan:
     return TextSpan(span["char_start"], span["char_end"], span["text"])
 
@@ -206,22 +230,7 @@ def test_spans_move_by_words_clear_and_follow_a_drag(app: tuple[str, Engine], br
     page.keys("Backspace", "Enter")
     expect(mention).to_have_count(0)
     # A drag over "US official" (mid-word to mid-word) marks the mention, snapped to the words.
-    words = page.page.locator('[data-testid="reading-column"] [aria-current="true"] .sent-text')
-    box = words.bounding_box()
-    assert box is not None
-    offsets = page.page.evaluate(
-        """([node, from, to]) => {
-          const text = node.firstChild;
-          const rect = (i) => { const r = document.createRange(); r.setStart(text, i); r.setEnd(text, i + 1);
-            const b = r.getBoundingClientRect(); return [b.x + b.width / 2, b.y + b.height / 2]; };
-          return [rect(from), rect(to)];
-        }""",
-        [words.element_handle(), text.index("US official") + 1, text.index("US official") + 8],
-    )
-    page.page.mouse.move(*offsets[0])
-    page.page.mouse.down()
-    page.page.mouse.move(*offsets[1], steps=5)
-    page.page.mouse.up()
+    _drag(page, POST_INDEX, text, "US official")
     expect(mention).to_have_text("US official")
     assert page.current_index() == POST_INDEX  # the drag did not move to another sentence
     # V with Backspace: the last source of the chain goes; O names one that is not on the list.
@@ -237,6 +246,32 @@ def test_spans_move_by_words_clear_and_follow_a_drag(app: tuple[str, Engine], br
     stored = _stored(engine, "omar")[sentence_id]
     assert stored.source_mention == _text_span(value["source_mention"]) and stored.cue is None
     assert stored.via == ("intercepts", "other:Kremlin aides")
+
+
+@pytest.mark.browser
+def test_a_carried_over_mention_lies_in_an_earlier_sentence(app: tuple[str, Engine], browser: Any) -> None:
+    base, engine = app
+    page, sent = _annotator(engine, base, browser, "quinn")
+    _, start, text = _sentence(engine, POST_INDEX)
+    sentence_id = _sentence(engine, POST_INDEX + 1)[0]
+    page.keys("G", str(POST_INDEX + 2), "Enter")
+    official = _shortcut(page, "us-official")
+    mention = page.page.locator('[data-testid="evidence"]')
+    # Run before the suggestions exist (the last test makes them): nothing is pre-marked here.
+    # From the sentence's first word, Shift+← goes on to the last word of the one before.
+    page.keys(official, "M", "Shift+ArrowLeft")
+    expect(mention).to_have_text(f"Source mention: evidence (sentence {POST_INDEX + 1})")
+    page.keys("Backspace", "Enter")
+    # A drag over words of an earlier sentence marks the mention there, and moves nowhere.
+    _drag(page, POST_INDEX, text, "US official")
+    expect(mention).to_have_text(f"Source mention: US official (sentence {POST_INDEX + 1})")
+    earlier = page.page.locator(f'[data-sentence-index="{POST_INDEX}"] mark.ev-mention')
+    assert earlier.inner_text() == "US official" and page.current_index() == POST_INDEX + 1
+    page.keys("Enter", "3")
+    page.wait_saved()
+    value = sent.last_for(sentence_id)
+    assert value["source_mention"] == _span(start, text, "US official") and value["cue"] is None
+    assert _stored(engine, "quinn")[sentence_id].source_mention == _text_span(value["source_mention"])
 
 
 @pytest.mark.browser

@@ -742,8 +742,11 @@ function drawEvidence(p) {
 // mention or cue stage, that span; otherwise the mention if none is marked (or the words lie in
 // an earlier sentence), else the cue. The panel follows the mouse itself rather than reading
 // the browser's selection, which Chromium does not always extend over the reading column.
+const DRAG_PX = 5; // less is a click (moves to the sentence) with a shaky hand
+
 function dragStart(p, event) {
-  p.drag = event.button === 0 ? pointAt(event.clientX, event.clientY) : null;
+  const at = event.button === 0 ? pointAt(event.clientX, event.clientY) : null;
+  p.drag = at && { ...at, x: event.clientX, y: event.clientY };
   p.dragged = false;
   if (p.drag) p.root.querySelector(".ann-reading").classList.add("dragging");
 }
@@ -756,11 +759,11 @@ function dragMove(p, event, done) {
     p.root.querySelector(".ann-reading").classList.remove("dragging");
   } else if (!(event.buttons & 1)) return dragMove(p, event, true);
   const to = pointAt(event.clientX, event.clientY);
-  if (!to || (to.index === from.index && to.offset === from.offset)) return; // a click, not a drag
+  if (!to || (!p.dragged && Math.hypot(event.clientX - from.x, event.clientY - from.y) < DRAG_PX)) return;
+  if (from.index > p.cursor) return; // nothing to mark in a later sentence: a click goes there
   p.dragged = true;
   if (to.index !== from.index) return done && warn(p, "A span lies within one sentence: drag over words of one sentence.");
   const index = from.index;
-  if (index > p.cursor) return done && warn(p, "The words naming the source come before the end of the sentence being labelled.");
   let kind = p.stage === "mention" || p.stage === "cue" ? p.stage : index < p.cursor || !p.draft.source_mention ? "mention" : "cue";
   if (kind === "cue" && index !== p.cursor) {
     if (p.stage === "cue") return done && warn(p, "The cue lies in the sentence being labelled.");
