@@ -124,7 +124,15 @@ def check_label_value(schema: LabelSchema, value: LabelValue, place: LabelPlace)
     if problems:
         first, *rest = problems
         more = f" (and {len(rest)} more: {'; '.join(f'{p.field} {p.message}' for p in rest)})" if rest else ""
-        raise InputError(first.message + more, field=first.field, hint="mark the words again")
+        raise InputError(first.message + more, field=first.field, hint=_EVIDENCE_HINTS[first.field])
+
+
+_EVIDENCE_HINTS = {
+    "cue": "mark the words that signal the attribution again, in this sentence",
+    "source_mention": "mark the words naming the source again, in this sentence or one before",
+    "via": "use keys of the article's source list or other:NAME, each once",
+    "is_claim": "remove the cue, mention and via, or mark the sentence a claim",
+}
 
 
 def _has_spans(value: LabelValue | None) -> bool:
@@ -214,6 +222,16 @@ class LabelChange:
     action: str
     changed_at: datetime
     values: tuple[Any, ...]
+
+    @classmethod
+    def of(cls, label: Label, action: str, at: datetime, *, sentence_id: int | None = None) -> LabelChange:
+        """The change a writer made to ``label`` (an ORM row, as it is now): on its own
+        sentence, or on ``sentence_id`` when the label moves there (a merge of sentences)."""
+        assert label.id is not None
+        values = tuple(getattr(label, name) for name in STORED_FIELDS)
+        return cls(
+            label.id, sentence_id or label.sentence_id, label.user_id, label.version, action, at, values
+        )
 
 
 def record_label_changes(

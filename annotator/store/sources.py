@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from annotator.domain.article import SourceSpec
 from annotator.domain.errors import InputError, NotFoundError
-from annotator.domain.label import STORED_FIELDS, VIA_OTHER_PREFIX
+from annotator.domain.label import VIA_OTHER_PREFIX
 from annotator.domain.source_keys import source_key_for
 from annotator.store.documents import DECIDED_ORIGINS, add_source, awaits_decision, list_sources
 from annotator.store.engine import run_write
@@ -144,17 +144,7 @@ def _move_and_delete(
             label.version += 1
             label.updated_at = now
             session.add(label)
-            changes.append(
-                LabelChange(
-                    label.id,
-                    label.sentence_id,
-                    label.user_id,
-                    label.version,
-                    action,
-                    now,
-                    tuple(getattr(label, name) for name in STORED_FIELDS),
-                )
-            )
+            changes.append(LabelChange.of(label, action, now))
         # Gold moves with its labels below: the same decision, so nothing to review again.
         record_label_changes(session, changes, reopen_gold=False)
         for gold in session.exec(select(GoldLabel).where(col(GoldLabel.sentence_id).in_(in_article))).all():
