@@ -844,12 +844,14 @@ def agreement_command(
     categories: str,
     as_json: bool,
 ) -> None:
-    """Inter-annotator agreement on is_claim, source and confidence.
+    """Inter-annotator agreement on is_claim, source, confidence and the evidence.
 
     Units are sentences; each annotator's current label is their value. Reports
     percent agreement, Krippendorff's alpha, Fleiss' kappa, Gwet's AC1, Cohen's
     kappa per pair (weighted for confidence), per-source agreement and the most
-    disputed sentences.
+    disputed sentences; for the source mention and the cue, token-level F1 between
+    annotators; for via, exact agreement among labels with the same source. Draws a
+    progress bar on stderr when it is a terminal.
 
     \b
     Example:
@@ -861,6 +863,16 @@ def agreement_command(
     from annotator.io.report_text import agreement_text
 
     engine = _engine(ctx)
+    # Quiet unless a person watches stderr: pipes and logs get the report only.
+    bar: Any = None
+    if sys.stderr.isatty():
+        bar = click.progressbar(length=1, label="Computing agreement", file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.length = total
+            bar.update(done - bar.pos)
+
     report = store_agreement(
         engine,
         document_id=document_id,
@@ -868,7 +880,10 @@ def agreement_command(
         bootstrap=bootstrap,
         seed=seed,
         categories=categories,  # type: ignore[arg-type]
+        on_progress=progress,
     )
+    if bar is not None:
+        bar.render_finish()
     if as_json:
         click.echo(_json_text(report.to_dict()))
         return

@@ -21,6 +21,11 @@ from tests.browser_helpers import (
 pytestmark = pytest.mark.browser
 
 
+def _tile(figure: object, style: str) -> str:
+    """An evidence tile as the page shows it: the figure, or "no data" when it is undefined."""
+    return style.format(figure) if isinstance(figure, float) else "no data"
+
+
 def test_reviewer_sees_charts_and_annotator_does_not(tmp_path: Path) -> None:
     db = labelled_store(tmp_path)
     run_cli(db, tmp_path, "users", "password", "ana", "--password-stdin", stdin="ana-password\n")
@@ -32,9 +37,12 @@ def test_reviewer_sees_charts_and_annotator_does_not(tmp_path: Path) -> None:
         rita.act(lambda: rita.page.get_by_role("link", name="Agreement").click())
         # The tiles come from a cached computation that can finish a rerun after the page
         # switch itself: wait for them (bounded) rather than read whatever is drawn first.
+        evidence = expected["evidence"]
         expect(rita.page.locator('[data-testid="stMetricValue"]')).to_have_text(
             [f"{expected[f]['krippendorff_alpha']:.3f}" for f in ("is_claim", "source")]
-            + [f"{expected['confidence']['krippendorff_alpha_ordinal']:.3f}"],
+            + [f"{expected['confidence']['krippendorff_alpha_ordinal']:.3f}"]
+            + [_tile(evidence[f]["f1"], "{:.3f}") for f in ("source_mention", "cue")]
+            + [_tile(evidence["via"]["percent_agreement"], "{:.0%}")],
             timeout=20_000,
         )
         expect(rita.page.locator(".vega-embed").first).to_be_visible()

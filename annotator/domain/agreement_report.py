@@ -7,11 +7,14 @@ Units are sentences; each annotator's current label is their value. The three fi
   ``NOT_A_CLAIM`` and a claim with no source as ``UNATTRIBUTED``;
 * ``confidence`` (ordinal, also reported as interval): the schema's scale; a label
   without confidence is missing.
+
+and the evidence (``agreement_evidence``): span agreement on the source mention and the cue,
+exact agreement on ``via``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,12 +35,23 @@ from annotator.domain.agreement import (
     rank_disagreements,
 )
 from annotator.domain.agreement.result import Coefficient, JsonValue
+from annotator.domain.agreement_evidence import (
+    SPAN_FIELDS,
+    EvidenceColumns,
+    SpanAgreement,
+    TokenIndex,
+    ViaAgreement,
+    span_agreement,
+    via_agreement,
+)
 
 NOT_A_CLAIM = "(not a claim)"
 UNATTRIBUTED = "(unattributed)"
 CLAIM_CATEGORIES = ("no", "yes")
 
 IntArray = npt.NDArray[np.int64]
+ProgressCallback = Callable[[int, int], None]
+"""Called with (steps done, steps in all) as a long computation goes."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +59,8 @@ class LabelTable:
     """Labels in long form, one entry per (sentence, annotator), as read from the store.
 
     ``unit`` and ``annotator`` index ``unit_ids`` and ``annotators``; ``source`` indexes
-    ``source_keys`` with ``-1`` for no source; ``confidence`` is the raw value or ``-1``.
+    ``source_keys`` with ``-1`` for no source; ``confidence`` is the raw value or ``-1``;
+    ``evidence`` holds each entry's spans and chain (``None``: no label has any).
     """
 
     unit_ids: IntArray
@@ -56,6 +71,7 @@ class LabelTable:
     is_claim: IntArray
     source: IntArray
     confidence: IntArray
+    evidence: EvidenceColumns | None = None
 
 
 @dataclass(frozen=True)
@@ -102,10 +118,17 @@ class AgreementReport:
     disagreements: list[tuple[int, float, int]]
     """(sentence id, share of label pairs that differ, number of labels), most disagreeing first;
     sentences where everyone agrees are left out."""
+    spans: dict[str, SpanAgreement]
+    """Keyed ``source_mention`` and ``cue``."""
+    via: ViaAgreement
 
     def to_dict(self) -> dict[str, JsonValue]:
-        """The JSON of ``annotator agreement --json``: one block per field."""
+        """The JSON of ``annotator agreement --json``: one block per field, then ``evidence``."""
         result: dict[str, JsonValue] = {n: _field_block(n, field) for n, field in self.fields.items()}
+        result["evidence"] = {
+            **{name: span.to_json() for name, span in self.spans.items()},
+            "via": self.via.to_json(),
+        }
         result["source_confusion"] = {
             "categories": list(self.source_categories),
             "pooled": self.source_confusion_pooled.tolist(),
@@ -170,6 +193,10 @@ def _field_block(name: str, field: FieldAgreement) -> dict[str, JsonValue]:
     return block
 
 
+REPORT_STEPS = 7
+"""Steps ``agreement_report`` reports: three fields, two kinds of span, via, the rest."""
+
+
 def agreement_report(
     table: LabelTable,
     *,
@@ -178,6 +205,7 @@ def agreement_report(
     seed: Seed = None,
     disagreement_limit: int = 200,
     offered_sources: Sequence[str] | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> AgreementReport:
     """Every agreement figure of the three fields, plus confusion, calibration and the
     sentences annotators disagree on most (by source, the field that matters most).
@@ -186,7 +214,18 @@ def agreement_report(
     keys annotators could pick: the articles' sources and the special sources) is given: then
     every category offered counts — both answers for is_claim, the whole confidence scale, and
     for the source "not a claim", the offered keys and any key used besides.
+
+    ``on_progress`` is called with (steps done, ``REPORT_STEPS``) after each field, each kind
+    of evidence and the disagreements, for a progress bar on large stores.
     """
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if on_progress is not None:
+            on_progress(done, REPORT_STEPS)
+
     matrices = to_matrices(table, scale)
     names = table.annotators
     plan: dict[str, tuple[IntArray, Level, Sequence[str]]] = {
@@ -203,8 +242,9 @@ def agreement_report(
             "source": len({NOT_A_CLAIM, *offered_sources, *used_keys}) + unattributed_used,
             "confidence": len(matrices.confidence_categories),
         }
-    fields = {
-        name: field_agreement(
+    fields: dict[str, FieldAgreement] = {}
+    for name, (ratings, level, categories) in plan.items():
+        fields[name] = field_agreement(
             ratings,
             level=level,
             annotators=names,
@@ -213,8 +253,31 @@ def agreement_report(
             seed=seed,
             offered_categories=offered[name],
         )
-        for name, (ratings, level, categories) in plan.items()
-    }
+        step()
+    evidence = table.evidence if table.evidence is not None else EvidenceColumns.empty(len(table.unit))
+    spans: dict[str, SpanAgreement] = {}
+    tokens = TokenIndex.of(evidence.texts)
+    for name in SPAN_FIELDS:
+        spans[name] = span_agreement(
+            name,
+            unit=table.unit,
+            annotator=table.annotator,
+            is_claim=table.is_claim,
+            evidence=evidence,
+            annotators=names,
+            n_units=len(table.unit_ids),
+            tokens=tokens,
+        )
+        step()
+    via = via_agreement(
+        unit=table.unit,
+        annotator=table.annotator,
+        is_claim=table.is_claim,
+        source=table.source,
+        evidence=evidence,
+        n_annotators=len(names),
+    )
+    step()
     q = len(matrices.source_categories)
     by_name = sorted(range(len(names)), key=lambda i: names[i])
     pairs = {
@@ -225,7 +288,7 @@ def agreement_report(
     ranked = rank_disagreements(matrices.source, q, limit=disagreement_limit)
     labelled = (matrices.source != MISSING).sum(axis=1)
     agree_share = _unit_disagreement(matrices.source, ranked)
-    return AgreementReport(
+    report = AgreementReport(
         annotators=names,
         fields=fields,
         source_confusion_pooled=pooled_confusion(matrices.source, q),
@@ -237,7 +300,11 @@ def agreement_report(
             for u, d in zip(ranked, agree_share, strict=True)
             if d > 0
         ],
+        spans=spans,
+        via=via,
     )
+    step()
+    return report
 
 
 def _unit_disagreement(source: IntArray, units: npt.NDArray[np.intp]) -> list[float]:

@@ -10,7 +10,13 @@ from sqlmodel import Session
 
 from annotator.domain.agreement import GoldAgreement
 from annotator.domain.agreement.field import CategoryRule
-from annotator.domain.agreement_report import AgreementReport, agreement_report, quality_against_gold
+from annotator.domain.agreement_report import (
+    REPORT_STEPS,
+    AgreementReport,
+    ProgressCallback,
+    agreement_report,
+    quality_against_gold,
+)
 from annotator.io.schemas import load_label_schema
 from annotator.store.agreement import load_label_table, offered_source_keys
 from annotator.store.documents import require_document, sentences_by_id
@@ -35,13 +41,22 @@ def store_agreement(
     bootstrap: int = 0,
     seed: int | None = None,
     categories: CategoryRule = "observed",
+    on_progress: ProgressCallback | None = None,
 ) -> AgreementReport:
     """Agreement over the current labels of the store (one article or all; some annotators or all).
 
     ``categories``: what Gwet's AC1 counts as the categories of a field — those ``observed`` in
     the labels (as Gwet's published figures do), or all those ``offered`` to the annotators
     (the labelled articles' sources, the special sources, not-a-claim; the whole scale).
+    ``on_progress`` is called with (steps done, steps in all): reading the labels is the first
+    step, then each step of the report.
     """
+    total = REPORT_STEPS + 1
+
+    def progress(done: int, _steps: int) -> None:
+        if on_progress is not None:
+            on_progress(1 + done, total)
+
     if document_id is not None:
         with Session(engine) as session:
             require_document(session=session, document_id=document_id)
@@ -52,8 +67,11 @@ def store_agreement(
         if categories == "offered":
             article_keys = offered_source_keys(connection, document_id=document_id)
             offered = [*article_keys, *schema.special_keys]
+    progress(0, REPORT_STEPS)
     scale = [v.value for v in schema.confidence]
-    return agreement_report(table, scale=scale, bootstrap=bootstrap, seed=seed, offered_sources=offered)
+    return agreement_report(
+        table, scale=scale, bootstrap=bootstrap, seed=seed, offered_sources=offered, on_progress=progress
+    )
 
 
 def describe_disagreements(engine: Engine, report: AgreementReport, *, limit: int = 50) -> list[Disagreement]:

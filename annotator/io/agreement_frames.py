@@ -9,6 +9,7 @@ import pandas as pd
 
 from annotator.domain.agreement import GoldAgreement
 from annotator.domain.agreement.result import Coefficient, Interval, json_reason
+from annotator.domain.agreement_evidence import SPAN_MEASURE, VIA_MEASURE
 from annotator.domain.agreement_report import AgreementReport, field_reading
 from annotator.io.agreement import Disagreement
 
@@ -43,6 +44,43 @@ def headline_rows(report: AgreementReport) -> list[dict[str, Any]]:
                 "why_undefined": alpha.reason,
             }
         )
+    return rows
+
+
+EVIDENCE_TITLES = {"source_mention": "Words naming the source", "cue": "Cue"}
+NO_DATA = "no data"
+
+
+def evidence_rows(report: AgreementReport) -> list[dict[str, Any]]:
+    """One tile per evidence field: span F1 for the mention and the cue, exact agreement on
+    ``via``. A figure without data reads "no data", with the reason as its help."""
+    rows: list[dict[str, Any]] = []
+    for name, span in report.spans.items():
+        rows.append(
+            {
+                "field": name,
+                "title": f"{EVIDENCE_TITLES[name]}: token F1",
+                "value_text": NO_DATA if span.f1.value is None else f"{span.f1.value:.3f}",
+                "help": json_reason(span.f1.reason) if span.f1.reason else SPAN_MEASURE,
+                "caption": f"{span.labels_with_span} labels mark it; {span.shared_claims} sentences "
+                "called a claim by two annotators or more",
+            }
+        )
+    via = report.via
+    rows.append(
+        {
+            "field": "via",
+            "title": "Chain (via): exact agreement",
+            "value_text": NO_DATA
+            if via.percent_agreement.value is None
+            else f"{via.percent_agreement.value:.0%}",
+            "help": json_reason(via.percent_agreement.reason)
+            if via.percent_agreement.reason
+            else VIA_MEASURE,
+            "caption": f"α (nominal) {coefficient_text(via.alpha)}; {via.units} sentences where two "
+            "annotators or more chose the same source",
+        }
+    )
     return rows
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from annotator.domain.agreement.result import Coefficient, Interval, json_reason
+from annotator.domain.agreement_evidence import SPAN_MEASURE, VIA_MEASURE
 from annotator.domain.agreement_report import NO_CALIBRATION_PAIR, AgreementReport, field_reading
 from annotator.io.agreement import Disagreement
 
@@ -70,6 +71,8 @@ def agreement_text(report: AgreementReport, disagreements: Sequence[Disagreement
             f"{_why(agreement.alpha)}"
         )
     lines.append("")
+    lines += _evidence_lines(report)
+    lines.append("")
     lines.append("== does stated confidence predict agreement on the source?")
     for row in report.calibration:
         if row["source_agreement"] is None:
@@ -89,3 +92,26 @@ def agreement_text(report: AgreementReport, disagreements: Sequence[Disagreement
                 f"{d.disagreement:.0%} of label pairs differ  — {d.text[:70]}"
             )
     return "\n".join(lines)
+
+
+def _evidence_lines(report: AgreementReport) -> list[str]:
+    lines = [f"== evidence spans: {SPAN_MEASURE}"]
+    for name, span in report.spans.items():
+        lines.append(
+            f"  {name.replace('_', ' '):<34} {_number(span.f1):>9}  "
+            f"({span.labels_with_span} labels with a span, {span.shared_claims} sentences compared)"
+            f"{_why(span.f1)}"
+        )
+        if span.labels_with_span:
+            for pair, f1 in span.pairs.items():
+                lines.append(f"    F1 {pair:<31} {_number(f1):>9}{_why(f1)}")
+    via = report.via
+    lines.append(f"== via: {VIA_MEASURE}")
+    lines.append(
+        f"  {'percent agreement':<34} {_number(via.percent_agreement):>9}  "
+        f"({via.units} sentence-source pairs compared, {via.labels_with_chain} labels with a chain)"
+        f"{_why(via.percent_agreement)}"
+    )
+    alpha_label = "Krippendorff's alpha (nominal)"
+    lines.append(f"  {alpha_label:<34} {_number(via.alpha):>9}{_why(via.alpha)}")
+    return lines

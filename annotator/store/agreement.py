@@ -1,20 +1,32 @@
 """Reading labels for agreement: one query, straight into numpy arrays.
 
 Agreement on a million sentences must load within 2× of a raw ``sqlite3`` read, so this
-goes through the driver cursor and builds columns without ORM objects.
+goes through the driver cursor and builds columns without ORM objects. Evidence (spans and
+``via``) is empty on most labels, so its columns are built only for the labels that carry some,
+and the texts read are those of the articles a span lies in.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import orjson
 from sqlalchemy.engine import Connection
 
+from annotator.domain.agreement_evidence import SPAN_FIELDS, EvidenceColumns, SpanColumns
 from annotator.domain.agreement_report import LabelTable
 
+# Where each span's start column is in a row of _LABELS_SQL (its end follows; -1 for none, so
+# the columns go into numpy without a Python test per value); the span's text is never
+# stored, it is read from the document.
+_SPAN_AT = {"source_mention": 5, "cue": 7}
+_VIA_AT = 9
 _LABELS_SQL = """
-SELECT l.sentence_id, l.user_id, l.is_claim, l.source, l.confidence
+SELECT l.sentence_id, l.user_id, l.is_claim, l.source, l.confidence,
+       COALESCE(l.mention_start, -1), COALESCE(l.mention_end, -1),
+       COALESCE(l.cue_start, -1), COALESCE(l.cue_end, -1), l.via
 FROM label AS l {join}
 {where}
 """
@@ -62,7 +74,68 @@ def load_label_table(
         is_claim=np.fromiter((bool(r[2]) for r in rows), dtype=np.int64, count=n),
         source=np.fromiter((code[r[3]] for r in rows), dtype=np.int64, count=n),
         confidence=np.fromiter((-1 if r[4] is None else r[4] for r in rows), dtype=np.int64, count=n),
+        evidence=_evidence(connection, rows, mark),
     )
+
+
+def _evidence(connection: Connection, rows: Sequence[Any], mark: str) -> EvidenceColumns | None:
+    """The spans and chains of the labels that have any (rows as read by ``_LABELS_SQL``)."""
+    # Passes over every label, spelt out and building whole columns: they run on millions of rows.
+    mention, cue, chain_at = _SPAN_AT["source_mention"], _SPAN_AT["cue"], _VIA_AT
+    spanned = [i for i, r in enumerate(rows) if r[mention] >= 0 or r[cue] >= 0]
+    chained = [i for i, r in enumerate(rows) if r[chain_at] is not None]
+    if not spanned and not chained:
+        return None
+    entries = len(rows)
+    at = np.array(spanned, dtype=np.int64)
+    spans: dict[str, SpanColumns] = {}
+    for name in SPAN_FIELDS:
+        k = _SPAN_AT[name]
+        start, end = np.full(entries, -1, dtype=np.int64), np.full(entries, -1, dtype=np.int64)
+        start[at] = np.fromiter((rows[i][k] for i in spanned), dtype=np.int64, count=len(at))
+        end[at] = np.fromiter((rows[i][k + 1] for i in spanned), dtype=np.int64, count=len(at))
+        spans[name] = SpanColumns(start, end)
+    via = np.zeros(entries, dtype=np.int64)
+    chains: dict[tuple[str, ...], int] = {(): 0}
+    for i in chained:
+        # SQLite hands the JSON column over as text, PostgreSQL's driver as a list.
+        value = rows[i][chain_at]
+        chain = tuple(orjson.loads(value) if isinstance(value, str | bytes) else value)
+        via[i] = chains.setdefault(chain, len(chains))
+    document = np.full(entries, -1, dtype=np.int64)
+    texts: list[str] = []
+    if spanned:
+        sentence = np.fromiter((rows[i][0] for i in spanned), dtype=np.int64, count=len(at))
+        sentence_ids, back = np.unique(sentence, return_inverse=True)
+        doc_of = _documents_of(connection, sentence_ids.tolist(), mark)
+        names = sorted(set(doc_of.values()))
+        index = {name: k for k, name in enumerate(names)}
+        text_of = _texts(connection, names, mark)
+        texts = [text_of[name] for name in names]
+        codes = np.fromiter((index[doc_of[s]] for s in sentence_ids.tolist()), dtype=np.int64)
+        document[at] = codes[back]
+    return EvidenceColumns(spans=spans, document=document, texts=tuple(texts), via=via, chains=tuple(chains))
+
+
+_BATCH = 500  # bound parameters per statement, well under SQLite's limit
+
+
+def _documents_of(connection: Connection, sentence_ids: Sequence[int], mark: str) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for at in range(0, len(sentence_ids), _BATCH):
+        batch = tuple(sentence_ids[at : at + _BATCH])
+        sql = f"SELECT id, document_id FROM sentence WHERE id IN ({', '.join([mark] * len(batch))})"
+        found.update((int(sid), str(doc)) for sid, doc in connection.exec_driver_sql(sql, batch))
+    return found
+
+
+def _texts(connection: Connection, document_ids: Sequence[str], mark: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for at in range(0, len(document_ids), _BATCH):
+        batch = tuple(document_ids[at : at + _BATCH])
+        sql = f"SELECT id, text FROM document WHERE id IN ({', '.join([mark] * len(batch))})"
+        found.update((str(doc), str(text)) for doc, text in connection.exec_driver_sql(sql, batch))
+    return found
 
 
 def offered_source_keys(connection: Connection, *, document_id: str | None = None) -> list[str]:

@@ -61,6 +61,10 @@ for column, row in zip(st.columns(len(headline)), headline, strict=True):
         help=row["why_undefined"] or "Krippendorff's alpha; the interval is a bootstrap over sentences.",
     )
     column.caption(row["reading"])
+st.markdown("**Evidence**")
+for column, row in zip(st.columns(3), frames.evidence_rows(report), strict=True):
+    column.metric(row["title"], row["value_text"], help=row["help"])
+    column.caption(row["caption"])
 with st.expander("All coefficients"):
     st.dataframe(frames.coefficients_table(report), hide_index=True)
     st.caption(
