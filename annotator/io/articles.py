@@ -56,6 +56,7 @@ __all__ = [
     "SAMPLE_ID",
     "article_from_html",
     "article_from_text",
+    "article_from_trusted_text",
     "load_sample_article",
     "read_articles",
     "read_records",
@@ -414,23 +415,35 @@ def _record_article(
     else:
         sources = tuple(default_sources)
     where = f"{file}:{line}" if line is not None else file
+    draft = article_from_trusted_text(
+        text, id=article_id, title=title, sources=sources, file=file, line=line, field=f"{prefix}text"
+    )
+    return replace(draft, url=url, published=published, origin=where)
+
+
+def article_from_trusted_text(
+    text: str,
+    *,
+    id: str,
+    title: str,
+    sources: Sequence[SourceSpec] = (),
+    file: str,
+    line: int | None = None,
+    field: str = "text",
+) -> ArticleDraft:
+    """An article whose text is trusted as it is (a record, a corpus file): every non-blank
+    line is a paragraph and nothing is dropped, so offsets of annotations made on the text
+    (brat, Label Studio) stay valid."""
     long_line = _first_long_line(text)
     if long_line is not None:
         number, length = long_line
         message = f"line {number} of the text is too long: {length:,} characters"
-        raise _too_long(message, file=file, line=line, field=f"{prefix}text")
+        raise _too_long(message, file=file, line=line, field=field)
     sentences = split_sentences(text, _line_spans(text))
     if not sentences:
-        raise _empty_article(f"record '{article_id}'", file=file, line=line)
+        raise _empty_article(f"article '{id}'", file=file, line=line)
     return ArticleDraft(
-        id=article_id,
-        title=title,
-        text=text,
-        sentences=tuple(sentences),
-        sources=sources,
-        url=url,
-        published=published,
-        origin=where,
+        id=id, title=title, text=text, sentences=tuple(sentences), sources=tuple(sources), origin=file
     )
 
 
