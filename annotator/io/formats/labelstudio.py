@@ -363,9 +363,8 @@ def _attributions(
                 raise InputError(f"relation from a {other_label} region", file=file, field=link_where)
             linked[other_label] = other_span
         extra = extras.get(rid, {})
-        fields = extra.get("fields")
-        if fields is None and "source" in extra:
-            fields = {"source": extra["source"], "confidence": extra.get("confidence")}
+        # Our fields when we wrote the file; else what the project's choices say.
+        fields = extra.get("fields") or {k: extra[k] for k in ("source", "confidence") if k in extra} or None
         attributions.append(
             Attribution(
                 content=((span.start, span.end),),

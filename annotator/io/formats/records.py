@@ -157,28 +157,23 @@ def _claim(article: Article, sentence: SentenceSpan, attribution: Attribution) -
     mention = attribution.mention
     if mention is not None and mention.end > sentence.end:
         mention = None
-    fields = attribution.fields
-    if fields is not None and "source" in fields:
-        return LabelValue(
-            is_claim=True,
-            source=fields.get("source"),
-            source_other=fields.get("source_other"),
-            confidence=fields.get("confidence"),
-            note=fields.get("note") or "",
-            flagged=bool(fields.get("flagged", False)),
-            cue=cue,
-            source_mention=mention,
-            via=tuple(fields.get("via") or ()),
-        )
-    source: str | None = None
-    other: str | None = None
-    if attribution.mention is not None:
+    fields = attribution.fields or {}
+    source: str | None = fields.get("source")
+    other: str | None = fields.get("source_other")
+    if "source" not in fields and attribution.mention is not None:
         source = match_source(attribution.mention.text, article.sources)
         if source is None:
             source, other = "other", " ".join(attribution.mention.text.split())[:MAX_OTHER_NAME]
-    note = (fields or {}).get("note") or ""
     return LabelValue(
-        is_claim=True, source=source, source_other=other, note=note, cue=cue, source_mention=mention
+        is_claim=True,
+        source=source,
+        source_other=other,
+        confidence=fields.get("confidence"),
+        note=fields.get("note") or "",
+        flagged=bool(fields.get("flagged", False)),
+        cue=cue,
+        source_mention=mention,
+        via=tuple(fields.get("via") or ()),
     )
 
 
