@@ -36,7 +36,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +51,6 @@ from annotator.io.formats.records import (
     Attribution,
     check_fields,
     label_fields,
-    one_of,
     resolve_article,
     sentence_labels,
     store_annotated,
@@ -323,43 +322,40 @@ def _text_span(span: _Span | None) -> TextSpan | None:
     return TextSpan(start, end, text)
 
 
-def read_brat(engine: Engine, root: Path) -> tuple[list[AnnotatedArticle], set[str]]:
-    """Every article and label under ``root``, checked; nothing is written."""
+def read_brat(engine: Engine, root: Path) -> Iterator[tuple[AnnotatedArticle, bool]]:
+    """Each article under ``root`` with every annotator's labels, checked, one article at a
+    time (True: the article is not stored yet); nothing is written."""
     schema = load_label_schema()
-    articles: dict[str, AnnotatedArticle] = {}
-    new_ids: set[str] = set()
-    texts: dict[str, tuple[str, Path]] = {}
+    by_article: dict[str, list[tuple[Path, Path, str]]] = {}
     for txt, ann, article_id, annotator in find_pairs(root):
         check_identifier(article_id, field="article id (file name)", file=str(ann))
         check_user_name(annotator, field="annotator (directory or file name)", file=str(ann))
-        text = read_text(txt)
-        seen = texts.setdefault(article_id, (text, txt))
-        if seen[0] != text:
-            raise InputError(
-                f"the text of {article_id!r} differs from {seen[1]}",
-                file=str(txt),
-                hint="one article, one text",
+        by_article.setdefault(article_id, []).append((txt, ann, annotator))
+    for article_id, files in by_article.items():
+        first_txt = files[0][0]
+        text = read_text(first_txt)
+        title = next((line.strip() for line in text.split("\n") if line.strip()), article_id)[:200]
+        article, new = resolve_article(engine, id=article_id, title=title, text=text, file=str(first_txt))
+        labels: dict[str, dict[int, LabelValue]] = {}
+        for txt, ann, annotator in files:
+            if txt != first_txt and read_text(txt) != text:
+                raise InputError(
+                    f"the text of {article_id!r} differs from {first_txt}",
+                    file=str(txt),
+                    hint="one article, one text",
+                )
+            if annotator in labels:
+                raise InputError(f"a second .ann for {article_id!r} by {annotator!r}", file=str(ann))
+            attributions, unlabelled = parse_ann(read_text(ann), text=text, file=str(ann))
+            labels[annotator] = sentence_labels(
+                article, attributions, unlabelled=unlabelled, file=str(ann), schema=schema
             )
-        if article_id not in articles:
-            title = next((line.strip() for line in text.split("\n") if line.strip()), article_id)[:200]
-            article, new = resolve_article(engine, id=article_id, title=title, text=text, file=str(txt))
-            articles[article_id] = AnnotatedArticle(article, {})
-            if new:
-                new_ids.add(article_id)
-        item = articles[article_id]
-        if annotator in item.labels:
-            raise InputError(f"a second .ann for {article_id!r} by {annotator!r}", file=str(ann))
-        attributions, unlabelled = parse_ann(read_text(ann), text=text, file=str(ann))
-        item.labels[annotator] = sentence_labels(
-            item.article, attributions, unlabelled=unlabelled, file=str(ann), schema=schema
-        )
-    return list(articles.values()), new_ids
+        yield AnnotatedArticle(article, labels), new
 
 
 def import_brat(engine: Engine, root: Path) -> ImportReport:
     """Import a directory of brat files (articles and labels), all checked before anything is written."""
-    annotated, new_ids = read_brat(engine, root)
-    return store_annotated(engine, annotated, new_ids=new_ids, file=one_of([root]))
+    return store_annotated(engine, read_brat(engine, root), file=str(root))
 
 
 # ------------------------------------------------------------------ writing

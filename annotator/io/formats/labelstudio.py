@@ -33,7 +33,7 @@ interface to create the project with.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -205,8 +205,9 @@ def export_labelstudio(
 # ------------------------------------------------------------------ reading
 
 
-def read_labelstudio(engine: Engine, path: Path) -> tuple[list[AnnotatedArticle], set[str]]:
-    """Every task's article and annotations, checked; nothing is written."""
+def read_labelstudio(engine: Engine, path: Path) -> Iterator[tuple[AnnotatedArticle, bool]]:
+    """Each task's article and annotations, checked, a task at a time (True: the article is not
+    stored yet); nothing is written."""
     file = str(path)
     try:
         size = path.stat().st_size
@@ -224,8 +225,7 @@ def read_labelstudio(engine: Engine, path: Path) -> tuple[list[AnnotatedArticle]
     if not isinstance(tasks, list) or not tasks:
         raise InputError("expected a JSON list of Label Studio tasks", file=file)
     schema = load_label_schema()
-    articles: dict[str, AnnotatedArticle] = {}
-    new_ids: set[str] = set()
+    seen: set[str] = set()
     for number, item in enumerate(tasks):
         where = f"[{number}]"
         data = _object(item, where, file).get("data")
@@ -237,14 +237,13 @@ def read_labelstudio(engine: Engine, path: Path) -> tuple[list[AnnotatedArticle]
         if not isinstance(article_id, str):
             raise InputError("must be a string", file=file, field=f"{where}.data.document_id")
         check_identifier(article_id, field=f"{where}.data.document_id", file=file)
-        if article_id in articles:
+        if article_id in seen:
             raise InputError(
                 f"a second task for {article_id!r}", file=file, field=f"{where}.data.document_id"
             )
         title = data.get("title") if isinstance(data.get("title"), str) else article_id
+        seen.add(article_id)
         article, new = resolve_article(engine, id=article_id, title=title or article_id, text=text, file=file)
-        if new:
-            new_ids.add(article_id)
         labels: dict[str, dict[int, LabelValue]] = {}
         annotations = item.get("annotations") or []
         if not isinstance(annotations, list):
@@ -261,13 +260,12 @@ def read_labelstudio(engine: Engine, path: Path) -> tuple[list[AnnotatedArticle]
             labels[annotator] = sentence_labels(
                 article, attributions, unlabelled=unlabelled, file=file, schema=schema
             )
-        articles[article_id] = AnnotatedArticle(article, labels)
-    return list(articles.values()), new_ids
+        yield AnnotatedArticle(article, labels), new
 
 
 def import_labelstudio(engine: Engine, path: Path) -> ImportReport:
-    annotated, new_ids = read_labelstudio(engine, path)
-    return store_annotated(engine, annotated, new_ids=new_ids, file=str(path))
+    """Import a JSON list of Label Studio tasks (articles and labels), all checked before any write."""
+    return store_annotated(engine, read_labelstudio(engine, path), file=str(path))
 
 
 def _object(value: Any, where: str, file: str) -> dict[str, Any]:

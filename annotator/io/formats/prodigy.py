@@ -20,6 +20,7 @@ A source mention in an earlier sentence cannot be a span of this sentence: it is
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -29,7 +30,7 @@ from sqlalchemy.engine import Engine
 
 from annotator.domain.errors import InputError
 from annotator.domain.label import LabelValue
-from annotator.io.formats.records import Article, span_record, store_label_lines, stored_articles
+from annotator.io.formats.records import Article, span_record, store_label_file, stored_articles
 from annotator.io.import_labels import ImportReport
 
 
@@ -137,12 +138,12 @@ def label_line(raw: bytes, *, file: str, line: int) -> dict[str, Any] | None:
 
 
 def import_prodigy(engine: Engine, path: Path) -> ImportReport:
-    """Convert every line, then import them with ``import-labels`` (its checks name the line)."""
+    """Convert each line into a temporary labels-JSONL file, then import it with ``import-labels``
+    (its checks name the line: blank and rejected lines stay blank, so line numbers are the file's)."""
     file = str(path)
-    converted: list[bytes] = []
-    with path.open("rb") as stream:
+    with tempfile.NamedTemporaryFile(suffix=".jsonl") as spool, path.open("rb") as stream:
         for number, raw in enumerate(stream, start=1):
             record = label_line(raw, file=file, line=number)
-            # Blank and rejected lines stay as blank lines: import-labels' line numbers stay the file's.
-            converted.append(b"\n" if record is None else orjson.dumps(record) + b"\n")
-    return store_label_lines(engine, b"".join(converted), file=file)
+            spool.write(b"\n" if record is None else orjson.dumps(record) + b"\n")
+        spool.flush()
+        return store_label_file(engine, Path(spool.name), file=file)

@@ -26,10 +26,9 @@ The rule that turns span annotations into sentence labels (brat, Label Studio), 
 
 from __future__ import annotations
 
-import io
 import re
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
@@ -44,9 +43,8 @@ from annotator.domain.label import VIA_OTHER_PREFIX, LabelValue, TextSpan, evide
 from annotator.domain.label_schema import LabelSchema, check_label
 from annotator.io.articles import article_from_trusted_text
 from annotator.io.export import export_jsonl
-from annotator.io.import_labels import ImportReport, read_label_records
+from annotator.io.import_labels import ImportReport, import_labels_file, iter_label_records
 from annotator.io.schemas import load_label_schema
-from annotator.store import bulk
 from annotator.store.documents import add_articles, get_document
 from annotator.store.suggestions import article_inputs
 
@@ -354,55 +352,55 @@ def resolve_article(engine: Engine, *, id: str, title: str, text: str, file: str
 
 
 def store_annotated(
-    engine: Engine, annotated: Sequence[AnnotatedArticle], *, new_ids: set[str], file: str
+    engine: Engine, annotated: Iterable[tuple[AnnotatedArticle, bool]], *, file: str
 ) -> ImportReport:
-    """Store the new articles, then the labels through ``import-labels``' own checks and writes.
+    """Store converted articles (``True``: new, to be added) and their labels.
 
-    Everything is converted and checked before the first write. Articles and labels go in
-    two transactions (the article import's and the label import's): only a database failure
-    between them can leave new articles without their labels, and running the same import
-    again then completes it (both imports skip what is already stored).
+    The labels are written as labels-JSONL to a temporary file as each article is converted
+    (the labels are not held), every line is checked, then the new articles are stored and
+    the file goes through ``import-labels`` (one transaction). Articles and labels are two
+    transactions: only a failure between them (a database error, or a stored label the import
+    contradicts) leaves new articles without their labels, and the same import run again then
+    completes it (both imports skip what is already stored).
     """
     schema = load_label_schema()
-    lines = io.BytesIO()
-    for item in annotated:
-        for annotator in sorted(item.labels):
-            for index, value in sorted(item.labels[annotator].items()):
-                lines.write(orjson.dumps(label_line(item.article, index, annotator, value)) + b"\n")
-    records = read_label_records(lines.getvalue(), file=file, schema=schema)
-    drafts = [
-        ArticleDraft(
-            id=a.article.id,
-            title=a.article.title,
-            text=a.article.text,
-            sentences=a.article.sentences,
-            origin=file,
-        )
-        for a in annotated
-        if a.article.id in new_ids
-    ]
-    with Session(engine) as session:
-        created = add_articles(session=session, drafts=drafts) if drafts else []
-    report = _store_records(engine, records, file=file, schema=schema)
+    drafts: list[ArticleDraft] = []
+    with tempfile.NamedTemporaryFile(suffix=".jsonl") as spool:
+        for item, new in annotated:
+            article = item.article
+            if new:
+                drafts.append(
+                    ArticleDraft(article.id, article.title, article.text, article.sentences, origin=file)
+                )
+            for annotator in sorted(item.labels):
+                for index, value in sorted(item.labels[annotator].items()):
+                    spool.write(orjson.dumps(label_line(article, index, annotator, value)) + b"\n")
+        spool.flush()
+        with open(spool.name, "rb") as lines:
+            for _record in iter_label_records(lines, file=file, schema=schema):
+                pass  # each line checked before anything is written
+        with Session(engine) as session:
+            created = add_articles(session=session, drafts=drafts) if drafts else []
+        report = store_label_file(engine, Path(spool.name), file=file, schema=schema, keep_lines=False)
     return replace(report, documents_created=created)
 
 
-def store_label_lines(engine: Engine, data: bytes, *, file: str) -> ImportReport:
-    """Labels-JSONL lines converted from another format, read and stored as ``import-labels``
-    reads and stores a file: every line checked first, then one transaction."""
-    schema = load_label_schema()
-    records = read_label_records(data, file=file, schema=schema)
-    return _store_records(engine, records, file=file, schema=schema)
-
-
-def _store_records(
-    engine: Engine, records: list[bulk.LabelRecord], *, file: str, schema: LabelSchema
+def store_label_file(
+    engine: Engine, path: Path, *, file: str, schema: LabelSchema | None = None, keep_lines: bool = True
 ) -> ImportReport:
-    with Session(engine, expire_on_commit=False) as session:
-        result = bulk.store_label_records(
-            session=session, records=records, file=file, special_keys=schema.special_keys
-        )
-    return ImportReport(lines=len(records), **result)
+    """Labels-JSONL converted from ``file`` into ``path``, imported by ``import-labels``; its
+    errors name ``file`` (and its line, when ``keep_lines``: the converted file keeps the
+    original's line numbers)."""
+    try:
+        return import_labels_file(engine, path, schema=schema)
+    except InputError as error:
+        raise InputError(
+            error.message,
+            file=file,
+            line=error.line if keep_lines else None,
+            field=error.field,
+            hint=error.hint,
+        ) from None
 
 
 def one_of(paths: Sequence[Path]) -> str:
