@@ -206,3 +206,18 @@ def test_cli_round_trip(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["--db", other, "import-labels", "--format", "labelstudio", str(out)])
     assert result.exit_code == 0, result.output
     assert "3 records: 3 new" in result.output
+
+
+def test_label_studio_sdk_accepts_config_annotations_and_predictions() -> None:
+    """Label Studio's own validation (the SDK's LabelInterface, which its server runs on imported
+    predictions); skipped where the SDK is not installed (it is not a project dependency)."""
+    sdk = pytest.importorskip("label_studio_sdk.label_interface")
+    from annotator.io.formats.labelstudio import LABEL_CONFIG
+
+    interface = sdk.LabelInterface(LABEL_CONFIG)
+    interface.validate()
+    engine = _labelled_store()
+    suggest_documents(engine)
+    [task] = _tasks(engine)
+    for item in task["annotations"] + task["predictions"]:
+        assert interface._validate_object(item, return_errors=True) == []
