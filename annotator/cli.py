@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
@@ -299,6 +300,25 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+@contextmanager
+def progress_bar(label: str, length: int | None) -> Iterator[Callable[[int], None]]:
+    """A progress callback (work done so far, of ``length``) that draws a bar on stderr when
+    stderr is a terminal, and does nothing otherwise (a pipe or a log gets no bar lines).
+
+    >>> with progress_bar("Exporting", 10) as advance:
+    ...     advance(5)
+    """
+    if length is None or not sys.stderr.isatty():
+        yield lambda done: None
+        return
+    with click.progressbar(length=max(length, 1), label=label, file=sys.stderr) as bar:
+
+        def advance(done: int) -> None:
+            bar.update(done - bar.pos)
+
+        yield advance
+
+
 @cli.command("import-articles")
 @click.argument(
     "paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -343,7 +363,8 @@ def import_articles_command(
     from annotator.store.documents import add_articles
 
     sources = read_sources_file(sources_file) if sources_file else ()
-    drafts = read_articles(list(paths), sources=sources)
+    with progress_bar("Reading articles", len(paths)) as advance:
+        drafts = read_articles(list(paths), sources=sources, on_progress=advance)
     suggested: frozenset[str] = frozenset()
     if not no_suggested_sources:
         drafts, suggested = with_suggested_sources(drafts)
@@ -401,10 +422,15 @@ def import_labels_command(ctx: click.Context, file: Path, file_format: str) -> N
         annotator import-labels --format prodigy attribution.jsonl
     """
     from annotator.io.formats import import_format
+    from annotator.io.import_labels import import_labels_file
 
     if file.is_dir() and file_format != "brat":
         raise click.UsageError(f"{file} is a directory: only --format brat reads a directory")
-    report = import_format(_engine(ctx), file, format=file_format)  # type: ignore[arg-type]
+    if file_format == "jsonl":
+        with progress_bar("Importing labels", file.stat().st_size) as advance:
+            report = import_labels_file(_engine(ctx), file, on_progress=advance)
+    else:
+        report = import_format(_engine(ctx), file, format=file_format)  # type: ignore[arg-type]
     echo(
         f"{report.lines} records: {report.inserted} new, {report.updated} updated, "
         f"{report.unchanged} unchanged, {report.older_skipped} older than the stored label (kept stored)."
@@ -480,6 +506,7 @@ def export_command(
         annotator export --format prodigy --annotator ana -o ana.jsonl
     """
     from annotator.io.export import export_file_name, export_jsonl, stdout_binary
+    from annotator.store.export_counts import count_export_rows
 
     if annotators and what != "labels":
         raise click.UsageError("--annotator narrows labels only: use it with --what labels")
@@ -497,7 +524,17 @@ def export_command(
         or get_settings().exports_dir
         / export_file_name(what, document_id=document_id, annotators=chosen, at=at)
     )
-    result = export_jsonl(engine, what=what, out=path, document_id=document_id, annotators=chosen)  # type: ignore[arg-type]
+    with Session(engine) as session:
+        rows = count_export_rows(session=session, what=what, document_id=document_id, annotators=chosen)
+    with progress_bar(f"Exporting {what}", rows) as advance:
+        result = export_jsonl(
+            engine,
+            what=what,  # type: ignore[arg-type]
+            out=path,
+            document_id=document_id,
+            annotators=chosen,
+            on_progress=advance,
+        )
     echo(f"Wrote {result.records} {what} records to {path}", err=True)
 
 

@@ -30,7 +30,7 @@ returns, so the caller stores nothing unless nothing raised.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -110,15 +110,23 @@ class _Located(NamedTuple):
 # --------------------------------------------------------------------------- files
 
 
-def read_articles(paths: Sequence[Path], *, sources: Sequence[SourceSpec] = ()) -> list[ArticleDraft]:
+def read_articles(
+    paths: Sequence[Path],
+    *,
+    sources: Sequence[SourceSpec] = (),
+    on_progress: Callable[[int], None] | None = None,
+) -> list[ArticleDraft]:
     """Read and check every file; return all drafts or raise the first :class:`InputError`.
 
     ``sources`` are the sources of ``.txt`` and ``.html`` articles and of records that do
-    not list their own.  Ids must be unique across all the files.
+    not list their own.  Ids must be unique across all the files. ``on_progress`` is told
+    how many files are read, after each.
     """
     located: list[_Located] = []
-    for path in paths:
+    for done, path in enumerate(paths, start=1):
         located.extend(_read_located(str(path), _read_bytes(path), sources))
+        if on_progress is not None:
+            on_progress(done)
     _check_unique_ids(located)
     return [item.draft for item in located]
 

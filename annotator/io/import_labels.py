@@ -125,9 +125,8 @@ class _Line(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     via: list[str] = []
 
 
-class _ExportLine(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    """A line as the exporter wrote it before evidence: every field, each once. The fast path
-    takes only these and ``_EvidenceExportLine``."""
+class _ExportFields(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """The fields the exporter writes on every line, each once."""
 
     document_id: str
     sentence_index: int
@@ -145,30 +144,19 @@ class _ExportLine(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     updated_at: str | None
     schema_version: int | None
 
-    # Lines written before labels had evidence: none.
+
+class _ExportLine(_ExportFields):
+    """A line as the exporter wrote it before labels had evidence. The fast path takes only
+    these and ``_EvidenceExportLine``."""
+
     cue: ClassVar[None] = None
     source_mention: ClassVar[None] = None
     via: ClassVar[tuple[str, ...]] = ()
 
 
-class _EvidenceExportLine(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    """A line as the exporter writes it with evidence: every field, each once."""
+class _EvidenceExportLine(_ExportFields):
+    """A line as the exporter writes it with evidence."""
 
-    document_id: str
-    sentence_index: int
-    text: str
-    char_start: int
-    char_end: int
-    annotator: str
-    is_claim: bool
-    source: str | None
-    source_other: str | None
-    confidence: int | None
-    note: str | None
-    flagged: bool
-    created_at: str | None
-    updated_at: str | None
-    schema_version: int | None
     cue: _Span | None
     source_mention: _Span | None
     via: list[str]
@@ -244,10 +232,12 @@ def import_labels_file(
 
         def write() -> dict[str, Any]:
             # Begun afresh, from the top of the file, if run_write has to try again.
-            target = bulk.LabelImport(
-                session=session, file=file, special_keys=schema.special_keys, first_line=first_line
-            )
-            with path.open("rb") as stream:
+            with (
+                bulk.LabelImport(
+                    session=session, file=file, special_keys=schema.special_keys, first_line=first_line
+                ) as target,
+                path.open("rb") as stream,
+            ):
                 chunk: list[bulk.LabelRecord] = []
                 for record in iter_label_records(stream, file=file, schema=schema):
                     chunk.append(record)
@@ -259,9 +249,11 @@ def import_labels_file(
                 target.add(chunk)
                 if on_progress is not None:
                     on_progress(stream.tell())
-            if not target.records:
-                raise InputError("no label records in the file", file=file, hint="is this a labels export?")
-            result = target.finish()
+                if not target.records:
+                    raise InputError(
+                        "no label records in the file", file=file, hint="is this a labels export?"
+                    )
+                result = target.finish()
             session.commit()
             return {"lines": target.records, **result}
 
@@ -284,22 +276,10 @@ def _no_cycle_collection() -> Iterator[None]:
 def read_label_records(
     source: bytes | IO[bytes], *, file: str, schema: LabelSchema
 ) -> list[bulk.LabelRecord]:
-    """Parse and check every line, and that no sentence and annotator comes twice; nothing is
-    written. For small inputs: an import streams through ``iter_label_records`` instead."""
-    records: list[bulk.LabelRecord] = []
-    seen: dict[tuple[str, int, str], int] = {}
-    for record in iter_label_records(source, file=file, schema=schema):
-        first = seen.setdefault((record.document_id, record.sentence_index, record.annotator), record.line)
-        if first != record.line:
-            raise InputError(
-                f"duplicate label for sentence {record.sentence_index} of {record.document_id!r} "
-                f"by {record.annotator!r} (first on line {first})",
-                file=file,
-                line=record.line,
-                field="annotator",
-                hint="keep one line per sentence and annotator",
-            )
-        records.append(record)
+    """Parse and check every line on its own; nothing is written. For small inputs and the
+    checks of one line: an import streams through ``iter_label_records`` and the store checks
+    what involves other lines (duplicates, sentences shared by labels)."""
+    records = list(iter_label_records(source, file=file, schema=schema))
     if not records:
         raise InputError("no label records in the file", file=file, hint="is this a labels export?")
     return records

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -120,6 +120,9 @@ class LabelImport:
         self.documents_created: list[str] = []
         self._created: set[str] = set()
         self._user_ids: dict[str, int] = {}
+        # argon2 runs outside the GIL: new annotators' password hashes are made while labels are written.
+        self._hashing = ThreadPoolExecutor(max_workers=1)
+        self._hashes: list[tuple[list[str], Future[list[str]]]] = []
         self.users_created: list[str] = []
         self.sources_added = 0
         self.records = 0
@@ -139,19 +142,45 @@ class LabelImport:
         names = {r.annotator for r in records} - self._user_ids.keys()
         if names:
             self._user_ids |= _user_ids(self.session, names)
-        new_names = sorted(names - self._user_ids.keys())
-        with ThreadPoolExecutor(max_workers=1) as hashing:
-            # argon2 runs outside the GIL: new annotators' hashes are made while documents are written.
-            hashes = hashing.submit(_throwaway_password_hashes, len(new_names))
-            sentence_ids, new_sentences = self._sentences(by_document)
-            keys = self._add_missing_sources(by_document)
-            self._check_evidence(by_document, keys)
-            self._user_ids |= _create_users(self.session, new_names, hashes.result())
-        self.users_created += new_names
+            new_names = sorted(names - self._user_ids.keys())
+            self._user_ids |= self._create_users(new_names)
+        sentence_ids, new_sentences = self._sentences(by_document)
+        keys = self._add_missing_sources(by_document)
+        self._check_evidence(by_document, keys)
         self._write_labels(records, sentence_ids, new_sentences)
 
+    def _create_users(self, names: list[str]) -> dict[str, int]:
+        """New annotators, inactive. Their throwaway password hashes (argon2, seconds for a few)
+        are made in a thread while the import goes on, and stored by ``finish``: the
+        transaction hides the empty hash until then."""
+        if not names:
+            return {}
+        self._hashes.append((names, self._hashing.submit(_throwaway_password_hashes, len(names))))
+        self.users_created += names
+        ids: dict[str, int] = {}
+        for name in names:
+            user = User(name=name, role=Role.annotator, active=False, password_hash="")
+            self.session.add(user)
+            self.session.flush()
+            assert user.id is not None
+            ids[name] = user.id
+        return ids
+
+    def __enter__(self) -> LabelImport:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        # On an error, a hash being made is left to finish in its thread, unwaited for.
+        self._hashing.shutdown(wait=False, cancel_futures=True)
+
     def finish(self) -> dict[str, Any]:
-        """Check what waited for the whole file; the counts of the import."""
+        """Check what waited for the whole file, store the new annotators' password hashes;
+        the counts of the import."""
+        for names, hashes in self._hashes:
+            self.session.connection().exec_driver_sql(
+                driver_sql(self.dialect, 'UPDATE "user" SET password_hash = ? WHERE name = ?'),
+                [(password_hash, name) for name, password_hash in zip(names, hashes.result(), strict=True)],
+            )
         if self._pending_evidence:
             by_document: dict[str, list[LabelRecord]] = defaultdict(list)
             for record in self._pending_evidence:
@@ -519,17 +548,6 @@ def _user_ids(session: Session, names: set[str]) -> dict[str, int]:
 def _throwaway_password_hashes(count: int) -> list[str]:
     # Imported annotators cannot log in until an admin sets a password and activates them.
     return [passwords.hash_password(passwords.generate_password()) for _ in range(count)]
-
-
-def _create_users(session: Session, names: list[str], password_hashes: list[str]) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    for name, password_hash in zip(names, password_hashes, strict=True):
-        user = User(name=name, role=Role.annotator, active=False, password_hash=password_hash)
-        session.add(user)
-        session.flush()
-        assert user.id is not None
-        ids[name] = user.id
-    return ids
 
 
 def _existing_labels(session: Session, sentence_ids: Iterable[int]) -> dict[tuple[int, int], Any]:
