@@ -12,9 +12,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from annotator.domain.article import ArticleDraft, SentenceSpan, SourceSpec
+from annotator.domain.label import LabelValue
 from annotator.io.schemas import schemas_dir
 from annotator.store import documents, labels, users
-from annotator.store.models import Label, LabelCreate, LabelHistory, Role, Sentence, UserCreate
+from annotator.store.models import Label, LabelHistory, Role, Sentence, UserCreate
 
 TEXT = "Alpha said one thing. Beta said another. Gamma was silent."
 SPANS = (SentenceSpan(0, 21, 0), SentenceSpan(22, 40, 0), SentenceSpan(41, 58, 0))
@@ -48,7 +49,7 @@ def label(engine: Engine, user_id: int, index: int, doc_id: str = "doc", **value
         ).one()
         assert sentence.id is not None
         labels.save_label(
-            session=session, sentence_id=sentence.id, user_id=user_id, label_in=LabelCreate(**values)
+            session=session, sentence_id=sentence.id, user_id=user_id, value=LabelValue(**values)
         )  # type: ignore[arg-type]
 
 

@@ -364,10 +364,11 @@ def _work(args: argparse.Namespace, wait_for_go: Callable[[], bool]) -> int:
         from sqlalchemy import inspect
         from sqlmodel import Session, col, select
 
+        from annotator.domain.label import LabelValue
         from annotator.io.schemas import load_label_schema
         from annotator.store.engine import make_engine
         from annotator.store.labels import save_label
-        from annotator.store.models import LabelCreate, Sentence
+        from annotator.store.models import Sentence
 
         schema = load_label_schema()
         engine = make_engine(args.db_url)
@@ -405,7 +406,7 @@ def _work(args: argparse.Namespace, wait_for_go: Callable[[], bool]) -> int:
                     session=session,
                     sentence_id=sentence_id,
                     user_id=user_id,
-                    label_in=LabelCreate(**values),
+                    value=LabelValue(**values),
                     schema=schema,
                 )
                 # Read without a lazy load: a no-op save leaves the object expired.

@@ -21,13 +21,13 @@ import sys
 from sqlmodel import Session
 from annotator.store.engine import make_engine
 from annotator.store.labels import save_label
-from annotator.store.models import LabelCreate
+from annotator.domain.label import LabelValue
 engine = make_engine(sys.argv[1])
 offset = int(sys.argv[2])
 for i in range({edits}):
     with Session(engine) as session:
         save_label(session=session, sentence_id=1, user_id=1,
-                   label_in=LabelCreate(is_claim=True, source="alpha", confidence=1 + (i + offset) % 5,
+                   value=LabelValue(is_claim=True, source="alpha", confidence=1 + (i + offset) % 5,
                                         note=f"tab {{offset}} edit {{i}}"))
 """
 

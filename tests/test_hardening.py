@@ -30,6 +30,7 @@ from sqlmodel import Session, select
 from annotator.cli import cli
 from annotator.domain.article import ArticleDraft, SentenceSpan
 from annotator.domain.errors import InputError, StoreBusyError
+from annotator.domain.label import LabelValue
 from annotator.domain.names import MAX_OTHER_SOURCE_NAME, check_user_name, printable
 from annotator.io.import_labels import read_label_records
 from annotator.io.schemas import load_label_schema
@@ -37,7 +38,7 @@ from annotator.store import documents, labels, users
 from annotator.store import engine as store_engine
 from annotator.store.engine import create_tables, make_engine
 from annotator.store.migrate import prepare_schema
-from annotator.store.models import Document, LabelCreate, Role, Sentence
+from annotator.store.models import Document, Role, Sentence
 from tests.browser_helpers import ADMIN_PASSWORD, served_app
 from tests.helpers import add_small_article, add_user
 
@@ -127,7 +128,7 @@ def test_a_stalled_writer_makes_a_save_fail_within_the_timeout(
         try:
             with Session(sqlite_file_store) as session:
                 labels.save_label(
-                    session=session, sentence_id=1, user_id=alice, label_in=LabelCreate(is_claim=False)
+                    session=session, sentence_id=1, user_id=alice, value=LabelValue(is_claim=False)
                 )
             outcome.append(None)
         except BaseException as error:  # noqa: BLE001 - the test reports what came out
@@ -155,7 +156,7 @@ def test_a_save_after_the_stalled_writer_goes_on(
     stalled_writer.wait()
     with Session(sqlite_file_store) as session:
         saved = labels.save_label(
-            session=session, sentence_id=1, user_id=alice, label_in=LabelCreate(is_claim=False)
+            session=session, sentence_id=1, user_id=alice, value=LabelValue(is_claim=False)
         )
     assert saved.version == 1
 
@@ -365,14 +366,14 @@ from sqlmodel import Session
 from annotator.domain.errors import AnnotatorError
 from annotator.store import labels
 from annotator.store.engine import make_engine
-from annotator.store.models import LabelCreate
+from annotator.domain.label import LabelValue
 
 engine = make_engine(sys.argv[1])
 with Session(engine) as session:
     try:
         for version in range(100_000):  # each save appends a history row: the log grows
             labels.save_label(session=session, sentence_id=1, user_id=1,
-                              label_in=LabelCreate(is_claim=True, note=str(version) * 50))
+                              value=LabelValue(is_claim=True, note=str(version) * 50))
     except AnnotatorError as error:
         print(type(error).__name__, error)
 """
@@ -402,7 +403,7 @@ def test_nul_characters_are_refused_cleanly(engine: Engine) -> None:
     alice = add_user(engine, "alice")
     with Session(engine) as session, pytest.raises(InputError, match="note"):
         labels.save_label(
-            session=session, sentence_id=1, user_id=alice, label_in=LabelCreate(is_claim=False, note="a\x00b")
+            session=session, sentence_id=1, user_id=alice, value=LabelValue(is_claim=False, note="a\x00b")
         )
     for field in ("text", "note", "source_other"):
         changes: dict[str, object] = {field: "Alpha said one\x00thing."}
@@ -426,7 +427,7 @@ def test_other_source_names_have_a_length_limit_in_the_store(engine: Engine) -> 
             session=session,
             sentence_id=1,
             user_id=alice,
-            label_in=LabelCreate(is_claim=True, source="other", source_other=huge, confidence=3),
+            value=LabelValue(is_claim=True, source="other", source_other=huge, confidence=3),
         )
     with pytest.raises(InputError, match="source_other"):
         _read(_label_line(source="other", source_other="x" * (MAX_OTHER_SOURCE_NAME + 1)))
@@ -435,7 +436,7 @@ def test_other_source_names_have_a_length_limit_in_the_store(engine: Engine) -> 
             session=session,
             sentence_id=1,
             user_id=alice,
-            label_in=LabelCreate(
+            value=LabelValue(
                 is_claim=True, source="other", source_other="x" * MAX_OTHER_SOURCE_NAME, confidence=3
             ),
         )

@@ -7,9 +7,10 @@ from sqlmodel import Session
 
 from annotator.domain.article import ArticleDraft, SentenceSpan, SourceSpec
 from annotator.domain.errors import InputError, NotFoundError
+from annotator.domain.label import LabelValue
 from annotator.io.schemas import load_label_schema
 from annotator.store import documents, labels, users
-from annotator.store.models import LabelCreate, Role, UserCreate
+from annotator.store.models import Role, UserCreate
 
 TEXT = "Alpha said one thing. Beta said another. Gamma was silent."
 
@@ -47,7 +48,7 @@ def test_save_creates_label_and_history(session: Session, doc: str) -> None:
         session=session,
         sentence_id=first,
         user_id=alice,
-        label_in=LabelCreate(is_claim=True, source="alpha", confidence=5),
+        value=LabelValue(is_claim=True, source="alpha", confidence=5),
     )
     stored = labels.get_label(session=session, sentence_id=first, user_id=alice)
     assert stored is not None and stored.source == "alpha" and stored.confidence == 5 and stored.version == 1
@@ -63,7 +64,7 @@ def test_edit_appends_history_and_keeps_old_values(session: Session, doc: str) -
             session=session,
             sentence_id=first,
             user_id=alice,
-            label_in=LabelCreate(is_claim=True, source="alpha", confidence=confidence),
+            value=LabelValue(is_claim=True, source="alpha", confidence=confidence),
         )
     history = labels.label_history(session=session, sentence_id=first, user_id=alice)
     assert [(h.version, h.confidence) for h in history] == [(1, 3), (2, 4), (3, 2)]
@@ -78,9 +79,9 @@ def test_annotators_have_separate_labels(session: Session, doc: str) -> None:
         session=session,
         sentence_id=first,
         user_id=alice,
-        label_in=LabelCreate(is_claim=True, source="alpha", confidence=5),
+        value=LabelValue(is_claim=True, source="alpha", confidence=5),
     )
-    labels.save_label(session=session, sentence_id=first, user_id=bob, label_in=LabelCreate(is_claim=False))
+    labels.save_label(session=session, sentence_id=first, user_id=bob, value=LabelValue(is_claim=False))
     assert labels.labels_by_index(session=session, document_id="doc", user_id=alice)[0].source == "alpha"
     assert labels.labels_by_index(session=session, document_id="doc", user_id=bob)[0].is_claim is False
 
@@ -89,18 +90,12 @@ def test_progress_and_first_unlabelled(session: Session, doc: str) -> None:
     alice = _user(session, "alice")
     ids = _sentence_ids(session)
     assert labels.first_unlabelled_index(session=session, document_id="doc", user_id=alice) == 0
-    labels.save_label(
-        session=session, sentence_id=ids[0], user_id=alice, label_in=LabelCreate(is_claim=False)
-    )
-    labels.save_label(
-        session=session, sentence_id=ids[2], user_id=alice, label_in=LabelCreate(is_claim=False)
-    )
+    labels.save_label(session=session, sentence_id=ids[0], user_id=alice, value=LabelValue(is_claim=False))
+    labels.save_label(session=session, sentence_id=ids[2], user_id=alice, value=LabelValue(is_claim=False))
     assert labels.first_unlabelled_index(session=session, document_id="doc", user_id=alice) == 1
     progress = labels.document_progress(session=session, document_id="doc", user_id=alice)
     assert (progress.done, progress.total) == (2, 3)
-    labels.save_label(
-        session=session, sentence_id=ids[1], user_id=alice, label_in=LabelCreate(is_claim=False)
-    )
+    labels.save_label(session=session, sentence_id=ids[1], user_id=alice, value=LabelValue(is_claim=False))
     assert labels.first_unlabelled_index(session=session, document_id="doc", user_id=alice) is None
 
 
@@ -114,7 +109,7 @@ def test_schema_is_enforced(session: Session, doc: str) -> None:
             sentence_id=first,
             user_id=alice,
             schema=schema,
-            label_in=LabelCreate(is_claim=True, source="alpha", confidence=9),
+            value=LabelValue(is_claim=True, source="alpha", confidence=9),
         )
     with pytest.raises(InputError, match="source_other"):
         labels.save_label(
@@ -122,7 +117,7 @@ def test_schema_is_enforced(session: Session, doc: str) -> None:
             sentence_id=first,
             user_id=alice,
             schema=schema,
-            label_in=LabelCreate(is_claim=True, source="other"),
+            value=LabelValue(is_claim=True, source="other"),
         )
     with pytest.raises(InputError, match="not a claim"):
         labels.save_label(
@@ -130,7 +125,7 @@ def test_schema_is_enforced(session: Session, doc: str) -> None:
             sentence_id=first,
             user_id=alice,
             schema=schema,
-            label_in=LabelCreate(is_claim=False, source="alpha"),
+            value=LabelValue(is_claim=False, source="alpha"),
         )
     assert labels.get_label(session=session, sentence_id=first, user_id=alice) is None
 
@@ -138,6 +133,4 @@ def test_schema_is_enforced(session: Session, doc: str) -> None:
 def test_unknown_sentence_is_refused(session: Session, doc: str) -> None:
     alice = _user(session, "alice")
     with pytest.raises(NotFoundError):
-        labels.save_label(
-            session=session, sentence_id=999, user_id=alice, label_in=LabelCreate(is_claim=False)
-        )
+        labels.save_label(session=session, sentence_id=999, user_id=alice, value=LabelValue(is_claim=False))

@@ -47,7 +47,9 @@ def test_the_panel_gets_the_whole_article_with_revisions_and_starts_on_the_first
     ]
     assert {"key": "alpha", "label": "Alpha", "shortcut": "1"} in article["sources"]
     assert article["confidence_required"] is True
-    assert shown["start"] == 1 and list(shown["labels"].values()) == [[False, None, None, None, "", False]]
+    assert shown["start"] == 1 and list(shown["labels"].values()) == [
+        [False, None, None, None, "", False, None, None, []]
+    ]
 
 
 def test_a_batch_is_applied_in_typing_order_and_each_label_acknowledged(engine: Engine) -> None:
@@ -277,7 +279,7 @@ def test_a_label_made_in_another_tab_reaches_the_panel_at_its_next_exchange(engi
     label(engine, alice, 2, is_claim=True, source="beta", confidence=4)  # another tab of alice's
     save(at, 0, is_claim=False)
     assert sorted(row[0] for row in panel(at)["labels"].values()) == [False, True]
-    assert [True, "beta", None, 4, "", False] in panel(at)["labels"].values()
+    assert [True, "beta", None, 4, "", False, None, None, []] in panel(at)["labels"].values()
 
 
 def test_a_label_given_again_after_an_undo_goes_on_with_its_history_versions(engine: Engine) -> None:

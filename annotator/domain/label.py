@@ -3,8 +3,14 @@ the sentence revision a label is typed against."""
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from annotator.domain.errors import InputError
+from annotator.domain.names import MAX_OTHER_SOURCE_NAME
 
 # What a source key looks like (the JSON Schemas use the same pattern).
 SOURCE_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -54,9 +60,124 @@ class LabelValue:
         """In the order of ``LABEL_FIELDS``: what the store's driver statements bind."""
         return (self.is_claim, self.source, self.source_other, self.confidence, self.note, self.flagged)
 
+    def as_row(self) -> tuple[Any, ...]:
+        """In the order of ``STORED_FIELDS``: a label's columns in the store. The evidence is
+        kept as offsets (its words are the document's), ``via`` as None when the chain is empty."""
+        cue, mention = self.cue, self.source_mention
+        return (
+            *self.as_tuple(),
+            None if cue is None else cue.start,
+            None if cue is None else cue.end,
+            None if mention is None else mention.start,
+            None if mention is None else mention.end,
+            list(self.via) or None,
+        )
+
+    def evidence_json(self) -> dict[str, Any]:
+        """The evidence as exports and the labelling panel carry it (see ``span_json``)."""
+        return {
+            "cue": span_json(self.cue),
+            "source_mention": span_json(self.source_mention),
+            "via": list(self.via),
+        }
+
 
 LABEL_FIELDS = ("is_claim", "source", "source_other", "confidence", "note", "flagged")
 EVIDENCE_FIELDS = ("cue", "source_mention", "via")
+EVIDENCE_COLUMNS = ("cue_start", "cue_end", "mention_start", "mention_end", "via")
+STORED_FIELDS = (*LABEL_FIELDS, *EVIDENCE_COLUMNS)
+"""A label's columns in the store (label, label_history), in the order of ``LabelValue.as_row``."""
+
+
+def stored_label(row: Sequence[Any], document_text: str) -> LabelValue:
+    """The label whose ``STORED_FIELDS`` columns are ``row``, its spans' words read from its
+    document. Drivers hand booleans back as integers (SQLite) and ``via`` as JSON text or a list.
+
+    >>> stored_label((True, "s", None, 5, "", 0, 0, 8, None, None, '["x"]'), "Sessions said.").cue
+    TextSpan(start=0, end=8, text='Sessions')
+    """
+    is_claim, source, source_other, confidence, note, flagged, cue_start, cue_end, m_start, m_end, via = row
+
+    def span(start: int | None, end: int | None) -> TextSpan | None:
+        return None if start is None or end is None else TextSpan(start, end, document_text[start:end])
+
+    return LabelValue(
+        bool(is_claim),
+        source,
+        source_other,
+        confidence,
+        note or "",
+        bool(flagged),
+        cue=span(cue_start, cue_end),
+        source_mention=span(m_start, m_end),
+        via=stored_via(via),
+    )
+
+
+def stored_via(value: Any) -> tuple[str, ...]:
+    """A stored ``via`` column (NULL, JSON text on SQLite, a list on PostgreSQL) as a chain."""
+    if value is None:
+        return ()
+    if isinstance(value, str | bytes):
+        value = json.loads(value)
+    return tuple(str(entry) for entry in value or ())
+
+
+def span_json(span: TextSpan | None) -> dict[str, Any] | None:
+    """A span as the JSONL formats and the labelling panel write it.
+
+    >>> span_json(TextSpan(9, 13, "said"))
+    {'char_start': 9, 'char_end': 13, 'text': 'said'}
+    """
+    return None if span is None else {"char_start": span.start, "char_end": span.end, "text": span.text}
+
+
+def parse_span(data: Any, *, field: str, file: str | None = None, line: int | None = None) -> TextSpan | None:
+    """A span read from JSON (``span_json``'s shape, or null); InputError naming the field when
+    it has another shape. Whether it fits its document is ``evidence_problems``' question.
+
+    >>> parse_span({"char_start": 9, "char_end": 13, "text": "said"}, field="cue")
+    TextSpan(start=9, end=13, text='said')
+    """
+    if data is None:
+        return None
+    start, end, text = (data.get(k) for k in _SPAN_KEYS) if isinstance(data, Mapping) else (None,) * 3
+    if (
+        not (isinstance(start, int) and isinstance(end, int) and isinstance(text, str))
+        or isinstance(start, bool)
+        or isinstance(end, bool)
+        or set(data) - set(_SPAN_KEYS)
+    ):
+        raise InputError(
+            "needs char_start, char_end and text",
+            file=file,
+            line=line,
+            field=field,
+            hint='e.g. {"char_start": 9, "char_end": 13, "text": "said"}, or null',
+        )
+    return TextSpan(start, end, text)
+
+
+def parse_via(data: Any, *, file: str | None = None, line: int | None = None) -> tuple[str, ...]:
+    """A ``via`` chain read from JSON: a list of strings (null or absent: no chain).
+
+    >>> parse_via(["us-official", "other:intercepts"])
+    ('us-official', 'other:intercepts')
+    """
+    if data is None:
+        return ()
+    if not isinstance(data, list) or not all(isinstance(entry, str) for entry in data):
+        raise InputError(
+            "is a list of source keys or 'other:NAME' entries",
+            file=file,
+            line=line,
+            field="via",
+            hint='e.g. ["us-official", "other:intercepts"], or [] for none',
+        )
+    return tuple(data)
+
+
+_SPAN_KEYS = ("char_start", "char_end", "text")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,9 +253,18 @@ def evidence_problems(
             problems.append(EvidenceProblem("via", "names a source twice"))
         for entry in value.via:
             if entry.startswith(VIA_OTHER_PREFIX):
-                if not entry[len(VIA_OTHER_PREFIX) :].strip():
+                name = entry[len(VIA_OTHER_PREFIX) :]
+                if not name.strip():
                     problems.append(
                         EvidenceProblem("via", f"{entry!r} needs a name after {VIA_OTHER_PREFIX!r}")
+                    )
+                elif len(name) > MAX_OTHER_SOURCE_NAME or not name.isprintable():
+                    problems.append(
+                        EvidenceProblem(
+                            "via",
+                            f"the name after {VIA_OTHER_PREFIX!r} is over {MAX_OTHER_SOURCE_NAME} "
+                            "characters or holds control characters",
+                        )
                     )
             elif entry not in source_keys:
                 problems.append(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from annotator.domain.errors import NotFoundError
-from annotator.domain.label import LabelValue, sentence_revision
+from annotator.domain.label import STORED_FIELDS, LabelValue, sentence_revision, stored_label
 from annotator.store.engine import fetch_rows
 
 # With the article's sources, changes whenever a sentence is merged, split or added, or the
@@ -31,8 +31,9 @@ _SENTENCES = (
 )
 _SOURCES = "SELECT key, label FROM source WHERE document_id = ? ORDER BY id"
 _MINE = (
-    "SELECT l.sentence_id, l.is_claim, l.source, l.source_other, l.confidence, l.note, l.flagged "
-    "FROM label l JOIN sentence s ON s.id = l.sentence_id WHERE s.document_id = ? AND l.user_id = ?"
+    "SELECT l.sentence_id, "
+    + ", ".join(f"l.{name}" for name in STORED_FIELDS)
+    + " FROM label l JOIN sentence s ON s.id = l.sentence_id WHERE s.document_id = ? AND l.user_id = ?"
 )
 
 
@@ -83,12 +84,12 @@ def read_article(*, session: Session, document_id: str) -> ArticleForLabelling:
 
 def own_labels(*, session: Session, document_id: str, user_id: int) -> dict[int, LabelValue]:
     """This annotator's labels on the article by sentence id, and nobody else's: blind labelling
-    is enforced here, not in the page."""
-    return {
-        int(sentence_id): LabelValue(
-            bool(is_claim), source, source_other, confidence, str(note), bool(flagged)
-        )
-        for sentence_id, is_claim, source, source_other, confidence, note, flagged in fetch_rows(
-            session, _MINE, document_id, user_id
-        )
-    }
+    is enforced here, not in the page. Each with its evidence, its spans' words read from the
+    article's text (read only when a label has a span)."""
+    rows = fetch_rows(session, _MINE, document_id, user_id)
+    spans = STORED_FIELDS.index("cue_start"), STORED_FIELDS.index("mention_start")
+    needs_text = any(row[1 + i] is not None for row in rows for i in spans)
+    text = (
+        fetch_rows(session, "SELECT text FROM document WHERE id = ?", document_id)[0][0] if needs_text else ""
+    )
+    return {int(row[0]): stored_label(row[1:], text) for row in rows}

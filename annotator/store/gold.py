@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select as sa_select
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from annotator.domain.errors import NotFoundError
 from annotator.domain.label_schema import LabelSchema, check_label
 from annotator.domain.review import field_disagreement
 from annotator.domain.settling import Policy, Settlement, Vote, disagreement_share, settle
-from annotator.store.engine import run_write
+from annotator.store.engine import driver_sql, run_write
 from annotator.store.models import (
     GoldHistory,
     GoldLabel,
@@ -221,14 +220,27 @@ def votes_by_sentence_id(*, session: Session, sentence_id: int) -> list[Vote]:
 def reopen(session: Session, sentence_ids: Sequence[int]) -> None:
     """Mark gold on these sentences for re-review (an annotator's label changed, or the split did).
 
-    Gold itself is never silently overwritten; the reviewer decides again.
+    Gold itself is never silently overwritten; the reviewer decides again. A plain driver
+    statement: it runs with every save, on the annotator's critical path.
     """
-    if len(sentence_ids) > 1 and session.execute(sa_select(col(GoldLabel.id)).limit(1)).first() is None:
+    if not sentence_ids:
+        return
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if (
+        len(sentence_ids) > 1
+        and connection.exec_driver_sql("SELECT 1 FROM gold_label LIMIT 1").first() is None
+    ):
         return  # a bulk import into a project without gold: nothing to re-open
     for start in range(0, len(sentence_ids), 900):  # under SQLite's bound-parameter limit
         chunk = list(sentence_ids[start : start + 900])
-        session.execute(
-            update(GoldLabel).where(col(GoldLabel.sentence_id).in_(chunk)).values(needs_review=True)
+        marks = ", ".join("?" for _ in chunk)
+        connection.exec_driver_sql(
+            driver_sql(
+                dialect,
+                f"UPDATE gold_label SET needs_review = ? WHERE needs_review = ? AND sentence_id IN ({marks})",
+            ),
+            (True, False, *chunk),
         )
 
 
@@ -361,9 +373,11 @@ def flags_and_notes(
 
 def annotator_names(*, session: Session) -> list[str]:
     """Everyone who has a current label, by name (the reviewers' annotator filter)."""
-    query = sa_select(col(User.name)).where(
-        col(User.id).in_(sa_select(col(Label.user_id)).distinct())
-    ).order_by(col(User.name))
+    query = (
+        sa_select(col(User.name))
+        .where(col(User.id).in_(sa_select(col(Label.user_id)).distinct()))
+        .order_by(col(User.name))
+    )
     return list(session.execute(query).scalars().all())
 
 

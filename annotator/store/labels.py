@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import func
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from annotator.domain.errors import InputError, NotFoundError
-from annotator.domain.label import LABEL_FIELDS, LabelValue, sentence_revision
-from annotator.domain.label_schema import LabelSchema, check_label, check_label_text
+from annotator.domain.label import STORED_FIELDS, LabelValue, evidence_problems, sentence_revision, stored_via
+from annotator.domain.label_schema import LabelSchema, check_label, check_label_text, schema_from_dict
 from annotator.store.engine import driver_sql, run_write, stored_time
-from annotator.store.models import Label, LabelCreate, LabelHistory, Sentence, User, as_utc, utcnow
+from annotator.store.gold import reopen
+from annotator.store.models import Label, LabelHistory, Sentence, User, as_utc, utcnow
 from annotator.store.suggestions import record_labels_against_suggestions
 
 
@@ -23,34 +30,147 @@ def save_label(
     session: Session,
     sentence_id: int,
     user_id: int,
-    label_in: LabelCreate,
+    value: LabelValue,
     schema: LabelSchema | None = None,
 ) -> Label:
     """Save the annotator's label for a sentence and append its history row, committed at once.
 
+    The store's own rules hold whoever calls: the label schema (the shipped one when ``schema``
+    is None), the source belonging to the sentence's article, and evidence that fits the text.
     Saving the same values again changes nothing. Retries while the database is busy, so
     "database is locked" never reaches the annotator (bounded, see ``run_write``).
     """
-    check_label_text(note=label_in.note, source_other=label_in.source_other)
-    if schema is not None:
-        check_label(
-            schema,
-            is_claim=label_in.is_claim,
-            source=label_in.source,
-            confidence=label_in.confidence,
-            source_other=label_in.source_other,
+    rules = schema or default_label_schema()
+
+    def write() -> Label:
+        connection = session.connection()
+        found = _places(connection, [sentence_id], needs_text=_has_spans(value))
+        if sentence_id not in found:
+            raise NotFoundError(f"no sentence with id {sentence_id}")
+        check_label_value(rules, value, found[sentence_id])
+        written = _write_label(session, sentence_id=sentence_id, user_id=user_id, value=value)
+        if written.changed:
+            session.commit()
+        else:
+            session.rollback()
+        return Label(
+            id=written.label_id,
+            sentence_id=sentence_id,
+            user_id=user_id,
+            version=written.version,
+            created_at=written.created_at,
+            updated_at=written.updated_at,
+            **dict(zip(STORED_FIELDS, value.as_row(), strict=True)),
         )
-    values = label_in.model_dump(include=set(LABEL_FIELDS))
+
     # Two tabs of the same annotator may insert the first label at once: again, it exists then.
-    return run_write(
-        session,
-        lambda: _upsert(session=session, sentence_id=sentence_id, user_id=user_id, values=values),
-        again_on_conflict=True,
+    return run_write(session, write, again_on_conflict=True)
+
+
+@cache
+def default_label_schema() -> LabelSchema:
+    """The label schema the tool ships (``schemas/label-schema.json``): what the store holds a
+    label to when its caller names none, so that no path lets ``confidence=99`` through."""
+    checkout = Path(__file__).resolve().parents[2] / "schemas" / "label-schema.json"
+    shipped = (
+        checkout if checkout.is_file() else resources.files("annotator") / "_schemas" / "label-schema.json"
     )
+    return schema_from_dict(orjson.loads(shipped.read_bytes()))
 
 
-_COLUMNS = ", ".join(LABEL_FIELDS)
-_MARKS = ", ".join("?" for _ in LABEL_FIELDS)
+@dataclass(frozen=True)
+class LabelPlace:
+    """Where a label goes, as its checks need it: the sentence's span of its document, the
+    article's source keys, and the document's text (read only for a label with spans)."""
+
+    document_id: str
+    sentence_start: int
+    sentence_end: int
+    source_keys: frozenset[str]
+    document_text: str = ""
+
+    @property
+    def revision(self) -> str:
+        return sentence_revision(self.sentence_start, self.sentence_end)
+
+
+def check_label_value(schema: LabelSchema, value: LabelValue, place: LabelPlace) -> None:
+    """Every rule of the store on a label, whichever path brings it; InputError naming the field.
+
+    The schema (confidence on its scale, source key syntax, no source on a non-claim), bounded
+    printable free text, a source of the sentence's article or a special one, and evidence
+    (cue, mention, via) that fits the document's text (``evidence_problems``).
+    """
+    check_label_text(note=value.note, source_other=value.source_other)
+    check_label(
+        schema,
+        is_claim=value.is_claim,
+        source=value.source,
+        confidence=value.confidence,
+        source_other=value.source_other,
+    )
+    if value.source is not None and value.source not in schema.special_keys | place.source_keys:
+        raise InputError(
+            f"{value.source!r} is not a source of this article",
+            field="source",
+            hint="pick one of the article's sources or a special one; a lead may have removed or renamed it",
+        )
+    problems = evidence_problems(
+        value,
+        document_text=place.document_text,
+        sentence_start=place.sentence_start,
+        sentence_end=place.sentence_end,
+        source_keys=place.source_keys,
+    )
+    if problems:
+        first, *rest = problems
+        more = f" (and {len(rest)} more: {'; '.join(f'{p.field} {p.message}' for p in rest)})" if rest else ""
+        raise InputError(first.message + more, field=first.field, hint="mark the words again")
+
+
+def _has_spans(value: LabelValue | None) -> bool:
+    return value is not None and (value.cue is not None or value.source_mention is not None)
+
+
+def _places(
+    connection: Connection, sentence_ids: Sequence[int], *, needs_text: bool
+) -> dict[int, LabelPlace]:
+    """The place of each of these sentences that exists, with the document's text if asked."""
+    if not sentence_ids:
+        return {}
+    dialect = connection.dialect.name
+
+    def rows(sql: str, params: Sequence[Any]) -> list[Any]:
+        return list(connection.exec_driver_sql(driver_sql(dialect, sql), tuple(params)).all())
+
+    ids = sorted(set(sentence_ids))
+    sentences = rows(
+        f"SELECT id, document_id, char_start, char_end FROM sentence WHERE id IN ({_marks(ids)})", ids
+    )
+    documents = sorted({document_id for _, document_id, _, _ in sentences})
+    keys: dict[str, set[str]] = {document_id: set() for document_id in documents}
+    texts: dict[str, str] = {}
+    if documents:
+        for document_id, key in rows(
+            f"SELECT document_id, key FROM source WHERE document_id IN ({_marks(documents)})", documents
+        ):
+            keys[document_id].add(key)
+        if needs_text:
+            texts = dict(rows(f"SELECT id, text FROM document WHERE id IN ({_marks(documents)})", documents))
+    return {
+        sentence_id: LabelPlace(
+            document_id, start, end, frozenset(keys[document_id]), texts.get(document_id, "")
+        )
+        for sentence_id, document_id, start, end in sentences
+    }
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+_COLUMNS = ", ".join(STORED_FIELDS)
+_MARKS = _marks(STORED_FIELDS)
 _SQL = {
     "current": "SELECT id, version, created_at, updated_at, "
     + _COLUMNS
@@ -62,9 +182,8 @@ _SQL = {
     + _MARKS
     + ") RETURNING id",
     "update": "UPDATE label SET version = ?, updated_at = ?, "
-    + ", ".join(f"{name} = ?" for name in LABEL_FIELDS)
+    + ", ".join(f"{name} = ?" for name in STORED_FIELDS)
     + " WHERE id = ?",
-    "reopen": "UPDATE gold_label SET needs_review = ? WHERE sentence_id = ? AND needs_review = ?",
     "history": "INSERT INTO label_history (label_id, sentence_id, user_id, version, action, changed_at, "
     + _COLUMNS
     + ") VALUES (?, ?, ?, ?, ?, ?, "
@@ -83,22 +202,65 @@ def _driver_sql(dialect: str, name: str) -> str:
     return sql + " FOR UPDATE" if dialect != "sqlite" and name == "current" else sql
 
 
-def _upsert(*, session: Session, sentence_id: int, user_id: int, values: dict[str, Any]) -> Label:
-    """Plain driver statements, not ORM objects: a save is on the annotator's critical path
-    (≤ 1 ms), and SQLAlchemy's statement building alone cost twice that."""
-    written = _write_label(session, sentence_id=sentence_id, user_id=user_id, value=LabelValue(**values))
-    if written.changed:
-        session.commit()
-    else:
-        session.rollback()
-    return Label(
-        id=written.label_id,
-        sentence_id=sentence_id,
-        user_id=user_id,
-        version=written.version,
-        created_at=written.created_at,
-        updated_at=written.updated_at,
-        **values,
+@dataclass(frozen=True)
+class LabelChange:
+    """One change of an annotator's label, as its history row records it. ``values`` are the
+    label's columns after the change (for a label taken back: before it), in ``STORED_FIELDS``
+    order (``LabelValue.as_row``)."""
+
+    label_id: int
+    sentence_id: int
+    user_id: int
+    version: int
+    action: str
+    changed_at: datetime
+    values: tuple[Any, ...]
+
+
+def record_label_changes(session: Session, changes: Sequence[LabelChange]) -> None:
+    """The one place a label change is recorded, inside the caller's transaction: its history
+    row (so nothing said is ever lost) and gold on its sentence re-opened for review (gold is
+    never silently overwritten). Every writer of labels calls this: a save, an import, a merge."""
+    if not changes:
+        return
+    connection = session.connection()
+    dialect = connection.dialect.name
+    rows = [
+        (
+            change.label_id,
+            change.sentence_id,
+            change.user_id,
+            change.version,
+            change.action,
+            stored_time(dialect, change.changed_at),
+            *bound_values(change.values),
+        )
+        for change in changes
+    ]
+    connection.exec_driver_sql(_driver_sql(dialect, "history"), rows[0] if len(rows) == 1 else rows)
+    reopen(session, sorted({change.sentence_id for change in changes}))
+
+
+def bound_values(values: Sequence[Any]) -> tuple[Any, ...]:
+    """A label's ``STORED_FIELDS`` values as driver statements bind them: ``via`` as JSON text
+    (what SQLAlchemy's JSON type writes; PostgreSQL casts it)."""
+    *plain, via = values
+    return (*plain, None if via is None else json.dumps(list(via)))
+
+
+def _comparable(row: Sequence[Any]) -> tuple[Any, ...]:
+    """Stored ``STORED_FIELDS`` columns in ``LabelValue.as_row``'s form: drivers hand booleans back
+    as integers (SQLite) and ``via`` as JSON text (SQLite) or a list (PostgreSQL)."""
+    is_claim, source, source_other, confidence, note, flagged, *spans, via = row
+    return (
+        bool(is_claim),
+        source,
+        source_other,
+        confidence,
+        note,
+        bool(flagged),
+        *spans,
+        list(stored_via(via)) or None,
     )
 
 
@@ -115,7 +277,10 @@ def _write_label(
     session: Session, *, sentence_id: int, user_id: int, value: LabelValue | None, action: str = "save"
 ) -> _Written:
     """Make ``value`` the annotator's current label (None: take the label back), with its
-    history row and gold re-opened, inside the caller's transaction. Equal values change nothing."""
+    history row and gold re-opened, inside the caller's transaction. Equal values change nothing.
+
+    Plain driver statements, not ORM objects: a save is on the annotator's critical path
+    (≤ 1 ms), and SQLAlchemy's statement building alone cost twice that."""
     connection = session.connection()
     dialect = connection.dialect.name
 
@@ -130,33 +295,29 @@ def _write_label(
             raise NotFoundError(f"no sentence with id {sentence_id}")
         if value is None:
             return _Written(0, 0, now, now, changed=False)
-        new_values = value.as_tuple()
+        new_values = value.as_row()
         # A label taken back and given again goes on from its history's last version.
         version, created_at = run("last_version", (sentence_id, user_id)).scalar_one() + 1, now
-        label_id = run("insert", (sentence_id, user_id, version, stamp, stamp, *new_values)).scalar_one()
+        label_id = run(
+            "insert", (sentence_id, user_id, version, stamp, stamp, *bound_values(new_values))
+        ).scalar_one()
     else:
         label_id, version = current[0], current[1] + 1
         created_at = _as_datetime(current[2])
-        stored = _stored_value(current[4:])
-        if value == stored:
+        stored = _comparable(current[4:])
+        if value is not None and value.as_row() == stored:
             return _Written(label_id, current[1], created_at, _as_datetime(current[3]), changed=False)
         if value is None:
             # The history row keeps the values taken back, so nothing said is ever lost.
-            new_values, action = stored.as_tuple(), "clear"
+            new_values, action = stored, "clear"
             run("delete", (label_id,))
         else:
-            new_values = value.as_tuple()
-            run("update", (version, stamp, *new_values, label_id))
-    # Gold settled on this sentence goes back to review; it is never silently overwritten.
-    run("reopen", (True, sentence_id, False))
-    run("history", (label_id, sentence_id, user_id, version, action, stamp, *new_values))
+            new_values = value.as_row()
+            run("update", (version, stamp, *bound_values(new_values), label_id))
+    record_label_changes(
+        session, [LabelChange(label_id, sentence_id, user_id, version, action, now, new_values)]
+    )
     return _Written(label_id, version, created_at, now, changed=True)
-
-
-def _stored_value(row: Sequence[Any]) -> LabelValue:
-    is_claim, source, source_other, confidence, note, flagged = row
-    # SQLite hands booleans back as integers.
-    return LabelValue(bool(is_claim), source, source_other, confidence, note, bool(flagged))
 
 
 @dataclass(frozen=True)
@@ -221,33 +382,23 @@ def _apply_submissions(
         client_id: Receipt(client_id, sentence_id, outcome)
         for client_id, sentence_id, outcome in rows(
             "SELECT client_id, sentence_id, outcome FROM submission_receipt WHERE user_id = ? "
-            f"AND client_id IN ({', '.join('?' for _ in client_ids)})",
+            f"AND client_id IN ({_marks(client_ids)})",
             (user_id, *client_ids),
         )
     }
-    sentence_ids = sorted({s.sentence_id for s in submissions})
-    spans = {
-        sentence_id: (document_id, sentence_revision(start, end))
-        for sentence_id, document_id, start, end in rows(
-            "SELECT id, document_id, char_start, char_end FROM sentence "
-            f"WHERE id IN ({', '.join('?' for _ in sentence_ids)})",
-            sentence_ids,
-        )
-    }
-    documents = sorted({document_id for document_id, _ in spans.values()})
-    known: dict[str, set[str]] = {document_id: set() for document_id in documents}
-    if documents:
-        for document_id, key in rows(
-            f"SELECT document_id, key FROM source WHERE document_id IN ({', '.join('?' for _ in documents)})",
-            documents,
-        ):
-            known[document_id].add(key)
+    places = _places(
+        connection,
+        [s.sentence_id for s in submissions],
+        needs_text=any(_has_spans(s.value) for s in submissions),
+    )
     receipts = []
     saved: list[tuple[int, int, LabelValue]] = []
     for submission in submissions:
         receipt = received.get(submission.client_id)
         if receipt is None:
-            receipt = _apply_one(session, user_id, submission, spans, known, schema, saved)
+            receipt = _apply_one(
+                session, user_id, submission, places.get(submission.sentence_id), schema, saved
+            )
             if receipt.outcome != "refused":
                 received[submission.client_id] = receipt
                 connection.exec_driver_sql(
@@ -269,28 +420,26 @@ def _apply_one(
     session: Session,
     user_id: int,
     submission: Submission,
-    spans: dict[int, tuple[str, str]],
-    known: dict[str, set[str]],
+    place: LabelPlace | None,
     schema: LabelSchema,
     saved: list[tuple[int, int, LabelValue]],
 ) -> Receipt:
     def refused(reason: str) -> Receipt:
         return Receipt(submission.client_id, submission.sentence_id, "refused", reason)
 
-    span = spans.get(submission.sentence_id)
-    if span is None:
+    if place is None:
         return refused(
             "this sentence no longer exists: an admin merged it into the one before, or deleted the article"
         )
-    document_id, revision = span
-    if submission.revision != revision:
+    if submission.revision != place.revision:
         return refused(
             "an admin merged or split this sentence after you read it: read it again and label it anew"
         )
     value = submission.value
     if value is not None:
         try:
-            check_submitted_label(schema, value, known[document_id])
+            check_label_value(schema, value, place)
+            _check_typed(schema, value)
         except InputError as error:
             return refused(str(error))
     written = _write_label(
@@ -301,29 +450,15 @@ def _apply_one(
     return Receipt(submission.client_id, submission.sentence_id, "saved" if written.changed else "unchanged")
 
 
-def check_submitted_label(schema: LabelSchema, value: LabelValue, article_sources: set[str]) -> None:
-    """Everything a label typed in the app must satisfy, beyond the schema's own checks."""
-    check_label_text(note=value.note, source_other=value.source_other)
-    check_label(
-        schema,
-        is_claim=value.is_claim,
-        source=value.source,
-        confidence=value.confidence,
-        source_other=value.source_other,
-    )
-    if value.source is not None and value.source not in schema.special_keys | article_sources:
-        raise InputError(
-            f"{value.source!r} is not a source of this article any more",
-            field="source",
-            hint="a lead removed or renamed it: pick another source",
-        )
+def _check_typed(schema: LabelSchema, value: LabelValue) -> None:
+    """What a label typed in the app must satisfy beyond the store's rules: labels imported from
+    other tools may lack a confidence, an annotator's may not (when the schema says so)."""
     if value.is_claim and value.confidence is None and schema.claim_confidence_required:
         raise InputError(
             "a claim needs a confidence",
             field="confidence",
             hint=f"type {schema.confidence_min}–{schema.confidence_max}",
         )
-
 
 
 def _as_datetime(value: Any) -> datetime:

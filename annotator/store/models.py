@@ -145,10 +145,6 @@ class Label(LabelBase, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
 
 
-class LabelCreate(LabelBase):
-    pass
-
-
 class LabelHistory(LabelBase, table=True):
     """Append-only: one row per acknowledged change of a label."""
 

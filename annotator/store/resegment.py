@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from annotator.domain.errors import InputError, NotFoundError
+from annotator.domain.label import STORED_FIELDS
 from annotator.store.engine import run_write
 from annotator.store.gold import reopen
-from annotator.store.models import Document, Label, LabelHistory, Sentence, utcnow
+from annotator.store.labels import LabelChange, record_label_changes
+from annotator.store.models import Document, Label, Sentence, utcnow
 
 
 def merge_with_next(*, session: Session, document_id: str, index: int) -> Sentence:
@@ -22,34 +22,44 @@ def merge_with_next(*, session: Session, document_id: str, index: int) -> Senten
     """
 
     def write() -> Sentence:
-        try:
-            first, second = _sentence(session, document_id, index), _sentence(session, document_id, index + 1)
-            document = _document(session, document_id)
-            assert first.id is not None and second.id is not None
-            first.char_end = second.char_end
-            first.text = document.text[first.char_start : first.char_end]
-            keep = {label.user_id for label in _labels(session, first.id)}
-            now = utcnow()
-            for label in _labels(session, second.id):
-                assert label.id is not None
-                action = "merged-away" if label.user_id in keep else "merged"
-                session.add(_history_row(label, action, now, sentence_id=first.id))
-                if label.user_id in keep:
-                    session.delete(label)
-                else:
-                    label.sentence_id = first.id
-                    session.add(label)
-            session.flush()
-            reopen(session, [first.id])
-            session.delete(second)
-            session.flush()
-            _shift(session, document_id, after=index + 1, by=-1)
-            session.add(first)
-            session.commit()
-            return first
-        except BaseException:
-            session.rollback()
-            raise
+        first, second = _sentence(session, document_id, index), _sentence(session, document_id, index + 1)
+        document = _document(session, document_id)
+        assert first.id is not None and second.id is not None
+        first.char_end = second.char_end
+        first.text = document.text[first.char_start : first.char_end]
+        keep = {label.user_id for label in _labels(session, first.id)}
+        now = utcnow()
+        moved = _labels(session, second.id)
+        record_label_changes(
+            session,
+            [
+                LabelChange(
+                    label.id,
+                    first.id,
+                    label.user_id,
+                    label.version,
+                    "merged-away" if label.user_id in keep else "merged",
+                    now,
+                    tuple(getattr(label, name) for name in STORED_FIELDS),
+                )
+                for label in moved
+                if label.id is not None
+            ],
+        )
+        for label in moved:
+            if label.user_id in keep:
+                session.delete(label)
+            else:
+                label.sentence_id = first.id
+                session.add(label)
+        session.flush()
+        reopen(session, [first.id])
+        session.delete(second)
+        session.flush()
+        _shift(session, document_id, after=index + 1, by=-1)
+        session.add(first)
+        session.commit()
+        return first
 
     return run_write(session, write)
 
@@ -61,42 +71,38 @@ def split_sentence(*, session: Session, document_id: str, index: int, at: int) -
     """
 
     def write() -> tuple[Sentence, Sentence]:
-        try:
-            sentence = _sentence(session, document_id, index)
-            document = _document(session, document_id)
-            cut = sentence.char_start + at
-            head_end = cut
-            while head_end > sentence.char_start and document.text[head_end - 1].isspace():
-                head_end -= 1
-            tail_start = cut
-            while tail_start < sentence.char_end and document.text[tail_start].isspace():
-                tail_start += 1
-            if head_end <= sentence.char_start or tail_start >= sentence.char_end:
-                raise InputError(
-                    f"cannot split sentence {index} at character {at}: one part would be empty",
-                    field="at",
-                    hint=f"choose a position between 1 and {len(sentence.text) - 1}",
-                )
-            _shift(session, document_id, after=index, by=1)
-            tail = Sentence(
-                document_id=document_id,
-                index=index + 1,
-                char_start=tail_start,
-                char_end=sentence.char_end,
-                text=document.text[tail_start : sentence.char_end],
-                paragraph=sentence.paragraph,
+        sentence = _sentence(session, document_id, index)
+        document = _document(session, document_id)
+        cut = sentence.char_start + at
+        head_end = cut
+        while head_end > sentence.char_start and document.text[head_end - 1].isspace():
+            head_end -= 1
+        tail_start = cut
+        while tail_start < sentence.char_end and document.text[tail_start].isspace():
+            tail_start += 1
+        if head_end <= sentence.char_start or tail_start >= sentence.char_end:
+            raise InputError(
+                f"cannot split sentence {index} at character {at}: one part would be empty",
+                field="at",
+                hint=f"choose a position between 1 and {len(sentence.text) - 1}",
             )
-            sentence.char_end = head_end
-            sentence.text = document.text[sentence.char_start : head_end]
-            session.add(sentence)
-            session.add(tail)
-            assert sentence.id is not None
-            reopen(session, [sentence.id])
-            session.commit()
-            return sentence, tail
-        except BaseException:
-            session.rollback()
-            raise
+        _shift(session, document_id, after=index, by=1)
+        tail = Sentence(
+            document_id=document_id,
+            index=index + 1,
+            char_start=tail_start,
+            char_end=sentence.char_end,
+            text=document.text[tail_start : sentence.char_end],
+            paragraph=sentence.paragraph,
+        )
+        sentence.char_end = head_end
+        sentence.text = document.text[sentence.char_start : head_end]
+        session.add(sentence)
+        session.add(tail)
+        assert sentence.id is not None
+        reopen(session, [sentence.id])
+        session.commit()
+        return sentence, tail
 
     return run_write(session, write)
 
@@ -119,24 +125,6 @@ def _document(session: Session, document_id: str) -> Document:
 
 def _labels(session: Session, sentence_id: int) -> list[Label]:
     return list(session.exec(select(Label).where(Label.sentence_id == sentence_id)).all())
-
-
-def _history_row(label: Label, action: str, now: datetime, *, sentence_id: int) -> LabelHistory:
-    assert label.id is not None
-    return LabelHistory(
-        label_id=label.id,
-        sentence_id=sentence_id,
-        user_id=label.user_id,
-        version=label.version,
-        action=action,
-        changed_at=now,
-        is_claim=label.is_claim,
-        source=label.source,
-        source_other=label.source_other,
-        confidence=label.confidence,
-        note=label.note,
-        flagged=label.flagged,
-    )
 
 
 def _shift(session: Session, document_id: str, *, after: int, by: int) -> None:

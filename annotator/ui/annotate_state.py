@@ -20,8 +20,8 @@ import streamlit as st
 from sqlmodel import Session
 
 from annotator.domain import keys
-from annotator.domain.errors import AnnotatorError
-from annotator.domain.label import LabelValue
+from annotator.domain.errors import AnnotatorError, InputError
+from annotator.domain.label import LabelValue, parse_span, parse_via, span_json
 from annotator.domain.label_schema import LabelSchema
 from annotator.domain.names import MAX_NOTE
 from annotator.domain.suggestions.confidence import suggested_confidence
@@ -172,6 +172,13 @@ def parse_submission(item: Any) -> Submission | None:
 def _label_value(value: Any) -> LabelValue | None:
     if not isinstance(value, Mapping):
         return None
+    try:
+        # Whether the spans fit the article's text is the store's question; here only their shape.
+        cue = parse_span(value.get("cue"), field="cue")
+        mention = parse_span(value.get("source_mention"), field="source_mention")
+        via = parse_via(value.get("via"))
+    except InputError:
+        return None
     is_claim, source, confidence = value.get("is_claim"), value.get("source"), value.get("confidence")
     note, flagged, other = value.get("note", ""), value.get("flagged", False), value.get("source_other")
     well_typed = (
@@ -193,6 +200,9 @@ def _label_value(value: Any) -> LabelValue | None:
         confidence=confidence,
         note=note,
         flagged=flagged,
+        cue=cue,
+        source_mention=mention,
+        via=via,
     )
 
 
@@ -338,7 +348,9 @@ def _suggestion_row(suggestion: suggestions.PanelSuggestion, scale: tuple[int, i
 
 
 def _as_list(value: LabelValue) -> list[Any]:
-    return list(value.as_tuple())
+    # [is_claim, source, source_other, confidence, note, flagged, cue, source_mention, via];
+    # spans as {"char_start", "char_end", "text"} in document offsets or null, via a list.
+    return [*value.as_tuple(), span_json(value.cue), span_json(value.source_mention), list(value.via)]
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)

@@ -42,10 +42,10 @@ def _floor_connection(db: Path) -> sqlite3.Connection:
 def run(scale: float = 1.0) -> list[dict[str, Any]]:
     from sqlmodel import Session
 
+    from annotator.domain.label import LabelValue
     from annotator.io.schemas import load_label_schema
     from annotator.store.engine import make_engine
     from annotator.store.labels import label_history, save_label
-    from annotator.store.models import LabelCreate
 
     calls = max(200, int(CALLS * scale))
     rows: list[dict[str, Any]] = []
@@ -60,10 +60,10 @@ def run(scale: float = 1.0) -> list[dict[str, Any]]:
         floor_con = _floor_connection(db_path)
 
         variants = [
-            LabelCreate(is_claim=True, source="kislyak", confidence=4),
-            LabelCreate(is_claim=True, source="other", source_other="a Kremlin spokesman", confidence=2),
-            LabelCreate(is_claim=False, confidence=5, note="headline"),
-            LabelCreate(is_claim=True, source="author", confidence=3, flagged=True),
+            LabelValue(is_claim=True, source="kislyak", confidence=4),
+            LabelValue(is_claim=True, source="other", source_other="a Kremlin spokesman", confidence=2),
+            LabelValue(is_claim=False, confidence=5, note="headline"),
+            LabelValue(is_claim=True, source="author", confidence=3, flagged=True),
         ]
 
         def ours(i: int) -> None:
