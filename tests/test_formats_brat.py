@@ -253,8 +253,9 @@ def _store_labels(engine: Engine) -> dict[tuple[str, int, str], LabelValue]:
     }
 
 
-def test_polnear_layout_imports_articles_and_every_sentence_of_each_annotator(tmp_path: Path) -> None:
-    engine = _fresh()
+def test_polnear_layout_imports_articles_and_every_sentence_of_each_annotator(
+    engine: Engine, tmp_path: Path
+) -> None:
     report = import_brat(engine, _polnear(tmp_path / "dev"))
     assert report.documents_created == ["flynn"]
     assert sorted(report.users_created) == ["4b22", "ef2d"]
@@ -310,8 +311,8 @@ def test_ann_without_its_text_is_named(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ export -> import -> export
 
 
-def _labelled_store() -> Engine:
-    engine = _fresh()
+def _labelled_store(engine: Engine | None = None) -> Engine:
+    engine = engine or _fresh()
     add_small_article(engine)
     ana, ben = add_user(engine, "ana"), add_user(engine, "ben")
     label(engine, ana, 0, is_claim=True, source="alpha", confidence=5, note="first\nline", flagged=True)
@@ -321,8 +322,9 @@ def _labelled_store() -> Engine:
     return engine
 
 
-def test_export_import_export_is_lossless(tmp_path: Path) -> None:
-    engine = _labelled_store()
+def test_export_import_export_is_lossless(engine: Engine, tmp_path: Path) -> None:
+    """From SQLite or PostgreSQL (the ``engine`` fixture) into a fresh SQLite store and out again."""
+    engine = _labelled_store(engine)
     assert export_brat(engine, tmp_path / "one") == 2
     assert sorted(p.relative_to(tmp_path / "one").as_posix() for p in (tmp_path / "one").rglob("*.*")) == [
         "ana/doc.ann",
