@@ -144,6 +144,30 @@ def syntok_only(root: Path) -> float:
     return time.perf_counter() - start
 
 
+_CHILD = (
+    c.MAXRSS_SNIPPET
+    + """
+import json, sys
+from pathlib import Path
+sys.path.insert(0, {bench_dir!r})
+import bench_brat
+import annotator.io.formats.brat, annotator.store.engine  # noqa: F401  (baseline includes imports)
+base = rss_mib()
+seconds = bench_brat.import_ours(Path({root!r}), Path({db!r}))
+print(json.dumps({{"seconds": seconds, "baseline": base, "peak": maxrss_mib()}}))
+"""
+)
+
+
+def peak_memory(root: Path, db: Path) -> float:
+    """MiB of peak RSS above the baseline (after imports) of one brat import, in a fresh interpreter."""
+    c.create_schema(db)
+    code = _CHILD.format(bench_dir=str(Path(__file__).resolve().parent), root=str(root), db=str(db))
+    result = c.child_json(code, timeout=1800)
+    c.remove_db(db)
+    return float(result["peak"] - result["baseline"])
+
+
 def run(scale: float = 1.0) -> list[dict[str, Any]]:
     articles = max(10, int(ARTICLES * scale))
     rows: list[dict[str, Any]] = []
@@ -215,6 +239,18 @@ def run(scale: float = 1.0) -> list[dict[str, Any]]:
                 floor=floor,
                 ratio=segment / floor,
                 note="informational, one run: article_from_trusted_text on every .txt",
+            )
+        )
+        quarter = tmp / "quarter"
+        make_corpus(quarter, max(10, articles // 4))
+        small, full = peak_memory(quarter, tmp / "mem-q.db"), peak_memory(root, tmp / "mem.db")
+        rows.append(
+            c.row(
+                f"brat import peak memory, {articles:,} articles (peak RSS − RSS after imports)",
+                full,
+                "MiB",
+                note=f"informational, one run each; {max(10, articles // 4):,} articles: {small:.1f} MiB. "
+                "Labels stream through a temporary file; the new articles' texts are held until stored",
             )
         )
     return rows
