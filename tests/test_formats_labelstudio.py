@@ -93,6 +93,18 @@ def test_every_result_names_control_and_object_of_the_label_config() -> None:
             assert f'value="{label_value}"' in LABEL_CONFIG
 
 
+def test_unlabelled_articles_are_tasks_with_predictions_only() -> None:
+    engine = _labelled_store()
+    add_small_article(engine, "fresh")
+    suggest_documents(engine)
+    tasks = _tasks(engine)
+    assert [t["data"]["document_id"] for t in tasks] == ["doc", "fresh"]
+    assert tasks[1]["annotations"] == [] and tasks[1]["predictions"]
+    out = io.BytesIO()
+    export_labelstudio(engine, out, annotators=["ana"])  # their labels only
+    assert [t["data"]["document_id"] for t in orjson.loads(out.getvalue())] == ["doc"]
+
+
 def test_suggestions_become_predictions() -> None:
     engine = _labelled_store()
     suggest_documents(engine)
@@ -190,6 +202,18 @@ def test_bad_task_names_where_and_changes_nothing(tmp_path: Path, change: Any, e
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Document)).one() == 0
         assert session.exec(select(func.count()).select_from(Label)).one() == 0
+
+
+def test_tasks_without_annotations_store_nothing(tmp_path: Path) -> None:
+    tasks = _label_studio_export()
+    tasks[0]["annotations"] = []
+    path = tmp_path / "unlabelled.json"
+    path.write_bytes(orjson.dumps(tasks))
+    engine = _fresh()
+    with pytest.raises(InputError, match="no labels in the file"):
+        import_labelstudio(engine, path)
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Document)).one() == 0
 
 
 def test_cli_round_trip(tmp_path: Path) -> None:

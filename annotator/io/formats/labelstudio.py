@@ -39,6 +39,7 @@ from typing import IO, Any
 
 import orjson
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from annotator.domain.errors import InputError
 from annotator.domain.label import LabelValue, TextSpan
@@ -52,11 +53,13 @@ from annotator.io.formats.records import (
     resolve_article,
     sentence_labels,
     store_annotated,
+    stored_article,
     stored_articles,
 )
 from annotator.io.import_labels import ImportReport
 from annotator.io.schemas import load_label_schema
 from annotator.io.suggest import suggestion_records
+from annotator.store.documents import list_document_ids
 
 REGION_LABELS = ("Content", "Cue", "Source", "Unlabelled")
 MAX_FILE_BYTES = 500_000_000
@@ -190,14 +193,31 @@ def export_labelstudio(
     document_id: str | None = None,
     annotators: Sequence[str] | None = None,
 ) -> int:
-    """Write a JSON list of tasks, one per labelled article (streamed: one article at a time);
-    return the number of tasks."""
+    """Write a JSON list of tasks (streamed: one article at a time); return the number of tasks.
+
+    Every article is a task: the labelled ones first, with their annotations, then (unless
+    ``annotators`` narrows the export to their labels) the others, with only our suggestions
+    as predictions, ready to be labelled in Label Studio.
+    """
     out.write(b"[")
     count = 0
-    for item in stored_articles(engine, document_id=document_id, annotators=annotators):
+    written: set[str] = set()
+
+    def write(item: AnnotatedArticle) -> None:
+        nonlocal count
         out.write(b"\n" if count == 0 else b",\n")
         out.write(orjson.dumps(task(item, _predictions(engine, item.article))))
+        written.add(item.article.id)
         count += 1
+
+    for item in stored_articles(engine, document_id=document_id, annotators=annotators):
+        write(item)
+    if annotators is None:
+        with Session(engine) as session:
+            ids = [document_id] if document_id is not None else list_document_ids(session=session)
+        for other in ids:
+            if other not in written:
+                write(AnnotatedArticle(stored_article(engine, other), {}))
     out.write(b"\n]\n")
     return count
 

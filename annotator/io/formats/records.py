@@ -377,8 +377,12 @@ def store_annotated(
                     spool.write(orjson.dumps(label_line(article, index, annotator, value)) + b"\n")
         spool.flush()
         with open(spool.name, "rb") as lines:
-            for _record in iter_label_records(lines, file=file, schema=schema):
-                pass  # each line checked before anything is written
+            # Each line checked before anything is written.
+            checked = sum(1 for _record in iter_label_records(lines, file=file, schema=schema))
+        if not checked:
+            raise InputError(
+                "no labels in the file", file=file, hint="articles alone go in with import-articles"
+            )
         with Session(engine) as session:
             created = add_articles(session=session, drafts=drafts) if drafts else []
         report = store_label_file(engine, Path(spool.name), file=file, schema=schema, keep_lines=False)
