@@ -71,6 +71,9 @@ def test_settle_majority_and_queue(voted: Engine) -> None:
             "source": None,
             "source_other": None,
             "confidence": None,
+            "cue": None,
+            "source_mention": None,
+            "via": [],
         }
         queue = gold.review_queue(session=session)
         assert [(q.index, q.disagreement) for q in queue] == [(2, 1.0)]

@@ -134,3 +134,29 @@ def test_unknown_sentence_is_refused(session: Session, doc: str) -> None:
     alice = _user(session, "alice")
     with pytest.raises(NotFoundError):
         labels.save_label(session=session, sentence_id=999, user_id=alice, value=LabelValue(is_claim=False))
+
+
+@pytest.mark.parametrize(
+    ("value", "field"),
+    [
+        (LabelValue(is_claim=True, source="alpha", confidence=99), "confidence"),
+        (LabelValue(is_claim=True, source="Not A Key", confidence=3), "source"),
+        (LabelValue(is_claim=True, source="gamma", confidence=3), "source"),  # not this article's
+    ],
+)
+def test_the_store_holds_every_save_to_its_rules_without_a_schema_passed(
+    session: Session, doc: str, value: LabelValue, field: str
+) -> None:
+    alice = _user(session, "alice")
+    first = _sentence_ids(session)[0]
+    with pytest.raises(InputError, match=f"field '{field}'"):
+        labels.save_label(session=session, sentence_id=first, user_id=alice, value=value)
+    assert labels.get_label(session=session, sentence_id=first, user_id=alice) is None
+    # The article's own sources and the special ones are fine.
+    for source in ("alpha", "author"):
+        labels.save_label(
+            session=session,
+            sentence_id=first,
+            user_id=alice,
+            value=LabelValue(is_claim=True, source=source, confidence=3),
+        )

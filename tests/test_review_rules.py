@@ -9,6 +9,7 @@ import pytest
 
 from annotator.domain.agreement import field_agreement
 from annotator.domain.agreement_report import alpha_reading, field_reading
+from annotator.domain.label import LabelValue
 from annotator.domain.review import blind_order, field_disagreement
 from annotator.domain.settling import Vote
 from annotator.domain.throughput import ALL_ARTICLES, NO_TIMED_SAVE, Save, throughput
@@ -29,15 +30,18 @@ def test_blind_order_is_stable_per_reviewer_and_sentence_and_varies_across_sente
 
 def test_field_disagreement_names_each_field_that_differs() -> None:
     votes = [
-        Vote("a", True, "police", confidence=5),
-        Vote("b", True, "police", confidence=3),
-        Vote("c", False, None),
+        Vote("a", LabelValue(True, "police", confidence=5)),
+        Vote("b", LabelValue(True, "police", confidence=3)),
+        Vote("c", LabelValue(False)),
     ]
     assert field_disagreement(votes) == pytest.approx({"is_claim": 2 / 3, "confidence": 1.0})
-    votes[1] = Vote("b", True, "mayor", confidence=5)
+    votes[1] = Vote("b", LabelValue(True, "mayor", confidence=5))
     assert field_disagreement(votes) == pytest.approx({"is_claim": 2 / 3, "source": 1.0})
     assert field_disagreement(votes[:1]) == {}
-    other = [Vote("a", True, "other", "The Mayor"), Vote("b", True, "other", " the mayor ")]
+    other = [
+        Vote("a", LabelValue(True, "other", "The Mayor")),
+        Vote("b", LabelValue(True, "other", " the mayor ")),
+    ]
     assert field_disagreement(other) == {}
 
 
@@ -65,9 +69,7 @@ def test_a_gap_of_exactly_ten_minutes_is_work_and_longer_is_a_break() -> None:
 
 
 def _claim_field(pairs: list[tuple[int, int]]):  # type: ignore[no-untyped-def]
-    return field_agreement(
-        np.array(pairs), level="nominal", annotators=["x", "y"], categories=["no", "yes"]
-    )
+    return field_agreement(np.array(pairs), level="nominal", annotators=["x", "y"], categories=["no", "yes"])
 
 
 def test_tile_reading_explains_the_prevalence_paradox() -> None:

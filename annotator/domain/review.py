@@ -46,7 +46,9 @@ def field_disagreement(votes: Sequence[Vote]) -> dict[str, float]:
     as when settling; ``confidence`` only those who gave one. Fields everyone agrees on, or
     that fewer than two annotators answered, are left out.
 
-    >>> field_disagreement([Vote("a", True, "x", confidence=5), Vote("b", True, "x", confidence=3)])
+    >>> from annotator.domain.label import LabelValue
+    >>> field_disagreement([Vote("a", LabelValue(True, "x", confidence=5)),
+    ...                     Vote("b", LabelValue(True, "x", confidence=3))])
     {'confidence': 1.0}
     """
     values: dict[str, list[Hashable]] = {

@@ -10,10 +10,12 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
+from annotator.domain.label import stored_via
 from annotator.store.models import Label, Sentence, User
 
 BATCH_ROWS = 20_000
@@ -35,16 +37,34 @@ LABEL_COLUMNS = (
     "updated_at",
 )
 
-_LABELS_SQL = """
+# A label's or gold's evidence, after its other columns: its spans' words are read from the
+# document in the query (substr counts characters on SQLite and PostgreSQL alike, as Python
+# slices do), so an export streams without holding any document's text.
+_EVIDENCE_SQL = """,
+       {t}.cue_start, {t}.cue_end,
+       CASE WHEN {t}.cue_start IS NULL THEN NULL
+            ELSE substr(d.text, {t}.cue_start + 1, {t}.cue_end - {t}.cue_start) END,
+       {t}.mention_start, {t}.mention_end,
+       CASE WHEN {t}.mention_start IS NULL THEN NULL
+            ELSE substr(d.text, {t}.mention_start + 1, {t}.mention_end - {t}.mention_start) END,
+       {t}.via"""
+EVIDENCE_COLUMNS = ("cue_start", "cue_end", "cue_text", "mention_start", "mention_end", "mention_text", "via")
+
+_LABELS_SQL = (
+    """
 SELECT s.document_id, s."index", s.text, s.char_start, s.char_end, u.name,
        l.is_claim, l.source, l.source_other, l.confidence, l.note, l.flagged,
-       l.created_at, l.updated_at
+       l.created_at, l.updated_at"""
+    + _EVIDENCE_SQL.format(t="l")
+    + """
 FROM label AS l
 JOIN sentence AS s ON s.id = l.sentence_id
+JOIN document AS d ON d.id = s.document_id
 JOIN "user" AS u ON u.id = l.user_id
 {where}
 ORDER BY s.document_id, s."index", u.name
 """
+)
 
 SENTENCE_COLUMNS = ("document_id", "sentence_index", "text", "char_start", "char_end", "paragraph")
 
@@ -75,20 +95,29 @@ GOLD_COLUMNS = (
     "updated_at",
 )
 
-_GOLD_SQL = """
+_GOLD_SQL = (
+    """
 SELECT s.document_id, s."index", s.text, s.char_start, s.char_end, g.is_claim, g.source, g.source_other,
-       g.confidence, g.provenance, g.votes, g.agreement, u.name, g.rationale, g.needs_review, g.updated_at
+       g.confidence, g.provenance, g.votes, g.agreement, u.name, g.rationale, g.needs_review, g.updated_at"""
+    + _EVIDENCE_SQL.format(t="g")
+    + """
 FROM gold_label AS g
 JOIN sentence AS s ON s.id = g.sentence_id
+JOIN document AS d ON d.id = s.document_id
 LEFT JOIN "user" AS u ON u.id = g.decided_by_id
 {where}
 ORDER BY s.document_id, s."index"
 """
+)
 
 
 def iter_gold_rows(connection: Connection, *, document_id: str | None = None) -> Iterator[Sequence[Any]]:
-    """Batches of gold rows in GOLD_COLUMNS order; ``votes`` is JSON text on SQLite, a dict on PostgreSQL."""
-    yield from _iter_rows(connection, _GOLD_SQL, _scope(document_id=document_id))
+    """Batches of gold rows in GOLD_COLUMNS order; ``votes`` is JSON text on SQLite, a dict on PostgreSQL.
+
+    The rows without their evidence, for ``io/export`` until it writes ``iter_gold_records``."""
+    width = len(GOLD_COLUMNS)
+    for batch in _iter_rows(connection, _GOLD_SQL, _scope(document_id=document_id)):
+        yield [row[:width] for row in batch]
 
 
 def iter_label_rows(
@@ -96,9 +125,80 @@ def iter_label_rows(
 ) -> Iterator[Sequence[Any]]:
     """Batches of label rows in LABEL_COLUMNS order; booleans as 0/1 on SQLite.
 
-    ``annotators`` (names) keeps only their labels; None keeps everyone's.
+    ``annotators`` (names) keeps only their labels; None keeps everyone's. The rows without
+    their evidence, for ``io/export`` until it writes ``iter_label_records``.
     """
-    yield from _iter_rows(connection, _LABELS_SQL, _scope(document_id=document_id, annotators=annotators))
+    width = len(LABEL_COLUMNS)
+    for batch in _iter_rows(connection, _LABELS_SQL, _scope(document_id=document_id, annotators=annotators)):
+        yield [row[:width] for row in batch]
+
+
+def iter_label_records(
+    connection: Connection,
+    *,
+    schema_version: int,
+    document_id: str | None = None,
+    annotators: Sequence[str] | None = None,
+) -> Iterator[list[dict[str, Any]]]:
+    """Batches of label records as the labels JSONL holds them (``schemas/labels.schema.json``):
+    the label, its sentence, its annotator and its evidence (``cue``, ``source_mention`` with
+    their words, ``via``, [] when none). ``annotators`` as in ``iter_label_rows``."""
+    for batch in _iter_rows(connection, _LABELS_SQL, _scope(document_id=document_id, annotators=annotators)):
+        yield [
+            {
+                "document_id": d,
+                "sentence_index": i,
+                "text": t,
+                "char_start": cs,
+                "char_end": ce,
+                "annotator": a,
+                "is_claim": bool(c),
+                "source": s,
+                "source_other": so,
+                "confidence": conf,
+                "note": n,
+                "flagged": bool(f),
+                "created_at": iso_utc(ca),
+                "updated_at": iso_utc(ua),
+                "schema_version": schema_version,
+                **_evidence(evidence),
+            }
+            for d, i, t, cs, ce, a, c, s, so, conf, n, f, ca, ua, *evidence in batch
+        ]
+
+
+def iter_gold_records(
+    connection: Connection, *, document_id: str | None = None
+) -> Iterator[list[dict[str, Any]]]:
+    """Batches of gold records as the gold JSONL holds them (``schemas/gold.schema.json``),
+    with the settled evidence and each annotator's vote."""
+    for batch in _iter_rows(connection, _GOLD_SQL, _scope(document_id=document_id)):
+        records = []
+        for row in batch:
+            record = dict(zip(GOLD_COLUMNS, row[: len(GOLD_COLUMNS)], strict=True))
+            votes = record["votes"]
+            record["votes"] = orjson.loads(votes) if isinstance(votes, str | bytes) else votes
+            record["is_claim"] = bool(record["is_claim"])
+            record["needs_review"] = bool(record["needs_review"])
+            record["annotators"] = len(record["votes"])
+            record["updated_at"] = iso_utc(record["updated_at"])
+            record.update(_evidence(row[len(GOLD_COLUMNS) :]))
+            records.append(record)
+        yield records
+
+
+def _evidence(columns: Sequence[Any]) -> dict[str, Any]:
+    """``EVIDENCE_COLUMNS`` of a row as the JSONL's ``cue``, ``source_mention`` and ``via``."""
+    cue_start, cue_end, cue_text, mention_start, mention_end, mention_text, via = columns
+    return {
+        "cue": None
+        if cue_start is None
+        else {"char_start": cue_start, "char_end": cue_end, "text": cue_text},
+        "source_mention": None
+        if mention_start is None
+        else {"char_start": mention_start, "char_end": mention_end, "text": mention_text},
+        "via": list(stored_via(via)),
+    }
 
 
 def iter_sentence_rows(connection: Connection, *, document_id: str | None = None) -> Iterator[Sequence[Any]]:

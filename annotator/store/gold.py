@@ -5,17 +5,23 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import case, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from annotator.domain.errors import NotFoundError
-from annotator.domain.label_schema import LabelSchema, check_label
+from annotator.domain.label import LABEL_FIELDS, STORED_FIELDS, LabelValue, TextSpan, stored_via
+from annotator.domain.label_schema import LabelSchema
 from annotator.domain.review import field_disagreement
-from annotator.domain.settling import Policy, Settlement, Vote, disagreement_share, settle
-from annotator.store.engine import driver_sql, run_write
+from annotator.domain.settling import Policy, Vote, disagreement_share, evidence_split, settle
+from annotator.store.engine import run_write
+from annotator.store.labels import check_label_value, default_label_schema, label_places
+from annotator.store.labels import reopen as reopen  # where store.bulk and older callers look for it
 from annotator.store.models import (
+    Document,
     GoldHistory,
     GoldLabel,
     Label,
@@ -36,32 +42,74 @@ class SettleReport:
     waiting: int
     """Sentences with fewer labels than the minimum."""
     already_gold: int
+    evidence_split: int = 0
+    """Of those to review, the sentences whose labels agree but whose evidence does not settle."""
 
 
+def _span_text(start: Any, end: Any) -> Any:
+    """A span's words, read from the document in the query (only for labels that have the span)."""
+    return case((start.is_(None), None), else_=func.substr(col(Document.text), start + 1, end - start))
+
+
+# A label as a vote: its fields, and its spans' words read from the document in the query
+# (a review queue over every article must not hold every article's text).
 _VOTE_COLUMNS = (
     col(User.name),
-    col(Label.is_claim),
-    col(Label.source),
-    col(Label.source_other),
-    col(Label.confidence),
+    *(col(getattr(Label, name)) for name in LABEL_FIELDS),
+    col(Label.cue_start),
+    col(Label.cue_end),
+    _span_text(col(Label.cue_start), col(Label.cue_end)),
+    col(Label.mention_start),
+    col(Label.mention_end),
+    _span_text(col(Label.mention_start), col(Label.mention_end)),
+    col(Label.via),
 )
+
+
+def _vote(row: Sequence[Any]) -> Vote:
+    name, is_claim, source, source_other, confidence, note, flagged, *evidence = row
+    cue_start, cue_end, cue_text, mention_start, mention_end, mention_text, via = evidence
+    return Vote(
+        name,
+        LabelValue(
+            bool(is_claim),
+            source,
+            source_other,
+            confidence,
+            note or "",
+            bool(flagged),
+            cue=None if cue_start is None else TextSpan(cue_start, cue_end, cue_text),
+            source_mention=None
+            if mention_start is None
+            else TextSpan(mention_start, mention_end, mention_text),
+            via=stored_via(via),
+        ),
+    )
+
+
+def _votes_query(*columns: Any) -> Any:
+    return (
+        sa_select(*columns, *_VOTE_COLUMNS)
+        .join(User, col(User.id) == col(Label.user_id))
+        .join(Sentence, col(Sentence.id) == col(Label.sentence_id))
+        .join(Document, col(Document.id) == col(Sentence.document_id))
+    )
 
 
 def votes_by_sentence(*, session: Session, document_id: str | None = None) -> dict[int, list[Vote]]:
     """Every annotator's current label as a vote, grouped by sentence id."""
-    query = (
-        sa_select(col(Label.sentence_id), *_VOTE_COLUMNS)
-        .join(User, col(User.id) == col(Label.user_id))
-        .order_by(col(Label.sentence_id), col(User.name))
-    )
+    query = _votes_query(col(Label.sentence_id)).order_by(col(Label.sentence_id), col(User.name))
     if document_id is not None:
-        query = query.join(Sentence, col(Sentence.id) == col(Label.sentence_id)).where(
-            col(Sentence.document_id) == document_id
-        )
+        query = query.where(col(Sentence.document_id) == document_id)
     grouped: dict[int, list[Vote]] = defaultdict(list)
-    for sentence_id, name, is_claim, source, other, confidence in session.execute(query).all():
-        grouped[sentence_id].append(Vote(name, bool(is_claim), source, other, confidence))
+    for sentence_id, *row in session.execute(query).all():
+        grouped[sentence_id].append(_vote(row))
     return grouped
+
+
+def votes_by_sentence_id(*, session: Session, sentence_id: int) -> list[Vote]:
+    query = _votes_query().where(col(Label.sentence_id) == sentence_id).order_by(col(User.name))
+    return [_vote(row) for row in session.execute(query).all()]
 
 
 def settle_gold(
@@ -75,72 +123,71 @@ def settle_gold(
     """Give gold to every sentence whose labels settle; existing gold is never touched."""
 
     def write() -> SettleReport:
-        try:
-            votes = votes_by_sentence(session=session, document_id=document_id)
-            existing = set(session.exec(select(GoldLabel.sentence_id)).all())
-            counts = {"unanimous": 0, "majority": 0}
-            to_review = waiting = already = 0
-            for sentence_id, sentence_votes in votes.items():
-                if sentence_id in existing:
-                    already += 1
-                    continue
-                settlement = settle(sentence_votes, policy=policy, min_annotators=min_annotators)
-                if settlement is None:
-                    if len(sentence_votes) < min_annotators:
-                        waiting += 1
-                    else:
-                        to_review += 1
-                    continue
-                _insert(session, sentence_id, settlement, decided_by_id)
-                counts[settlement.provenance] += 1
-            session.commit()
-            return SettleReport(
-                sum(counts.values()), counts["unanimous"], counts["majority"], to_review, waiting, already
+        votes = votes_by_sentence(session=session, document_id=document_id)
+        existing = set(session.exec(select(GoldLabel.sentence_id)).all())
+        counts = {"unanimous": 0, "majority": 0}
+        to_review = waiting = already = split = 0
+        for sentence_id, sentence_votes in votes.items():
+            if sentence_id in existing:
+                already += 1
+                continue
+            settlement = settle(sentence_votes, policy=policy, min_annotators=min_annotators)
+            if settlement is None:
+                if len(sentence_votes) < min_annotators:
+                    waiting += 1
+                else:
+                    to_review += 1
+                    split += bool(evidence_split(sentence_votes))
+                continue
+            now = utcnow()
+            gold = GoldLabel(
+                sentence_id=sentence_id,
+                **_gold_values(settlement.value),
+                provenance=Provenance(settlement.provenance),
+                votes=settlement.votes,
+                agreement=settlement.agreement,
+                decided_by_id=decided_by_id,
+                created_at=now,
+                updated_at=now,
             )
-        except BaseException:
-            session.rollback()
-            raise
+            _record(session, gold, "settle", now)
+            counts[settlement.provenance] += 1
+        session.commit()
+        return SettleReport(
+            sum(counts.values()), counts["unanimous"], counts["majority"], to_review, waiting, already, split
+        )
 
     return run_write(session, write)
 
 
-def _insert(session: Session, sentence_id: int, settlement: Settlement, decided_by_id: int | None) -> None:
-    now = utcnow()
-    gold = GoldLabel(
-        sentence_id=sentence_id,
-        is_claim=settlement.is_claim,
-        source=settlement.source,
-        source_other=settlement.source_other,
-        confidence=settlement.confidence,
-        provenance=Provenance(settlement.provenance),
-        votes=settlement.votes,
-        agreement=settlement.agreement,
-        decided_by_id=decided_by_id,
-        created_at=now,
-        updated_at=now,
-    )
+GOLD_VALUE_FIELDS = tuple(name for name in STORED_FIELDS if name not in ("note", "flagged"))
+"""A gold label's own columns (``STORED_FIELDS`` but a note and a flag, which are the annotators')."""
+
+
+def _gold_values(value: LabelValue) -> dict[str, Any]:
+    row = dict(zip(STORED_FIELDS, value.as_row(), strict=True))
+    return {name: row[name] for name in GOLD_VALUE_FIELDS}
+
+
+def _record(session: Session, gold: GoldLabel, action: str, now: datetime) -> None:
+    """Write gold and its history row (gold history is never updated or deleted)."""
     session.add(gold)
     session.flush()
-    session.add(_history(gold, "settle", now))
-
-
-def _history(gold: GoldLabel, action: str, now: Any) -> GoldHistory:
     assert gold.id is not None
-    return GoldHistory(
-        gold_id=gold.id,
-        sentence_id=gold.sentence_id,
-        version=gold.version,
-        action=action,
-        changed_at=now,
-        is_claim=gold.is_claim,
-        source=gold.source,
-        source_other=gold.source_other,
-        confidence=gold.confidence,
-        provenance=gold.provenance,
-        votes=dict(gold.votes),
-        agreement=gold.agreement,
-        decided_by_id=gold.decided_by_id,
-        rationale=gold.rationale,
+    session.add(
+        GoldHistory(
+            gold_id=gold.id,
+            sentence_id=gold.sentence_id,
+            version=gold.version,
+            action=action,
+            changed_at=now,
+            **{name: getattr(gold, name) for name in GOLD_VALUE_FIELDS},
+            provenance=gold.provenance,
+            votes=dict(gold.votes),
+            agreement=gold.agreement,
+            decided_by_id=gold.decided_by_id,
+            rationale=gold.rationale,
+        )
     )
 
 
@@ -155,93 +202,82 @@ def adjudicate(
     source_other: str | None = None,
     rationale: str = "",
     schema: LabelSchema | None = None,
+    cue: TextSpan | None = None,
+    source_mention: TextSpan | None = None,
+    via: Sequence[str] = (),
 ) -> GoldLabel:
-    """A reviewer's decision becomes the gold label (provenance ``adjudicated``), kept in history."""
-    if schema is not None:
-        check_label(
-            schema, is_claim=is_claim, source=source, confidence=confidence, source_other=source_other
-        )
-    if session.get(Sentence, sentence_id) is None:
-        raise NotFoundError(f"no sentence with id {sentence_id}")
+    """A reviewer's decision becomes the gold label (provenance ``adjudicated``), kept in history.
+
+    The label's fields one by one; ``decide`` takes them as one LabelValue."""
+    value = LabelValue(
+        is_claim,
+        source if is_claim else None,
+        source_other,
+        confidence,
+        cue=cue,
+        source_mention=source_mention,
+        via=tuple(via),
+    )
+    return decide(
+        session=session,
+        sentence_id=sentence_id,
+        reviewer_id=reviewer_id,
+        value=value,
+        rationale=rationale,
+        schema=schema,
+    )
+
+
+def decide(
+    *,
+    session: Session,
+    sentence_id: int,
+    reviewer_id: int,
+    value: LabelValue,
+    rationale: str = "",
+    schema: LabelSchema | None = None,
+) -> GoldLabel:
+    """A reviewer's decision, evidence and all, becomes the gold label (provenance
+    ``adjudicated``), kept in history. Held to the store's rules on labels
+    (``check_label_value``; the shipped label schema when ``schema`` is None); a reviewer's
+    note and flag are not part of gold."""
+    rules = schema or default_label_schema()
 
     def write() -> GoldLabel:
-        try:
-            votes = votes_by_sentence_id(session=session, sentence_id=sentence_id)
-            decided = Vote("", is_claim, source, source_other, confidence)
-            now = utcnow()
-            gold = session.exec(
-                select(GoldLabel).where(GoldLabel.sentence_id == sentence_id).with_for_update()
-            ).first()
-            if gold is None:
-                gold = GoldLabel(
-                    sentence_id=sentence_id,
-                    is_claim=is_claim,
-                    provenance=Provenance.adjudicated,
-                    created_at=now,
-                    updated_at=now,
-                    version=0,
-                )
-            gold.is_claim, gold.source, gold.source_other = (
-                is_claim,
-                source if is_claim else None,
-                source_other,
+        place = label_places(session.connection(), [sentence_id], needs_text=True).get(sentence_id)
+        if place is None:
+            raise NotFoundError(f"no sentence with id {sentence_id}")
+        check_label_value(rules, value, place)
+        votes = votes_by_sentence_id(session=session, sentence_id=sentence_id)
+        decided = Vote("", value)
+        now = utcnow()
+        gold = session.exec(
+            select(GoldLabel).where(GoldLabel.sentence_id == sentence_id).with_for_update()
+        ).first()
+        if gold is None:
+            gold = GoldLabel(
+                sentence_id=sentence_id,
+                is_claim=value.is_claim,
+                provenance=Provenance.adjudicated,
+                created_at=now,
+                updated_at=now,
+                version=0,
             )
-            gold.confidence = confidence
-            gold.provenance = Provenance.adjudicated
-            gold.votes = {v.annotator: v.to_json() for v in votes}
-            gold.agreement = sum(1 for v in votes if v.answer == decided.answer)
-            gold.decided_by_id = reviewer_id
-            gold.rationale = rationale
-            gold.needs_review = False
-            gold.version += 1
-            gold.updated_at = now
-            session.add(gold)
-            session.flush()
-            session.add(_history(gold, "adjudicate", now))
-            session.commit()
-            return gold
-        except BaseException:
-            session.rollback()
-            raise
+        for name, stored in _gold_values(value).items():
+            setattr(gold, name, stored)
+        gold.provenance = Provenance.adjudicated
+        gold.votes = {v.annotator: v.to_json() for v in votes}
+        gold.agreement = sum(1 for v in votes if v.answer == decided.answer)
+        gold.decided_by_id = reviewer_id
+        gold.rationale = rationale
+        gold.needs_review = False
+        gold.version += 1
+        gold.updated_at = now
+        _record(session, gold, "adjudicate", now)
+        session.commit()
+        return gold
 
     return run_write(session, write)
-
-
-def votes_by_sentence_id(*, session: Session, sentence_id: int) -> list[Vote]:
-    rows = session.execute(
-        sa_select(*_VOTE_COLUMNS)
-        .join(User, col(User.id) == col(Label.user_id))
-        .where(col(Label.sentence_id) == sentence_id)
-        .order_by(col(User.name))
-    ).all()
-    return [Vote(name, bool(c), s, o, conf) for name, c, s, o, conf in rows]
-
-
-def reopen(session: Session, sentence_ids: Sequence[int]) -> None:
-    """Mark gold on these sentences for re-review (an annotator's label changed, or the split did).
-
-    Gold itself is never silently overwritten; the reviewer decides again. A plain driver
-    statement: it runs with every save, on the annotator's critical path.
-    """
-    if not sentence_ids:
-        return
-    connection = session.connection()
-    dialect = connection.dialect.name
-    if (
-        len(sentence_ids) > 1
-        and connection.exec_driver_sql("SELECT 1 FROM gold_label LIMIT 1").first() is None
-    ):
-        return  # a bulk import into a project without gold: nothing to re-open
-    for start in range(0, len(sentence_ids), 900):  # under SQLite's bound-parameter limit
-        chunk = list(sentence_ids[start : start + 900])
-        marks = ", ".join("?" for _ in chunk)
-        connection.exec_driver_sql(
-            driver_sql(
-                dialect,
-                f"UPDATE gold_label SET needs_review = ? WHERE needs_review = ? AND sentence_id IN ({marks})",
-            ),
-            (True, False, *chunk),
-        )
 
 
 def get_gold(*, session: Session, sentence_id: int) -> GoldLabel | None:
@@ -271,6 +307,9 @@ class QueueItem:
     reopened: bool
     differs: tuple[tuple[str, float], ...] = ()
     """Each field the labels differ on (is_claim, source, confidence), with its share of pairs."""
+    evidence_split: tuple[str, ...] = ()
+    """The evidence (cue, source_mention, via) that kept labels agreeing on the answer from
+    settling: those who marked it marked different words (or chains), none by a majority."""
 
 
 def review_queue(
@@ -280,35 +319,30 @@ def review_queue(
 
     A sentence only one annotator labelled is not a review item (there is nothing to compare)
     unless it is flagged or its gold was re-opened; ``include_single`` brings them all in.
-    Most disagreement first (on the answer, then on the number of fields); then flagged
-    sentences and those with notes, so that what annotators asked about surfaces; then
-    article order.
+    Most disagreement first (on the answer, then on the number of fields, evidence included);
+    then flagged sentences and those with notes, so that what annotators asked about surfaces;
+    then article order.
     """
     votes = votes_by_sentence(session=session, document_id=document_id)
     gold = {g.sentence_id: g.needs_review for g in session.exec(select(GoldLabel)).all()}
     details: dict[int, tuple[str, int]] = {}
-    flags: dict[int, tuple[bool, int]] = defaultdict(lambda: (False, 0))
     if votes:
-        ids = list(votes)
         for sid, doc, index in session.exec(
-            select(Sentence.id, Sentence.document_id, Sentence.index).where(col(Sentence.id).in_(ids))
+            select(Sentence.id, Sentence.document_id, Sentence.index).where(col(Sentence.id).in_(list(votes)))
         ).all():
             assert sid is not None
             details[sid] = (doc, index)
-        for sid, flagged, note in session.exec(
-            select(Label.sentence_id, Label.flagged, Label.note).where(col(Label.sentence_id).in_(ids))
-        ).all():
-            was_flagged, notes = flags[sid]
-            flags[sid] = (was_flagged or bool(flagged), notes + (1 if note else 0))
     items = [
         QueueItem(
             sid,
             *details[sid],
             disagreement_share(v),
             len(v),
-            *flags[sid],
+            flagged=any(vote.value.flagged for vote in v),
+            notes=sum(1 for vote in v if vote.value.note),
             reopened=gold.get(sid, False),
             differs=tuple(field_disagreement(v).items()),
+            evidence_split=evidence_split(v),
         )
         for sid, v in votes.items()
         if (sid not in gold or gold[sid]) and sid in details
@@ -319,7 +353,7 @@ def review_queue(
         key=lambda q: (
             not q.reopened,
             -q.disagreement,
-            -len(q.differs),
+            -len(q.differs) - len(q.evidence_split),
             not q.flagged,
             -q.notes,
             q.document_id,

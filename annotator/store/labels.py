@@ -20,7 +20,6 @@ from annotator.domain.errors import InputError, NotFoundError
 from annotator.domain.label import STORED_FIELDS, LabelValue, evidence_problems, sentence_revision, stored_via
 from annotator.domain.label_schema import LabelSchema, check_label, check_label_text, schema_from_dict
 from annotator.store.engine import driver_sql, run_write, stored_time
-from annotator.store.gold import reopen
 from annotator.store.models import Label, LabelHistory, Sentence, User, as_utc, utcnow
 from annotator.store.suggestions import record_labels_against_suggestions
 
@@ -44,7 +43,7 @@ def save_label(
 
     def write() -> Label:
         connection = session.connection()
-        found = _places(connection, [sentence_id], needs_text=_has_spans(value))
+        found = label_places(connection, [sentence_id], needs_text=_has_spans(value))
         if sentence_id not in found:
             raise NotFoundError(f"no sentence with id {sentence_id}")
         check_label_value(rules, value, found[sentence_id])
@@ -132,7 +131,7 @@ def _has_spans(value: LabelValue | None) -> bool:
     return value is not None and (value.cue is not None or value.source_mention is not None)
 
 
-def _places(
+def label_places(
     connection: Connection, sentence_ids: Sequence[int], *, needs_text: bool
 ) -> dict[int, LabelPlace]:
     """The place of each of these sentences that exists, with the document's text if asked."""
@@ -239,6 +238,33 @@ def record_label_changes(session: Session, changes: Sequence[LabelChange]) -> No
     ]
     connection.exec_driver_sql(_driver_sql(dialect, "history"), rows[0] if len(rows) == 1 else rows)
     reopen(session, sorted({change.sentence_id for change in changes}))
+
+
+def reopen(session: Session, sentence_ids: Sequence[int]) -> None:
+    """Mark gold on these sentences for re-review (an annotator's label changed, or the split did).
+
+    Gold itself is never silently overwritten; the reviewer decides again. A plain driver
+    statement: it runs with every save, on the annotator's critical path.
+    """
+    if not sentence_ids:
+        return
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if (
+        len(sentence_ids) > 1
+        and connection.exec_driver_sql("SELECT 1 FROM gold_label LIMIT 1").first() is None
+    ):
+        return  # a bulk import into a project without gold: nothing to re-open
+    for start in range(0, len(sentence_ids), 900):  # under SQLite's bound-parameter limit
+        chunk = list(sentence_ids[start : start + 900])
+        connection.exec_driver_sql(
+            driver_sql(
+                dialect,
+                "UPDATE gold_label SET needs_review = ? WHERE needs_review = ? "
+                f"AND sentence_id IN ({_marks(chunk)})",
+            ),
+            (True, False, *chunk),
+        )
 
 
 def bound_values(values: Sequence[Any]) -> tuple[Any, ...]:
@@ -386,7 +412,7 @@ def _apply_submissions(
             (user_id, *client_ids),
         )
     }
-    places = _places(
+    places = label_places(
         connection,
         [s.sentence_id for s in submissions],
         needs_text=any(_has_spans(s.value) for s in submissions),

@@ -8,8 +8,7 @@ from sqlmodel import Session, col, select
 from annotator.domain.errors import InputError, NotFoundError
 from annotator.domain.label import STORED_FIELDS
 from annotator.store.engine import run_write
-from annotator.store.gold import reopen
-from annotator.store.labels import LabelChange, record_label_changes
+from annotator.store.labels import LabelChange, record_label_changes, reopen
 from annotator.store.models import Document, Label, Sentence, utcnow
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from annotator.store.documents import document_titles
-from annotator.ui import annotate_state as s
+from annotator.ui import annotate_actions as s
 from annotator.ui.common import db_session, schema
 
 

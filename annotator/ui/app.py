@@ -3,7 +3,7 @@
 import streamlit as st
 
 from annotator.ui.common import current_user
-from annotator.ui.frame import FAVICON, account_sidebar, pages_for
+from annotator.ui.navigation import FAVICON, account_sidebar, pages_for
 
 st.set_page_config(page_title="annotator — who says so?", page_icon=FAVICON, layout="wide")
 user = current_user()

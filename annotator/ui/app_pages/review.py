@@ -10,7 +10,7 @@ from annotator.io.agreement import store_gold_quality
 from annotator.io.agreement_frames import gold_quality_frame
 from annotator.store import documents, gold
 from annotator.store.models import Role
-from annotator.ui import review_state as r
+from annotator.ui import review_actions as r
 from annotator.ui.common import db_session, engine, require_role, schema
 from annotator.ui.downloads import export_button
 from annotator.ui.escape_key import escape_leaves_text_boxes

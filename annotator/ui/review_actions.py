@@ -13,7 +13,8 @@ import streamlit as st
 from sqlmodel import Session
 
 from annotator.domain.errors import AnnotatorError
-from annotator.store import documents, gold, labels
+from annotator.domain.label import LabelValue
+from annotator.store import documents, gold
 from annotator.ui.common import db_session, schema
 from annotator.ui.text import md_literal
 
@@ -27,6 +28,7 @@ def form_key(field: str, sentence_id: int) -> str:
 
 
 FIELD_WORDS = {"is_claim": "claim or not", "source": "source", "confidence": "confidence"}
+EVIDENCE_WORDS = {"cue": "cue", "source_mention": "source mention", "via": "chain (via)"}
 
 
 def item_caption(item: gold.QueueItem, position: int, total: int) -> str:
@@ -37,6 +39,9 @@ def item_caption(item: gold.QueueItem, position: int, total: int) -> str:
     else:
         differ = ", ".join(f"{FIELD_WORDS[field]} {share:.0%}" for field, share in item.differs)
         status = f" · label pairs differing on {differ}" if differ else " · the labels agree"
+    if item.evidence_split:
+        split = ", ".join(EVIDENCE_WORDS[name] for name in item.evidence_split)
+        status += f" · the labels agree but no majority marked the same {split}"
     status += " · re-opened: an annotator changed a label" if item.reopened else ""
     status += " · flagged" if item.flagged else ""
     return f"Item {position} of {total}{status}"
@@ -68,31 +73,21 @@ def _after_decision(queue_ids: list[int], sentence_id: int) -> None:
 def accept(
     reviewer_id: int, queue_ids: list[int], sentence_id: int, annotator: str, hidden_order: Sequence[str]
 ) -> None:
-    """Take one annotator's label as gold. ``hidden_order`` is the order the names were hidden
-    in (empty when names are shown), revealed once the decision is saved."""
+    """Take one annotator's label as gold, its evidence with it. ``hidden_order`` is the order
+    the names were hidden in (empty when names are shown), revealed once the decision is saved."""
     with db_session() as session:
         chosen = next(
             (
-                label
-                for name, label in labels.labels_of_sentence(session=session, sentence_id=sentence_id)
-                if name == annotator
+                vote
+                for vote in gold.votes_by_sentence_id(session=session, sentence_id=sentence_id)
+                if vote.annotator == annotator
             ),
             None,
         )
         if chosen is None:
             st.session_state[MESSAGE] = ("warning", "That label changed meanwhile; look again.")
             return
-        _decide(
-            session,
-            reviewer_id,
-            queue_ids,
-            sentence_id,
-            hidden_order,
-            chosen.is_claim,
-            chosen.source,
-            chosen.confidence,
-            chosen.source_other,
-        )
+        _decide(session, reviewer_id, queue_ids, sentence_id, hidden_order, chosen.value)
 
 
 def decide_own(reviewer_id: int, queue_ids: list[int], sentence_id: int, hidden_order: Sequence[str]) -> None:
@@ -103,18 +98,14 @@ def decide_own(reviewer_id: int, queue_ids: list[int], sentence_id: int, hidden_
         return
     is_claim = choice != NOT_A_CLAIM
     other = (state.get(form_key("other", sentence_id)) or "").strip() or None
+    value = LabelValue(
+        is_claim,
+        choice if is_claim else None,
+        other if choice == "other" else None,
+        state.get(form_key("confidence", sentence_id)) if is_claim else None,
+    )
     with db_session() as session:
-        _decide(
-            session,
-            reviewer_id,
-            queue_ids,
-            sentence_id,
-            hidden_order,
-            is_claim,
-            choice if is_claim else None,
-            state.get(form_key("confidence", sentence_id)) if is_claim else None,
-            other if choice == "other" else None,
-        )
+        _decide(session, reviewer_id, queue_ids, sentence_id, hidden_order, value)
 
 
 def _decide(
@@ -123,21 +114,15 @@ def _decide(
     queue_ids: list[int],
     sentence_id: int,
     hidden_order: Sequence[str],
-    is_claim: bool,
-    source: str | None,
-    confidence: int | None,
-    source_other: str | None,
+    value: LabelValue,
 ) -> None:
     state = st.session_state
     try:
-        gold.adjudicate(
+        gold.decide(
             session=session,
             sentence_id=sentence_id,
             reviewer_id=reviewer_id,
-            is_claim=is_claim,
-            source=source,
-            confidence=confidence,
-            source_other=source_other,
+            value=value,
             rationale=state.get(form_key("rationale", sentence_id)) or "",
             schema=schema(),
         )
@@ -171,5 +156,11 @@ def settle(reviewer_id: int, document_id: str | None) -> None:
     state[MESSAGE] = (
         "success",
         f"Settled {report.settled}: {report.unanimous} unanimous, {report.majority} "
-        f"majority. {report.to_review} to review, {report.waiting} waiting for more labels.",
+        f"majority. {report.to_review} to review"
+        + (
+            f" ({report.evidence_split} of them: the labels agree, their marked words do not)"
+            if report.evidence_split
+            else ""
+        )
+        + f", {report.waiting} waiting for more labels.",
     )
