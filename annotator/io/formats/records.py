@@ -48,6 +48,10 @@ from annotator.io.schemas import load_label_schema
 from annotator.store.documents import add_articles, get_document
 from annotator.store.suggestions import article_inputs
 
+ARTICLES_PER_WRITE = 200
+"""New articles are stored this many at a time: 400 at once took 46 MiB more (tracemalloc), the
+import itself 21 MiB."""
+
 MAX_OTHER_NAME = 200
 """An ``other`` source's name is at most this long (the label schema's limit)."""
 
@@ -358,10 +362,10 @@ def store_annotated(
 
     The labels are written as labels-JSONL to a temporary file as each article is converted
     (the labels are not held), every line is checked, then the new articles are stored and
-    the file goes through ``import-labels`` (one transaction). Articles and labels are two
-    transactions: only a failure between them (a database error, or a stored label the import
-    contradicts) leaves new articles without their labels, and the same import run again then
-    completes it (both imports skip what is already stored).
+    the file goes through ``import-labels`` (one transaction). The articles go in before the
+    labels, :data:`ARTICLES_PER_WRITE` at a time: only a failure after the checks (a database
+    error, or a stored label the import contradicts) leaves new articles without their labels,
+    and the same import run again then completes it (both imports skip what is stored).
     """
     schema = load_label_schema()
     drafts: list[ArticleDraft] = []
@@ -383,8 +387,10 @@ def store_annotated(
             raise InputError(
                 "no labels in the file", file=file, hint="articles alone go in with import-articles"
             )
-        with Session(engine) as session:
-            created = add_articles(session=session, drafts=drafts) if drafts else []
+        created: list[str] = []
+        for start in range(0, len(drafts), ARTICLES_PER_WRITE):
+            with Session(engine) as session:
+                created += add_articles(session=session, drafts=drafts[start : start + ARTICLES_PER_WRITE])
         report = store_label_file(engine, Path(spool.name), file=file, schema=schema, keep_lines=False)
     return replace(report, documents_created=created)
 
