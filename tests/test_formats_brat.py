@@ -121,6 +121,17 @@ def test_a_tie_goes_to_the_first_attribution_in_the_file() -> None:
     assert _labels(ann)[0] == LabelValue(True, None)
 
 
+def test_a_relation_joins_source_and_content_and_a_split_cue_keeps_its_first_piece() -> None:
+    ann = (
+        "T1\tSource 0 5\tAlpha\nT2\tContent 11 20\tone thing\nR1\tAttribution Arg1:T1 Arg2:T2\n"
+        "T3\tSource 22 26\tBeta\nT4\tCue 27 31;32 39\tsaid another\nT5\tContent 32 39\tanother\n"
+        "T6\tAttribution 27 31\tsaid\nE1\tAttribution:T6 Content:T5 Cue:T4 Source:T3\n"
+    )
+    labels = _labels(ann)
+    assert labels[0] == LabelValue(True, "alpha", source_mention=_span(0, 5))
+    assert labels[1] == LabelValue(True, "beta", cue=_span(27, 31), source_mention=_span(22, 26))
+
+
 def test_unlabelled_sentences_get_no_label() -> None:
     assert _labels("T1\tUnlabelled 22 40\tBeta said another.\n") == {
         0: LabelValue(False),
@@ -370,6 +381,7 @@ def test_cli_export_brat_and_back(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "4b22" / "flynn.ann").is_file()
     assert runner.invoke(cli, ["--db", db, "export", "--format", "brat", "-o", "-"]).exit_code == 2
+    assert runner.invoke(cli, ["--db", db, "import-labels", str(tmp_path / "out")]).exit_code == 2
     assert (
         runner.invoke(cli, ["--db", db, "export", "--format", "brat", "--what", "gold", "-o", "x"]).exit_code
         == 2
