@@ -146,7 +146,10 @@ def test_labels_and_gold_records_hold_the_evidence_with_its_words(article: Engin
         article,
         a,
         1,
-        LabelValue(True, "eric", confidence=4, cue=ERIC_TOLD, via=("beijing", "other:state media")),
+        # Zoë carried over from the sentence before: the mention's words come from the document.
+        LabelValue(
+            True, "zoe", confidence=4, cue=ERIC_TOLD, source_mention=ZOE, via=("beijing", "other:state media")
+        ),
     )
     _label(article, b, 1, LabelValue(False))
     with Session(article) as session:
@@ -160,7 +163,8 @@ def test_labels_and_gold_records_hold_the_evidence_with_its_words(article: Engin
     assert by_key[0, "a"]["cue"] == {"char_start": 4, "char_end": 8, "text": "said"}
     assert by_key[0, "a"]["source_mention"] == {"char_start": 0, "char_end": 3, "text": "Zoë"}
     assert by_key[1, "a"]["via"] == ["beijing", "other:state media"]
-    assert by_key[1, "a"]["cue"]["text"] == "told" and by_key[1, "a"]["source_mention"] is None
+    assert by_key[1, "a"]["cue"]["text"] == "told"
+    assert by_key[1, "a"]["source_mention"] == {"char_start": 0, "char_end": 3, "text": "Zoë"}
     assert (by_key[1, "b"]["cue"], by_key[1, "b"]["source_mention"], by_key[1, "b"]["via"]) == (
         None,
         None,

@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from annotator.domain.errors import InputError
+from annotator.domain.label import TextSpan
 from annotator.store import documents, gold, labels, sources
 from annotator.store.models import Source, SourceOrigin
 from tests.helpers import add_small_article, add_user, label
@@ -117,3 +118,54 @@ def test_merge_refuses_a_source_of_another_article(engine: Engine) -> None:
         assert proposed.id is not None and foreign.id is not None
         with pytest.raises(InputError, match="same article"):
             sources.merge_source(session=session, source_id=proposed.id, into_source_id=foreign.id)
+
+
+def test_a_merge_or_reject_renames_the_source_in_via_chains_and_history_keeps_the_evidence(
+    engine: Engine,
+) -> None:
+    add_small_article(engine)  # "Alpha said one thing. Beta said another. Gamma was silent."
+    ana, ben = add_user(engine, "ana"), add_user(engine, "ben")
+    wire, agency = _propose(engine, "The wire", ana), _propose(engine, "Agency", ana)
+    said = TextSpan(27, 31, "said")
+    label(
+        engine,
+        ana,
+        1,
+        is_claim=True,
+        source="beta",
+        confidence=4,
+        cue=said,
+        via=(wire.key, "alpha", agency.key),
+    )
+    label(
+        engine,
+        ben,
+        1,
+        is_claim=True,
+        source="beta",
+        confidence=4,
+        cue=said,
+        via=(wire.key, "alpha", agency.key),
+    )
+    with Session(engine) as session:
+        gold.settle_gold(session=session, document_id="doc")
+        alpha = next(
+            s for s in documents.list_sources(session=session, document_id="doc") if s.key == "alpha"
+        )
+        assert wire.id is not None and agency.id is not None and alpha.id is not None
+        assert sources.merge_source(session=session, source_id=wire.id, into_source_id=alpha.id) == 0
+        assert sources.reject_source(session=session, source_id=agency.id) == 0
+        sentence = documents.get_sentence(session=session, document_id="doc", index=1)
+        assert sentence is not None and sentence.id is not None
+        current = labels.get_label(session=session, sentence_id=sentence.id, user_id=ana)
+        history = labels.label_history(session=session, sentence_id=sentence.id, user_id=ana)
+        settled = gold.get_gold(session=session, sentence_id=sentence.id)
+    chain = ["alpha", "other:Agency"]  # the wire merged into alpha, named once; the agency rejected
+    assert current is not None and (current.via, current.version) == (chain, 3)
+    assert [(h.action, h.via, h.cue_start) for h in history] == [
+        ("save", [wire.key, "alpha", agency.key], 27),
+        ("source-merge", ["alpha", agency.key], 27),
+        ("source-reject", chain, 27),
+    ]
+    assert settled is not None and settled.via == chain and not settled.needs_review
+    assert {tuple(vote["via"]) for vote in settled.votes.values()} == {tuple(chain)}

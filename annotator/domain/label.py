@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,17 +89,19 @@ STORED_FIELDS = (*LABEL_FIELDS, *EVIDENCE_COLUMNS)
 """A label's columns in the store (label, label_history), in the order of ``LabelValue.as_row``."""
 
 
-def stored_label(row: Sequence[Any], document_text: str) -> LabelValue:
-    """The label whose ``STORED_FIELDS`` columns are ``row``, its spans' words read from its
-    document. Drivers hand booleans back as integers (SQLite) and ``via`` as JSON text or a list.
+def stored_label(row: Sequence[Any], words: Callable[[int, int], str]) -> LabelValue:
+    """The label whose ``STORED_FIELDS`` columns are ``row``; ``words(start, end)`` gives a
+    span's words (the document's text there). Drivers hand booleans back as integers (SQLite)
+    and ``via`` as JSON text or a list.
 
-    >>> stored_label((True, "s", None, 5, "", 0, 0, 8, None, None, '["x"]'), "Sessions said.").cue
+    >>> text = "Sessions said."
+    >>> stored_label((True, "s", None, 5, "", 0, 0, 8, None, None, '["x"]'), lambda s, e: text[s:e]).cue
     TextSpan(start=0, end=8, text='Sessions')
     """
     is_claim, source, source_other, confidence, note, flagged, cue_start, cue_end, m_start, m_end, via = row
 
     def span(start: int | None, end: int | None) -> TextSpan | None:
-        return None if start is None or end is None else TextSpan(start, end, document_text[start:end])
+        return None if start is None or end is None else TextSpan(start, end, words(start, end))
 
     return LabelValue(
         bool(is_claim),

@@ -92,4 +92,4 @@ def own_labels(*, session: Session, document_id: str, user_id: int) -> dict[int,
     text = (
         fetch_rows(session, "SELECT text FROM document WHERE id = ?", document_id)[0][0] if needs_text else ""
     )
-    return {int(row[0]): stored_label(row[1:], text) for row in rows}
+    return {int(row[0]): stored_label(row[1:], lambda start, end: text[start:end]) for row in rows}

@@ -37,17 +37,31 @@ LABEL_COLUMNS = (
     "updated_at",
 )
 
-# A label's or gold's evidence, after its other columns: its spans' words are read from the
-# document in the query (substr counts characters on SQLite and PostgreSQL alike, as Python
-# slices do), so an export streams without holding any document's text.
-_EVIDENCE_SQL = """,
-       {t}.cue_start, {t}.cue_end,
-       CASE WHEN {t}.cue_start IS NULL THEN NULL
-            ELSE substr(d.text, {t}.cue_start + 1, {t}.cue_end - {t}.cue_start) END,
-       {t}.mention_start, {t}.mention_end,
-       CASE WHEN {t}.mention_start IS NULL THEN NULL
-            ELSE substr(d.text, {t}.mention_start + 1, {t}.mention_end - {t}.mention_start) END,
-       {t}.via"""
+
+def _span_words(start: str, end: str) -> str:
+    """SQL for a span's words: from the sentence's text when the span lies in the sentence (a
+    cue always does, a mention mostly), else from the document's (a carried-over mention). The
+    document is read only then: joining it on every row made a million-label export slower.
+    substr counts characters on SQLite and PostgreSQL alike, as Python slices do."""
+    return (
+        f"CASE WHEN {start} IS NULL THEN NULL "
+        f"WHEN {start} >= s.char_start AND {end} <= s.char_end "
+        f"THEN substr(s.text, {start} - s.char_start + 1, {end} - {start}) "
+        f"ELSE (SELECT substr(d.text, {start} + 1, {end} - {start}) FROM document AS d "
+        "WHERE d.id = s.document_id) END"
+    )
+
+
+def _evidence_sql(table: str) -> str:
+    """A label's or gold's evidence columns (``EVIDENCE_COLUMNS``), after its other columns."""
+    t = table
+    return (
+        f", {t}.cue_start, {t}.cue_end, {_span_words(f'{t}.cue_start', f'{t}.cue_end')}, "
+        f"{t}.mention_start, {t}.mention_end, {_span_words(f'{t}.mention_start', f'{t}.mention_end')}, "
+        f"{t}.via"
+    )
+
+
 EVIDENCE_COLUMNS = ("cue_start", "cue_end", "cue_text", "mention_start", "mention_end", "mention_text", "via")
 
 _LABELS_SQL = (
@@ -55,11 +69,10 @@ _LABELS_SQL = (
 SELECT s.document_id, s."index", s.text, s.char_start, s.char_end, u.name,
        l.is_claim, l.source, l.source_other, l.confidence, l.note, l.flagged,
        l.created_at, l.updated_at"""
-    + _EVIDENCE_SQL.format(t="l")
+    + _evidence_sql("l")
     + """
 FROM label AS l
 JOIN sentence AS s ON s.id = l.sentence_id
-JOIN document AS d ON d.id = s.document_id
 JOIN "user" AS u ON u.id = l.user_id
 {where}
 ORDER BY s.document_id, s."index", u.name
@@ -99,11 +112,10 @@ _GOLD_SQL = (
     """
 SELECT s.document_id, s."index", s.text, s.char_start, s.char_end, g.is_claim, g.source, g.source_other,
        g.confidence, g.provenance, g.votes, g.agreement, u.name, g.rationale, g.needs_review, g.updated_at"""
-    + _EVIDENCE_SQL.format(t="g")
+    + _evidence_sql("g")
     + """
 FROM gold_label AS g
 JOIN sentence AS s ON s.id = g.sentence_id
-JOIN document AS d ON d.id = s.document_id
 LEFT JOIN "user" AS u ON u.id = g.decided_by_id
 {where}
 ORDER BY s.document_id, s."index"

@@ -13,7 +13,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from annotator.domain.errors import NotFoundError
-from annotator.domain.label import LABEL_FIELDS, STORED_FIELDS, LabelValue, TextSpan, stored_via
+from annotator.domain.label import STORED_FIELDS, LabelValue, TextSpan, stored_label
 from annotator.domain.label_schema import LabelSchema
 from annotator.domain.review import field_disagreement
 from annotator.domain.settling import Policy, Vote, disagreement_share, evidence_split, settle
@@ -22,6 +22,7 @@ from annotator.store.labels import check_label_value, default_label_schema, labe
 from annotator.store.labels import reopen as reopen  # where store.bulk and older callers look for it
 from annotator.store.models import (
     Document,
+    GoldBase,
     GoldHistory,
     GoldLabel,
     Label,
@@ -51,40 +52,24 @@ def _span_text(start: Any, end: Any) -> Any:
     return case((start.is_(None), None), else_=func.substr(col(Document.text), start + 1, end - start))
 
 
-# A label as a vote: its fields, and its spans' words read from the document in the query
-# (a review queue over every article must not hold every article's text).
+# A label as a vote: its stored columns, and its spans' words read from the document in the
+# query (a review queue over every article must not hold every article's text).
 _VOTE_COLUMNS = (
     col(User.name),
-    *(col(getattr(Label, name)) for name in LABEL_FIELDS),
-    col(Label.cue_start),
-    col(Label.cue_end),
+    *(col(getattr(Label, name)) for name in STORED_FIELDS),
     _span_text(col(Label.cue_start), col(Label.cue_end)),
-    col(Label.mention_start),
-    col(Label.mention_end),
     _span_text(col(Label.mention_start), col(Label.mention_end)),
-    col(Label.via),
 )
 
 
 def _vote(row: Sequence[Any]) -> Vote:
-    name, is_claim, source, source_other, confidence, note, flagged, *evidence = row
-    cue_start, cue_end, cue_text, mention_start, mention_end, mention_text, via = evidence
-    return Vote(
-        name,
-        LabelValue(
-            bool(is_claim),
-            source,
-            source_other,
-            confidence,
-            note or "",
-            bool(flagged),
-            cue=None if cue_start is None else TextSpan(cue_start, cue_end, cue_text),
-            source_mention=None
-            if mention_start is None
-            else TextSpan(mention_start, mention_end, mention_text),
-            via=stored_via(via),
-        ),
-    )
+    name, *stored, cue_text, mention_text = row
+    cue_at, mention_at = STORED_FIELDS.index("cue_start"), STORED_FIELDS.index("mention_start")
+    words = {
+        (stored[cue_at], stored[cue_at + 1]): cue_text,
+        (stored[mention_at], stored[mention_at + 1]): mention_text,
+    }
+    return Vote(name, stored_label(stored, lambda start, end: words[start, end]))
 
 
 def _votes_query(*columns: Any) -> Any:
@@ -150,7 +135,7 @@ def settle_gold(
                 created_at=now,
                 updated_at=now,
             )
-            _record(session, gold, "settle", now)
+            record_gold(session, gold, "settle", now)
             counts[settlement.provenance] += 1
         session.commit()
         return SettleReport(
@@ -169,7 +154,7 @@ def _gold_values(value: LabelValue) -> dict[str, Any]:
     return {name: row[name] for name in GOLD_VALUE_FIELDS}
 
 
-def _record(session: Session, gold: GoldLabel, action: str, now: datetime) -> None:
+def record_gold(session: Session, gold: GoldLabel, action: str, now: datetime) -> None:
     """Write gold and its history row (gold history is never updated or deleted)."""
     session.add(gold)
     session.flush()
@@ -181,12 +166,7 @@ def _record(session: Session, gold: GoldLabel, action: str, now: datetime) -> No
             version=gold.version,
             action=action,
             changed_at=now,
-            **{name: getattr(gold, name) for name in GOLD_VALUE_FIELDS},
-            provenance=gold.provenance,
-            votes=dict(gold.votes),
-            agreement=gold.agreement,
-            decided_by_id=gold.decided_by_id,
-            rationale=gold.rationale,
+            **gold.model_dump(include=set(GoldBase.model_fields)),
         )
     )
 
@@ -273,7 +253,7 @@ def decide(
         gold.needs_review = False
         gold.version += 1
         gold.updated_at = now
-        _record(session, gold, "adjudicate", now)
+        record_gold(session, gold, "adjudicate", now)
         session.commit()
         return gold
 

@@ -215,11 +215,26 @@ class LabelChange:
     changed_at: datetime
     values: tuple[Any, ...]
 
+    @classmethod
+    def of(cls, label: Label, action: str, at: datetime, *, sentence_id: int | None = None) -> LabelChange:
+        """The change a writer made to ``label`` (an ORM row, as it is now): on its own
+        sentence, or on ``sentence_id`` when the label moves there (a merge of sentences)."""
+        assert label.id is not None
+        values = tuple(getattr(label, name) for name in STORED_FIELDS)
+        return cls(
+            label.id, sentence_id or label.sentence_id, label.user_id, label.version, action, at, values
+        )
 
-def record_label_changes(session: Session, changes: Sequence[LabelChange]) -> None:
+
+def record_label_changes(
+    session: Session, changes: Sequence[LabelChange], *, reopen_gold: bool = True
+) -> None:
     """The one place a label change is recorded, inside the caller's transaction: its history
     row (so nothing said is ever lost) and gold on its sentence re-opened for review (gold is
-    never silently overwritten). Every writer of labels calls this: a save, an import, a merge."""
+    never silently overwritten). Every writer of labels calls this: a save, an import, a merge.
+
+    ``reopen_gold=False`` only for a change that moves gold with it in the same transaction
+    (a lead merging or rejecting a proposed source): there is nothing new to review."""
     if not changes:
         return
     connection = session.connection()
@@ -237,7 +252,8 @@ def record_label_changes(session: Session, changes: Sequence[LabelChange]) -> No
         for change in changes
     ]
     connection.exec_driver_sql(_driver_sql(dialect, "history"), rows[0] if len(rows) == 1 else rows)
-    reopen(session, sorted({change.sentence_id for change in changes}))
+    if reopen_gold:
+        reopen(session, sorted({change.sentence_id for change in changes}))
 
 
 def reopen(session: Session, sentence_ids: Sequence[int]) -> None:

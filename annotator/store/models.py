@@ -201,7 +201,8 @@ class GoldBase(SQLModel):
     via: list[str] | None = Field(default=None, sa_type=JSON(none_as_null=True))
     provenance: Provenance
     votes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
-    """Each annotator's label it was settled from: {name: {is_claim, source, source_other, confidence}}."""
+    """Each annotator's label it was settled from: {name: {is_claim, source, source_other,
+    confidence, cue, source_mention, via}} (``Vote.to_json``; older gold lacks the evidence keys)."""
     agreement: int = 0
     """How many annotators gave the settled answer."""
     decided_by_id: int | None = Field(default=None, foreign_key="user.id")

@@ -6,7 +6,6 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from annotator.domain.errors import InputError, NotFoundError
-from annotator.domain.label import STORED_FIELDS
 from annotator.store.engine import run_write
 from annotator.store.labels import LabelChange, record_label_changes, reopen
 from annotator.store.models import Document, Label, Sentence, utcnow
@@ -32,17 +31,10 @@ def merge_with_next(*, session: Session, document_id: str, index: int) -> Senten
         record_label_changes(
             session,
             [
-                LabelChange(
-                    label.id,
-                    first.id,
-                    label.user_id,
-                    label.version,
-                    "merged-away" if label.user_id in keep else "merged",
-                    now,
-                    tuple(getattr(label, name) for name in STORED_FIELDS),
+                LabelChange.of(
+                    label, "merged-away" if label.user_id in keep else "merged", now, sentence_id=first.id
                 )
                 for label in moved
-                if label.id is not None
             ],
         )
         for label in moved:

@@ -3,7 +3,8 @@
 A proposed source is on the article's list at once (annotators can pick it) but marked
 *proposed* until a lead decides. Merging moves its labels (and gold) to the other source;
 rejecting moves them to ``other`` with the proposed name, so no label points to a source
-that is gone. Every moved label gets a new version and a history row.
+that is gone (nor names it in its ``via`` chain). Every moved label gets a new version and a
+history row.
 """
 
 from __future__ import annotations
@@ -15,15 +16,15 @@ from sqlmodel import Session, col, select
 
 from annotator.domain.article import SourceSpec
 from annotator.domain.errors import InputError, NotFoundError
+from annotator.domain.label import VIA_OTHER_PREFIX
 from annotator.domain.source_keys import source_key_for
 from annotator.store.documents import DECIDED_ORIGINS, add_source, awaits_decision, list_sources
 from annotator.store.engine import run_write
+from annotator.store.gold import record_gold
+from annotator.store.labels import LabelChange, record_label_changes
 from annotator.store.models import (
-    GoldBase,
-    GoldHistory,
     GoldLabel,
     Label,
-    LabelHistory,
     Sentence,
     Source,
     SourceOrigin,
@@ -33,7 +34,6 @@ from annotator.store.models import (
 OTHER = "other"
 SPECIAL_KEYS = frozenset({"author", OTHER})
 """The label schema's special sources; a key made from a name never takes one of them."""
-
 
 
 def add_named_source(
@@ -102,17 +102,27 @@ def merge_source(*, session: Session, source_id: int, into_source_id: int) -> in
             field="into",
             hint="pick one of the article's other sources",
         )
-    return _move_and_delete(session, source, new_source=into.key, new_other=None, action="source-merge")
+    return _move_and_delete(
+        session, source, new_source=into.key, new_other=None, new_via=into.key, action="source-merge"
+    )
 
 
 def reject_source(*, session: Session, source_id: int) -> int:
-    """Remove a proposed source; its labels become ``other`` with the proposed name. Return them."""
+    """Remove a proposed source; its labels become ``other`` with the proposed name (in a ``via``
+    chain: ``other:NAME``). Return the labels whose source it was."""
     source = _pending(session, source_id)
-    return _move_and_delete(session, source, new_source=OTHER, new_other=source.label, action="source-reject")
+    return _move_and_delete(
+        session,
+        source,
+        new_source=OTHER,
+        new_other=source.label,
+        new_via=VIA_OTHER_PREFIX + source.label,
+        action="source-reject",
+    )
 
 
 def _move_and_delete(
-    session: Session, source: Source, *, new_source: str, new_other: str | None, action: str
+    session: Session, source: Source, *, new_source: str, new_other: str | None, new_via: str, action: str
 ) -> int:
     document_id, key = source.document_id, source.key
     source_id = source.id
@@ -120,68 +130,61 @@ def _move_and_delete(
     def write() -> int:
         now = utcnow()
         in_article = sa_select(col(Sentence.id)).where(col(Sentence.document_id) == document_id)
-        labels = session.exec(
-            select(Label).where(col(Label.sentence_id).in_(in_article), Label.source == key)
-        ).all()
-        for label in labels:
+        moved = 0
+        changes = []
+        for label in session.exec(select(Label).where(col(Label.sentence_id).in_(in_article))).all():
             assert label.id is not None
-            label.source, label.source_other = new_source, new_other
+            via = _moved_via(label.via, key, new_via)
+            if label.source != key and via == label.via:
+                continue
+            if label.source == key:
+                label.source, label.source_other = new_source, new_other
+                moved += 1
+            label.via = via
             label.version += 1
             label.updated_at = now
             session.add(label)
-            session.add(
-                LabelHistory(
-                    label_id=label.id,
-                    sentence_id=label.sentence_id,
-                    user_id=label.user_id,
-                    version=label.version,
-                    action=action,
-                    changed_at=now,
-                    is_claim=label.is_claim,
-                    source=label.source,
-                    source_other=label.source_other,
-                    confidence=label.confidence,
-                    note=label.note,
-                    flagged=label.flagged,
-                )
-            )
+            changes.append(LabelChange.of(label, action, now))
+        # Gold moves with its labels below: the same decision, so nothing to review again.
+        record_label_changes(session, changes, reopen_gold=False)
         for gold in session.exec(select(GoldLabel).where(col(GoldLabel.sentence_id).in_(in_article))).all():
-            if _move_gold(gold, key, new_source, new_other):
-                assert gold.id is not None
+            if _move_gold(gold, key, new_source, new_other, new_via):
                 gold.version += 1
                 gold.updated_at = now
-                session.add(gold)
-                fields = gold.model_dump(include=set(GoldBase.model_fields))
-                session.add(
-                    GoldHistory(
-                        gold_id=gold.id,
-                        sentence_id=gold.sentence_id,
-                        version=gold.version,
-                        action=action,
-                        changed_at=now,
-                        **fields,
-                    )
-                )
+                record_gold(session, gold, action, now)
         stale = session.get(Source, source_id)
         if stale is not None:
             session.delete(stale)
         session.commit()
-        return len(labels)
+        return moved
 
     return run_write(session, write)
 
 
-def _move_gold(gold: GoldLabel, key: str, new_source: str, new_other: str | None) -> bool:
+def _moved_via(via: list[str] | None, key: str, new_via: str) -> list[str] | None:
+    """A ``via`` chain with ``key`` replaced by ``new_via`` (once: a chain names a source once)."""
+    if not via or key not in via:
+        return via
+    moved: list[str] = []
+    for entry in via:
+        renamed = new_via if entry == key else entry
+        if renamed not in moved:
+            moved.append(renamed)
+    return moved
+
+
+def _move_gold(gold: GoldLabel, key: str, new_source: str, new_other: str | None, new_via: str) -> bool:
     """Point a gold label and the votes it was settled from at the new source; whether anything changed."""
-    changed = False
+    before = (gold.source, gold.source_other, gold.via, gold.votes)
     if gold.source == key:
         gold.source, gold.source_other = new_source, new_other
-        changed = True
+    gold.via = _moved_via(gold.via, key, new_via)
     votes = {}
     for name, vote in gold.votes.items():
         if vote.get("source") == key:
             vote = {**vote, "source": new_source, "source_other": new_other}
-            changed = True
+        if vote.get("via"):
+            vote = {**vote, "via": _moved_via(vote["via"], key, new_via) or []}
         votes[name] = vote
     gold.votes = votes
-    return changed
+    return (gold.source, gold.source_other, gold.via, gold.votes) != before

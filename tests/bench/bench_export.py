@@ -64,7 +64,7 @@ def export_floor(db: Path, out: Path) -> int:
         with open(out, "wb") as stream:
             write = stream.write  # one write per record into the buffered file: see the docstring
             while batch := cursor.fetchmany(20_000):
-                for d, i, t, cs, ce, a, cl, s, so, conf, n, f, ca, ua in batch:
+                for d, i, t, cs, ce, a, cl, s, so, conf, n, f, ca, ua, c0, c1, ct, m0, m1, mt, via in batch:
                     write(
                         dumps(
                             {
@@ -83,6 +83,11 @@ def export_floor(db: Path, out: Path) -> int:
                                 "created_at": None if ca is None else ca.replace(" ", "T", 1) + "Z",
                                 "updated_at": None if ua is None else ua.replace(" ", "T", 1) + "Z",
                                 "schema_version": version,
+                                "cue": None if c0 is None else {"char_start": c0, "char_end": c1, "text": ct},
+                                "source_mention": None
+                                if m0 is None
+                                else {"char_start": m0, "char_end": m1, "text": mt},
+                                "via": [] if via is None else orjson.loads(via),
                             },
                             option=newline,
                         )

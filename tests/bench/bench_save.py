@@ -76,7 +76,7 @@ def run(scale: float = 1.0) -> list[dict[str, Any]]:
                     session=session,
                     sentence_id=sentence_id,
                     user_id=user_id,
-                    label_in=variants[i % len(variants)],
+                    value=variants[i % len(variants)],
                     schema=schema,
                 )
 
