@@ -160,6 +160,13 @@ def test_our_fields_round_trip_through_ann_lines() -> None:
     assert _labels("\n".join(lines) + "\n") == labels
 
 
+def test_a_new_article_takes_via_keys_it_does_not_list_yet() -> None:
+    bare = Article("doc", "Doc", TEXT, ARTICLE.sentences)  # a new article: no source list yet
+    labels = {0: LabelValue(True, "washington-post", via=("us-official", "other:A neighbour"))}
+    lines = ann_lines(TEXT, [(s.start, s.end) for s in bare.sentences], labels)
+    assert _labels("\n".join(lines), bare)[0] == labels[0]
+
+
 def test_partly_labelled_round_trips() -> None:
     labels = {1: LabelValue(False), 2: LabelValue(True, "beta", confidence=3)}
     lines = ann_lines(TEXT, [(s.start, s.end) for s in ARTICLE.sentences], labels)

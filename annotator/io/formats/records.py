@@ -119,12 +119,13 @@ def sentence_labels(
             labels[index] = LabelValue(is_claim=False)
             continue
         value = _claim(article, sentence, best)
+        # A via key not on the list joins it as imported, as a source does (import-labels).
         for problem in evidence_problems(
             value,
             document_text=article.text,
             sentence_start=sentence.start,
             sentence_end=sentence.end,
-            source_keys=keys,
+            source_keys=keys | set(value.via),
         ):
             raise InputError(
                 f"{best.where}: {problem.message}",
