@@ -111,7 +111,7 @@ def test_bad_line_names_line_and_field_and_changes_nothing(
         assert session.exec(select(func.count()).select_from(Label)).one() == 0
 
 
-def test_cli_export_prodigy(tmp_path: Path) -> None:
+def test_cli_export_and_import_prodigy(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'a.db'}"
     runner = CliRunner()
     labels = tmp_path / "labels.jsonl"
