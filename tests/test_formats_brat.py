@@ -333,7 +333,19 @@ def _labelled_store(engine: Engine | None = None) -> Engine:
     engine = engine or _fresh()
     add_small_article(engine)
     ana, ben = add_user(engine, "ana"), add_user(engine, "ben")
-    label(engine, ana, 0, is_claim=True, source="alpha", confidence=5, note="first\nline", flagged=True)
+    label(
+        engine,
+        ana,
+        0,
+        is_claim=True,
+        source="alpha",
+        confidence=5,
+        note="first\nline",
+        flagged=True,
+        cue=TextSpan(6, 10, "said"),
+        source_mention=TextSpan(0, 5, "Alpha"),
+        via=("beta", "other:A neighbour"),
+    )
     label(engine, ana, 1, is_claim=True, source="other", source_other="A neighbour", confidence=2)
     label(engine, ana, 2, is_claim=False)
     label(engine, ben, 1, is_claim=True, source=None, confidence=None)  # ben left 0 and 2 unlabelled
@@ -424,9 +436,6 @@ def test_the_seed_nested_sentence_keeps_its_chain(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the labels export carries cue, source_mention and via only with branch h-evidence"
-)
 def test_spans_survive_the_store_import_export(tmp_path: Path) -> None:
     engine = _fresh()
     root = _polnear(tmp_path / "dev")

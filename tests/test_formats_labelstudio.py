@@ -16,7 +16,7 @@ from sqlmodel import Session, func, select
 
 from annotator.cli import cli
 from annotator.domain.errors import InputError
-from annotator.domain.label import LabelValue
+from annotator.domain.label import LabelValue, TextSpan
 from annotator.io.formats.labelstudio import export_labelstudio, import_labelstudio
 from annotator.io.formats.records import stored_articles
 from annotator.io.suggest import suggest_documents
@@ -35,7 +35,19 @@ def _labelled_store() -> Engine:
     engine = _fresh()
     add_small_article(engine)
     ana, ben = add_user(engine, "ana"), add_user(engine, "ben")
-    label(engine, ana, 0, is_claim=True, source="alpha", confidence=5, note="first\nline", flagged=True)
+    label(
+        engine,
+        ana,
+        0,
+        is_claim=True,
+        source="alpha",
+        confidence=5,
+        note="first\nline",
+        flagged=True,
+        cue=TextSpan(6, 10, "said"),
+        source_mention=TextSpan(0, 5, "Alpha"),
+        via=("beta", "other:A neighbour"),
+    )
     label(engine, ana, 1, is_claim=True, source="other", source_other="A neighbour", confidence=2)
     label(engine, ana, 2, is_claim=False)
     label(engine, ben, 1, is_claim=True, source=None, confidence=None)
@@ -67,8 +79,12 @@ def test_a_task_per_article_with_one_annotation_per_annotator() -> None:
     content = [r for r in ana if r["type"] == "labels"]
     assert [(r["id"], r["value"]["labels"], r["value"]["text"]) for r in content] == [
         ("s0", ["Content"], "Alpha said one thing."),
+        ("s0-cue", ["Cue"], "said"),
+        ("s0-source", ["Source"], "Alpha"),
         ("s1", ["Content"], "Beta said another."),
     ]
+    relations = [(r["from_id"], r["to_id"], r["labels"]) for r in ana if r["type"] == "relation"]
+    assert relations == [("s0-cue", "s0", ["Cue"]), ("s0-source", "s0", ["Attribution"])]
     choices = {(r["id"], r["from_name"]): r["value"]["choices"] for r in ana if r["type"] == "choices"}
     assert choices == {("s0", "source"): ["alpha"], ("s0", "confidence"): ["5"], ("s1", "source"): ["other"],
                        ("s1", "confidence"): ["2"]}  # fmt: skip

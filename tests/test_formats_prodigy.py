@@ -38,7 +38,19 @@ def _labelled_store() -> Engine:
     engine = _fresh()
     add_small_article(engine)
     ana, ben = add_user(engine, "ana"), add_user(engine, "ben")
-    label(engine, ana, 0, is_claim=True, source="alpha", confidence=5, note="first\nline", flagged=True)
+    label(
+        engine,
+        ana,
+        0,
+        is_claim=True,
+        source="alpha",
+        confidence=5,
+        note="first\nline",
+        flagged=True,
+        cue=TextSpan(6, 10, "said"),
+        source_mention=TextSpan(0, 5, "Alpha"),
+        via=("beta", "other:A neighbour"),
+    )
     label(engine, ana, 2, is_claim=False)
     label(engine, ben, 1, is_claim=True, source="other", source_other="A neighbour", confidence=2)
     return engine
@@ -62,8 +74,13 @@ def test_one_line_per_sentence_and_annotator_with_prodigy_fields() -> None:
     assert (first["label"], first["answer"], first["_session_id"]) == ("alpha", "accept", "doc-ana")
     assert first["meta"] == {
         "document_id": "doc", "sentence_index": 0, "char_start": 0, "is_claim": True, "confidence": 5,
-        "via": [], "source_other": None, "note": "first\nline", "flagged": True, "source_mention": None,
+        "via": ["beta", "other:A neighbour"], "source_other": None, "note": "first\nline", "flagged": True,
+        "source_mention": None,
     }  # fmt: skip
+    assert first["spans"] == [
+        {"start": 0, "end": 5, "label": "SOURCE", "text": "Alpha"},
+        {"start": 6, "end": 10, "label": "CUE", "text": "said"},
+    ]
     assert exported[1]["label"] is None and exported[1]["meta"]["is_claim"] is False
 
 

@@ -1,8 +1,8 @@
 """The shape every exchange format converts to and from: an article with its sentences and
 sources, and each annotator's sentence labels (``LabelValue``) on it.
 
-Exports read these from the labels, sentences and documents JSONL exports (one article at a
-time); imports build them from span annotations with :func:`sentence_labels` and hand them to
+Exports read these from the labels export's records and the stored articles (one article at
+a time); imports build them from span annotations with :func:`sentence_labels` and hand them to
 the library's own article and label imports.
 
 The rule that turns span annotations into sentence labels (brat, Label Studio), written once:
@@ -31,7 +31,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import orjson
 from sqlalchemy.engine import Engine
@@ -42,10 +42,10 @@ from annotator.domain.errors import InputError
 from annotator.domain.label import VIA_OTHER_PREFIX, LabelValue, TextSpan, evidence_problems
 from annotator.domain.label_schema import LabelSchema, check_label
 from annotator.io.articles import article_from_trusted_text
-from annotator.io.export import export_jsonl
 from annotator.io.import_labels import ImportReport, import_labels_file, iter_label_records
 from annotator.io.schemas import load_label_schema
 from annotator.store.documents import add_articles, get_document
+from annotator.store.exports import iter_label_records as stored_label_records
 from annotator.store.suggestions import article_inputs
 
 ARTICLES_PER_WRITE = 200
@@ -299,23 +299,27 @@ def label_line(article: Article, index: int, annotator: str, value: LabelValue) 
     }
 
 
-def _export_to_temp(engine: Engine, what: str, **scope: Any) -> IO[bytes]:
-    """An export streamed into a temporary file (memory stays flat), rewound for reading."""
-    spool: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - returned open, closed by the caller
-    export_jsonl(engine, what=what, out=spool, **scope)  # type: ignore[arg-type]
-    spool.seek(0)
-    return spool
-
-
 def stored_articles(
     engine: Engine, *, document_id: str | None = None, annotators: Sequence[str] | None = None
 ) -> Iterator[AnnotatedArticle]:
-    """Every article with labels (one article in memory at a time), its labels read from the
-    labels export, so every format carries exactly what the JSONL export carries."""
-    with _export_to_temp(engine, "labels", document_id=document_id, annotators=annotators) as labels:
+    """Every article with labels, one article in memory at a time, its labels read as the labels
+    export reads them (``store.exports``), so every format carries what the JSONL carries.
+
+    The records are spooled to a temporary file first: the query's cursor is not held open
+    while each article's text and sentences are read.
+    """
+    version = load_label_schema().version
+    with tempfile.TemporaryFile() as spool:
+        with engine.connect() as connection:
+            for batch in stored_label_records(
+                connection, schema_version=version, document_id=document_id, annotators=annotators
+            ):
+                for record in batch:
+                    spool.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+        spool.seek(0)
         current: str | None = None
         by_annotator: dict[str, dict[int, LabelValue]] = {}
-        for raw in labels:
+        for raw in spool:
             line = orjson.loads(raw)
             if line["document_id"] != current:
                 if current is not None:
