@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
@@ -299,6 +300,25 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+@contextmanager
+def progress_bar(label: str, length: int | None) -> Iterator[Callable[[int], None]]:
+    """A progress callback (work done so far, of ``length``) that draws a bar on stderr when
+    stderr is a terminal, and does nothing otherwise (a pipe or a log gets no bar lines).
+
+    >>> with progress_bar("Exporting", 10) as advance:
+    ...     advance(5)
+    """
+    if length is None or not sys.stderr.isatty():
+        yield lambda done: None
+        return
+    with click.progressbar(length=max(length, 1), label=label, file=sys.stderr) as bar:
+
+        def advance(done: int) -> None:
+            bar.update(done - bar.pos)
+
+        yield advance
+
+
 @cli.command("import-articles")
 @click.argument(
     "paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -343,7 +363,8 @@ def import_articles_command(
     from annotator.store.documents import add_articles
 
     sources = read_sources_file(sources_file) if sources_file else ()
-    drafts = read_articles(list(paths), sources=sources)
+    with progress_bar("Reading articles", len(paths)) as advance:
+        drafts = read_articles(list(paths), sources=sources, on_progress=advance)
     suggested: frozenset[str] = frozenset()
     if not no_suggested_sources:
         drafts, suggested = with_suggested_sources(drafts)
@@ -360,9 +381,7 @@ def import_articles_command(
     with Session(_engine(ctx)) as session:
         stored = add_articles(session=session, drafts=drafts, suggested_sources=suggested)
     skipped = len(drafts) - len(stored)
-    echo(
-        f"Stored {len(stored)} article(s)" + (f"; {skipped} already there, unchanged." if skipped else ".")
-    )
+    echo(f"Stored {len(stored)} article(s)" + (f"; {skipped} already there, unchanged." if skipped else "."))
 
 
 def _one_line(text: str, width: int = 90) -> str:
@@ -370,24 +389,48 @@ def _one_line(text: str, width: int = 90) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
+_FORMATS = ("jsonl", "brat", "labelstudio", "prodigy")
+
+
 @cli.command("import-labels")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(_FORMATS),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: our labels export; brat: a directory of .txt/.ann files (PolNeAR layout too); "
+    "labelstudio: a JSON list of tasks; prodigy: Prodigy-style JSONL. See README, Exchange formats.",
+)
 @click.pass_context
 @friendly_errors
-def import_labels_command(ctx: click.Context, file: Path) -> None:
-    """Import a labels JSONL file (an export, maybe from another machine), all or nothing.
+def import_labels_command(ctx: click.Context, file: Path, file_format: str) -> None:
+    """Import labels (an export, maybe from another machine or another tool), all or nothing.
 
     Missing documents, sentences, sources and annotators are created. A label that
     exists is replaced only by a newer record (updated_at), the old one kept in
-    history; importing the same file twice changes nothing.
+    history; importing the same file twice changes nothing. brat and Label Studio
+    files bring the articles' text too; their spans become sentence labels by the
+    rule in the README (Exchange formats).
 
     \b
     Example:
         annotator import-labels exports/labels-20260101T120000Z.jsonl
+        annotator import-labels --format brat PolNeAR/data/dev
+        annotator import-labels --format labelstudio project-3-at-2026-11-30.json
+        annotator import-labels --format prodigy attribution.jsonl
     """
+    from annotator.io.formats import import_format
     from annotator.io.import_labels import import_labels_file
 
-    report = import_labels_file(_engine(ctx), file)
+    if file.is_dir() and file_format != "brat":
+        raise click.UsageError(f"{file} is a directory: only --format brat reads a directory")
+    if file_format == "jsonl":
+        with progress_bar("Importing labels", file.stat().st_size) as advance:
+            report = import_labels_file(_engine(ctx), file, on_progress=advance)
+    else:
+        report = import_format(_engine(ctx), file, format=file_format)  # type: ignore[arg-type]
     echo(
         f"{report.lines} records: {report.inserted} new, {report.updated} updated, "
         f"{report.unchanged} unchanged, {report.older_skipped} older than the stored label (kept stored)."
@@ -423,18 +466,33 @@ def import_labels_command(ctx: click.Context, file: Path) -> None:
     "-o",
     "--output",
     metavar="FILE",
-    help="Output file, '-' for stdout. Default: a timestamped file in exports/.",
+    help="Output file, '-' for stdout (brat: a new directory). Default: a timestamped name in exports/.",
+)
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(_FORMATS),
+    default="jsonl",
+    show_default=True,
+    help="jsonl, or labels for another tool: brat (a directory), labelstudio (JSON tasks, "
+    "with suggestions as predictions), prodigy (JSONL). The others need --what labels.",
 )
 @click.pass_context
 @friendly_errors
 def export_command(
-    ctx: click.Context, what: str, document_id: str | None, annotators: tuple[str, ...], output: str | None
+    ctx: click.Context,
+    what: str,
+    document_id: str | None,
+    annotators: tuple[str, ...],
+    output: str | None,
+    file_format: str,
 ) -> None:
-    """Export labels, sentences, documents, gold or suggestions as JSONL (one JSON object per line).
+    """Export labels, sentences, documents, gold or suggestions as JSONL (one JSON object per line),
+    or labels as brat, Label Studio or Prodigy files.
 
     The file is written under a temporary name and renamed when complete, so an
     interrupted export never leaves a half file. Load it with
-    pandas.read_json(path, lines=True).
+    pandas.read_json(path, lines=True) or datasets.load_dataset("json", data_files=path).
 
     \b
     Example:
@@ -443,13 +501,20 @@ def export_command(
         annotator export --what sentences --document france24-sessions-kislyak -o -
         annotator export --what gold -o gold.jsonl
         annotator export --what suggestions --document france24-sessions-kislyak -o suggestions.jsonl
+        annotator export --format brat -o brat-out
+        annotator export --format labelstudio -o tasks.json
+        annotator export --format prodigy --annotator ana -o ana.jsonl
     """
     from annotator.io.export import export_file_name, export_jsonl, stdout_binary
+    from annotator.store.export_counts import count_export_rows
 
     if annotators and what != "labels":
         raise click.UsageError("--annotator narrows labels only: use it with --what labels")
     engine = _engine(ctx)
     chosen = annotators or None
+    if file_format != "jsonl":
+        _export_format(engine, file_format, what, document_id, chosen, output)
+        return
     if output == "-":
         export_jsonl(engine, what=what, out=stdout_binary(), document_id=document_id, annotators=chosen)  # type: ignore[arg-type]
         return
@@ -459,8 +524,67 @@ def export_command(
         or get_settings().exports_dir
         / export_file_name(what, document_id=document_id, annotators=chosen, at=at)
     )
-    result = export_jsonl(engine, what=what, out=path, document_id=document_id, annotators=chosen)  # type: ignore[arg-type]
+    with Session(engine) as session:
+        rows = count_export_rows(session=session, what=what, document_id=document_id, annotators=chosen)
+    with progress_bar(f"Exporting {what}", rows) as advance:
+        result = export_jsonl(
+            engine,
+            what=what,  # type: ignore[arg-type]
+            out=path,
+            document_id=document_id,
+            annotators=chosen,
+            on_progress=advance,
+        )
     echo(f"Wrote {result.records} {what} records to {path}", err=True)
+
+
+def _export_format(
+    engine: Engine,
+    file_format: str,
+    what: str,
+    document_id: str | None,
+    annotators: tuple[str, ...] | None,
+    output: str | None,
+) -> None:
+    """Labels as brat, Label Studio or Prodigy files."""
+    from annotator.io.export import atomic_writer, export_file_name, stdout_binary
+    from annotator.io.formats import SUFFIXES, export_stream
+    from annotator.io.formats.brat import export_brat
+
+    if what != "labels":
+        raise click.UsageError(f"--format {file_format} writes labels: use it with --what labels")
+    if document_id is not None:
+        from annotator.store.documents import require_document
+
+        with Session(engine) as session:
+            require_document(session=session, document_id=document_id)
+    if file_format == "brat" and output == "-":
+        raise click.UsageError("brat writes a directory: give -o DIR")
+    if output == "-":
+        export_stream(
+            engine, stdout_binary(), format=file_format, document_id=document_id, annotators=annotators
+        )  # type: ignore[arg-type]
+        return
+    if output is None:
+        name = export_file_name(
+            f"{file_format}-labels", document_id=document_id, annotators=annotators, at=datetime.now(UTC)
+        )
+        output = str(get_settings().exports_dir / (name.removesuffix(".jsonl") + SUFFIXES[file_format]))  # type: ignore[index]
+    path = Path(output)
+    if file_format == "brat":
+        count = export_brat(engine, path, document_id=document_id, annotators=annotators)
+        echo(f"Wrote {count} .ann files (one per article and annotator) to {path}", err=True)
+        return
+    with atomic_writer(path) as stream:
+        count = export_stream(
+            engine, stream, format=file_format, document_id=document_id, annotators=annotators
+        )  # type: ignore[arg-type]
+    unit = (
+        "tasks (one per article)"
+        if file_format == "labelstudio"
+        else "lines (one per sentence and annotator)"
+    )
+    echo(f"Wrote {count} {file_format} {unit} to {path}", err=True)
 
 
 @cli.group("suggest", invoke_without_command=True)
@@ -784,9 +908,7 @@ def db_revision(ctx: click.Context) -> None:
     from annotator.store.engine import make_engine
     from annotator.store.migrate import current_revision, head_revision
 
-    echo(
-        f"store: {current_revision(make_engine(ctx.obj['db_url'])) or 'none'}  newest: {head_revision()}"
-    )
+    echo(f"store: {current_revision(make_engine(ctx.obj['db_url'])) or 'none'}  newest: {head_revision()}")
 
 
 @cli.command("backup")
@@ -987,9 +1109,7 @@ def assign_command(
     with Session(_engine(ctx)) as session:
         if articles:
             new = assign_articles(session=session, document_ids=articles, annotators=annotators)
-            echo(
-                f"{new} new assignment(s); {len(set(articles)) * len(set(annotators)) - new} already there."
-            )
+            echo(f"{new} new assignment(s); {len(set(articles)) * len(set(annotators)) - new} already there.")
         if show:
             for row in assignment_progress(session=session):
                 echo(

@@ -269,3 +269,181 @@ def test_annotator_names_are_trimmed_on_every_line(engine: Engine, tmp_path: Pat
     path.write_bytes(b"\n".join(orjson.dumps(r) for r in lines))
     with pytest.raises(InputError, match="first on line 1"):
         import_labels_file(engine, path)
+
+
+# --- evidence: cue, source mention, via (#12) ------------------------------------------------
+
+CUE = {"char_start": 6, "char_end": 10, "text": "said"}
+MENTION = {"char_start": 0, "char_end": 5, "text": "Alpha"}
+
+
+def _evidence_rows(engine: Engine) -> list[tuple[Any, ...]]:
+    """(table, cue_start, cue_end, mention_start, mention_end, via) of every label and history row."""
+    columns = "cue_start, cue_end, mention_start, mention_end, via"
+    with engine.connect() as connection:
+        rows = [
+            (table, *row)
+            for table in ("label", "label_history")
+            for row in connection.exec_driver_sql(f"SELECT {columns} FROM {table} ORDER BY id").all()
+        ]
+    # SQLite gives JSON back as text, PostgreSQL as a list.
+    return [(*row[:5], orjson.loads(row[5]) if isinstance(row[5], str) else row[5]) for row in rows]
+
+
+def test_evidence_is_stored_as_offsets_in_label_and_history(engine: Engine, tmp_path: Path) -> None:
+    add_small_article(engine)
+    path = tmp_path / "evidence.jsonl"
+    path.write_bytes(
+        orjson.dumps(_line(cue=CUE, source_mention=MENTION, via=["beta", "other:A neighbour"])) + b"\n"
+    )
+    report = import_labels_file(engine, path)
+    assert (report.inserted, report.sources_added) == (1, 0)
+    expected = (6, 10, 0, 5, ["beta", "other:A neighbour"])
+    assert _evidence_rows(engine) == [("label", *expected), ("label_history", *expected)]
+    # The same file again: the evidence is part of the label, so nothing differs.
+    again = import_labels_file(engine, path)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 1)
+
+
+def test_lines_without_evidence_store_none(engine: Engine, tmp_path: Path) -> None:
+    add_small_article(engine)
+    path = tmp_path / "old.jsonl"
+    path.write_bytes(orjson.dumps(_line()) + b"\n" + orjson.dumps(_line(annotator="dan", via=[], cue=None)))
+    assert import_labels_file(engine, path).inserted == 2
+    assert {row[1:] for row in _evidence_rows(engine)} == {(None, None, None, None, None)}
+
+
+def test_newer_evidence_replaces_the_stored_one(engine: Engine, tmp_path: Path) -> None:
+    add_small_article(engine)
+    path = tmp_path / "evidence.jsonl"
+    path.write_bytes(orjson.dumps(_line(cue=CUE)))
+    import_labels_file(engine, path)
+    path.write_bytes(orjson.dumps(_line(source_mention=MENTION, via=["beta"], updated_at=RECENT)))
+    assert import_labels_file(engine, path).updated == 1
+    assert _evidence_rows(engine) == [
+        ("label", None, None, 0, 5, ["beta"]),
+        ("label_history", 6, 10, None, None, None),
+        ("label_history", None, None, 0, 5, ["beta"]),
+    ]
+
+
+def test_a_chain_naming_an_unlisted_key_adds_it_as_imported(engine: Engine, tmp_path: Path) -> None:
+    add_small_article(engine)
+    path = tmp_path / "via.jsonl"
+    path.write_bytes(orjson.dumps(_line(via=["us-official", "other:intercepts"])))
+    assert import_labels_file(engine, path).sources_added == 1
+    with Session(engine) as session:
+        keys = {s.key: s.origin for s in documents.list_sources(session=session, document_id="doc")}
+    assert keys["us-official"] == SourceOrigin.imported
+
+
+BAD_EVIDENCE = {
+    "cue outside the document": (_line(cue={"char_start": 50, "char_end": 90, "text": "x"}), "cue", "outside"),
+    "cue reversed": (_line(cue={"char_start": 10, "char_end": 6, "text": ""}), "cue", "reversed"),
+    "cue text differs": (_line(cue={**CUE, "text": "says"}), "cue", "differs"),
+    "cue outside the sentence": (
+        _line(cue={"char_start": 27, "char_end": 31, "text": "said"}),
+        "cue",
+        "outside the sentence",
+    ),
+    "mention text differs": (_line(source_mention={**MENTION, "text": "Beta"}), "source_mention", "differs"),
+    "mention offset negative": (_line(source_mention={**MENTION, "char_start": -1}), "source_mention", "outside"),
+    "mention without its text": (_line(source_mention={"char_start": 0, "char_end": 5}), "source_mention", "text"),
+    "span offset not a number": (_line(cue={**CUE, "char_start": "6"}), "cue.char_start", "integer"),
+    "via not a list": (_line(via="beta"), "via", "list"),
+    "via entry not a key": (_line(via=["Not A Key"]), "via", "neither"),
+    "via repeats a source": (_line(via=["beta", "beta"]), "via", "twice"),
+    "evidence on a non-claim": (
+        _line(is_claim=False, source=None, confidence=None, cue=CUE),
+        "is_claim",
+        "not a claim",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_EVIDENCE), ids=list(BAD_EVIDENCE))
+def test_bad_evidence_names_file_line_field_and_changes_nothing(case: str, engine: Engine, tmp_path: Path) -> None:
+    add_small_article(engine)
+    record, field, message = BAD_EVIDENCE[case]
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(GOOD + b"\n" + orjson.dumps(record) + b"\n")
+    with pytest.raises(InputError) as caught:
+        import_labels_file(engine, path)
+    text = str(caught.value)
+    assert text.startswith(f"{path}:2: "), text
+    assert f"field '{field}'" in text and message in text, text
+    assert count_rows(engine) == (0, 0)
+
+
+def test_evidence_of_a_new_document_is_checked_against_the_text_the_import_builds(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One line a chunk, and the sentence holding the mention comes last: the mention is checked
+    # against the document once that sentence is in it.
+    monkeypatch.setattr("annotator.io.import_labels.CHUNK_LINES", 1)
+    second = {"sentence_index": 1, "text": "Beta said another.", "char_start": 22, "char_end": 40}
+    carried = {"char_start": 0, "char_end": 5, "text": "Alpha"}
+    lines = [_line(document_id="new", **second, source_mention=carried), _line(document_id="new")]
+    path = tmp_path / "new.jsonl"
+    path.write_bytes(b"\n".join(orjson.dumps(r) for r in lines))
+    assert import_labels_file(engine, path).inserted == 2
+    with Session(engine) as session:
+        document = documents.get_document(session=session, document_id="new")
+        assert document is not None and document.text == "Alpha said one thing. Beta said another."
+
+    wrong = [_line(document_id="other", **second, source_mention={**carried, "text": "Gamma"})]
+    path.write_bytes(b"\n".join(orjson.dumps(r) for r in [*wrong, _line(document_id="other")]))
+    with pytest.raises(InputError, match=r":1: field 'source_mention': text 'Gamma' differs"):
+        import_labels_file(engine, path)
+    with Session(engine) as session:
+        assert documents.get_document(session=session, document_id="other") is None
+
+
+# --- streaming: chunks, one transaction ---------------------------------------------------------
+
+
+def test_chunks_build_documents_across_them_and_find_duplicates_across_them(
+    exported: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("annotator.io.import_labels.CHUNK_LINES", 1)
+    target = _fresh_engine()
+    report = import_labels_file(target, exported)
+    assert (report.lines, report.inserted, report.documents_created) == (4, 4, ["doc"])
+    out = tmp_path / "again.jsonl"
+    export_jsonl(target, what="labels", out=out)
+    assert _stable(_records(out)) == _stable(_records(exported))
+
+    records = _records(exported)
+    path = tmp_path / "twice.jsonl"
+    path.write_bytes(b"\n".join(orjson.dumps(r) for r in [*records, records[1]]))
+    empty = _fresh_engine()
+    with pytest.raises(InputError, match=r":5: field .annotator.: duplicate label .*\(first on line 2\)"):
+        import_labels_file(empty, path)
+    assert count_rows(empty) == (0, 0)
+    with Session(empty) as session:
+        assert documents.get_document(session=session, document_id="doc") is None
+
+
+def test_a_sentence_that_changes_between_chunks_names_its_first_line(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("annotator.io.import_labels.CHUNK_LINES", 2)
+    lines = [
+        _line(document_id="new"),
+        _line(document_id="new", annotator="dan", sentence_index=1, text="B.", char_start=30, char_end=32),
+        _line(document_id="new", annotator="erin", text="Alpha said one THING."),
+    ]
+    path = tmp_path / "changed.jsonl"
+    path.write_bytes(b"\n".join(orjson.dumps(r) for r in lines))
+    with pytest.raises(InputError, match=r":3: field 'text': sentence 0 of 'new' differs from line 1"):
+        import_labels_file(engine, path)
+    assert count_rows(engine) == (0, 0)
+
+
+def test_progress_is_reported_in_bytes_read_as_they_grow(
+    exported: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("annotator.io.import_labels.CHUNK_LINES", 1)
+    seen: list[int] = []
+    import_labels_file(_fresh_engine(), exported, on_progress=seen.append)
+    assert len(seen) >= 4 and seen == sorted(seen) and seen[-1] == exported.stat().st_size

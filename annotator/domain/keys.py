@@ -20,9 +20,15 @@ FLAG_KEY = "F"
 UNDO_KEY = "U"
 GO_TO_KEY = "G"
 SPECIAL_KEYS = {"author": "A", "other": "O"}
+# Evidence: mark the words naming the source, mark the cue, list the sources it cites (via).
+# Streamlit's own C (clear caches) is off: the app runs with client.toolbarMode "minimal"
+# (annotator/ui/options.py).
+MENTION_KEY = "M"
+CUE_KEY = "C"
+VIA_KEY = "V"
+EVIDENCE_KEYS = {"mention": MENTION_KEY, "cue": CUE_KEY, "via": VIA_KEY}
 
-# Streamlit reserves C and R; the letters above are taken by fixed actions, and M and V are
-# kept for marking a source mention and a chain of sources.
+# The letters above are taken by fixed actions; Streamlit reruns the page on R.
 _EXTRA_SOURCE_KEYS = "QWETYIPDHKLZXB"
 
 

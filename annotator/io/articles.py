@@ -30,7 +30,7 @@ returns, so the caller stores nothing unless nothing raised.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -56,6 +56,7 @@ __all__ = [
     "SAMPLE_ID",
     "article_from_html",
     "article_from_text",
+    "article_from_trusted_text",
     "load_sample_article",
     "read_articles",
     "read_records",
@@ -109,15 +110,23 @@ class _Located(NamedTuple):
 # --------------------------------------------------------------------------- files
 
 
-def read_articles(paths: Sequence[Path], *, sources: Sequence[SourceSpec] = ()) -> list[ArticleDraft]:
+def read_articles(
+    paths: Sequence[Path],
+    *,
+    sources: Sequence[SourceSpec] = (),
+    on_progress: Callable[[int], None] | None = None,
+) -> list[ArticleDraft]:
     """Read and check every file; return all drafts or raise the first :class:`InputError`.
 
     ``sources`` are the sources of ``.txt`` and ``.html`` articles and of records that do
-    not list their own.  Ids must be unique across all the files.
+    not list their own.  Ids must be unique across all the files. ``on_progress`` is told
+    how many files are read, after each.
     """
     located: list[_Located] = []
-    for path in paths:
+    for done, path in enumerate(paths, start=1):
         located.extend(_read_located(str(path), _read_bytes(path), sources))
+        if on_progress is not None:
+            on_progress(done)
     _check_unique_ids(located)
     return [item.draft for item in located]
 
@@ -414,23 +423,35 @@ def _record_article(
     else:
         sources = tuple(default_sources)
     where = f"{file}:{line}" if line is not None else file
+    draft = article_from_trusted_text(
+        text, id=article_id, title=title, sources=sources, file=file, line=line, field=f"{prefix}text"
+    )
+    return replace(draft, url=url, published=published, origin=where)
+
+
+def article_from_trusted_text(
+    text: str,
+    *,
+    id: str,
+    title: str,
+    sources: Sequence[SourceSpec] = (),
+    file: str,
+    line: int | None = None,
+    field: str = "text",
+) -> ArticleDraft:
+    """An article whose text is trusted as it is (a record, a corpus file): every non-blank
+    line is a paragraph and nothing is dropped, so offsets of annotations made on the text
+    (brat, Label Studio) stay valid."""
     long_line = _first_long_line(text)
     if long_line is not None:
         number, length = long_line
         message = f"line {number} of the text is too long: {length:,} characters"
-        raise _too_long(message, file=file, line=line, field=f"{prefix}text")
+        raise _too_long(message, file=file, line=line, field=field)
     sentences = split_sentences(text, _line_spans(text))
     if not sentences:
-        raise _empty_article(f"record '{article_id}'", file=file, line=line)
+        raise _empty_article(f"article '{id}'", file=file, line=line)
     return ArticleDraft(
-        id=article_id,
-        title=title,
-        text=text,
-        sentences=tuple(sentences),
-        sources=sources,
-        url=url,
-        published=published,
-        origin=where,
+        id=id, title=title, text=text, sentences=tuple(sentences), sources=tuple(sources), origin=file
     )
 
 

@@ -1,9 +1,9 @@
 """``import-labels``: load a labels JSONL export into any database, all or nothing.
 
-Phase 1 reads and checks every line (JSON, fields, types, the label schema, duplicates)
-without touching the database; phase 2 checks the records against what is stored and
-writes everything in one transaction. Any error names file, line and field, and leaves
-the database as it was.
+The file streams through in chunks: each chunk of lines is read and checked (JSON, fields,
+types, the label schema, the evidence), then checked against what is stored and written,
+all in one transaction that rolls back on the first bad line. Any error names file, line
+and field, and leaves the database as it was. Memory stays flat in the number of labels.
 
 A line is first decoded by msgspec straight into a typed struct (a million lines must
 import within a few times a raw insert). Whatever that fast path refuses, for any reason,
@@ -16,12 +16,12 @@ from __future__ import annotations
 import gc
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, Any, ClassVar, NoReturn
 
 import msgspec
 import orjson
@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from annotator.domain.errors import InputError
+from annotator.domain.label import VIA_OTHER_PREFIX, LabelValue, TextSpan
 from annotator.domain.label_schema import LabelSchema, check_label, check_label_text
 from annotator.domain.names import (
     MAX_DOCUMENT_ID,
@@ -40,6 +41,7 @@ from annotator.domain.names import (
 from annotator.io.schemas import load_label_schema
 from annotator.io.strict_json import RepeatedKeyError, check_no_repeated_keys
 from annotator.store import bulk
+from annotator.store.engine import run_write
 
 MAX_LINE_BYTES = 2 * 1024 * 1024
 """A label line is a sentence and a few fields; anything longer is not a labels export."""
@@ -65,12 +67,33 @@ _OPTIONAL: dict[str, tuple[type, ...]] = {
     "flagged": (bool,),
     "created_at": (str, type(None)),
     "updated_at": (str, type(None)),
+    "cue": (dict, type(None)),
+    "source_mention": (dict, type(None)),
+    "via": (list,),
 }
-_TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", type(None): "null"}
+_SPAN_FIELDS: dict[str, type] = {"char_start": int, "char_end": int, "text": str}
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    bool: "true or false",
+    type(None): "null",
+    dict: 'an object {"char_start", "char_end", "text"}',
+    list: "a list of strings",
+}
+
+CHUNK_LINES = 5_000
+"""Lines read, checked and written at a time: large enough that the per-chunk queries cost
+little, small enough that a chunk's records take a few MiB."""
 
 _EXPORT_TIME = re.compile(r"\d{4}-\d\d-\d\dT(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z", re.ASCII)
 """How the exporter writes times: already UTC, so the stored text is a matter of slicing.
 Hours stop at 23: newer Pythons read 24:00 as midnight of the next day."""
+
+
+class _Span(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    char_start: int
+    char_end: int
+    text: str
 
 
 class _Line(msgspec.Struct, forbid_unknown_fields=True, gc=False):
@@ -97,10 +120,13 @@ class _Line(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     updated_at: str | None = None
     schema_version: int | None = None
     """Written by the exporter; ignored."""
+    cue: _Span | None = None
+    source_mention: _Span | None = None
+    via: list[str] = []
 
 
-class _ExportLine(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    """A line as the exporter writes it: every field, each once. The fast path takes only these."""
+class _ExportFields(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """The fields the exporter writes on every line, each once."""
 
     document_id: str
     sentence_index: int
@@ -119,20 +145,46 @@ class _ExportLine(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     schema_version: int | None
 
 
+class _ExportLine(_ExportFields):
+    """A line as the exporter wrote it before labels had evidence. The fast path takes only
+    these and ``_EvidenceExportLine``."""
+
+    cue: ClassVar[None] = None
+    source_mention: ClassVar[None] = None
+    via: ClassVar[tuple[str, ...]] = ()
+
+
+class _EvidenceExportLine(_ExportFields):
+    """A line as the exporter writes it with evidence."""
+
+    cue: _Span | None
+    source_mention: _Span | None
+    via: list[str]
+
+
 _DECODE_EXPORT_LINE = msgspec.json.Decoder(_ExportLine).decode
+_DECODE_EVIDENCE_LINE = msgspec.json.Decoder(_EvidenceExportLine).decode
 _LINE_FIELDS = (*_REQUIRED, *_OPTIONAL)
 _KEY_ENDS = len(_ExportLine.__struct_fields__)
+_EVIDENCE_KEY_ENDS = len(_EvidenceExportLine.__struct_fields__)
+_SPAN_KEY_ENDS = len(_Span.__struct_fields__)
 """msgspec, like orjson, keeps the last of two equal keys. A line holding every field and
-exactly this many ``":`` (a key's end) has each key once; any other line goes to the slow path,
-which tells a repeated key from ``":`` inside a value. One count: a million lines must import
-within a few times a raw insert."""
+exactly as many ``":`` (a key's end) as its keys has each key once; any other line goes to
+the slow path, which tells a repeated key from ``":`` inside a value. One count: a million
+lines must import within a few times a raw insert."""
 
-def decode_fast(raw: bytes) -> _ExportLine:
+
+def decode_fast(raw: bytes) -> _ExportLine | _EvidenceExportLine:
     """The line as msgspec decodes it, when it is a complete exporter line with each key once;
     ValueError otherwise (the slow path then decides)."""
-    if raw.count(b'":') != _KEY_ENDS:
+    key_ends = raw.count(b'":')
+    if key_ends == _KEY_ENDS:
+        return _DECODE_EXPORT_LINE(raw)
+    line = _DECODE_EVIDENCE_LINE(raw)
+    spans = (line.cue is not None) + (line.source_mention is not None)
+    if key_ends != _EVIDENCE_KEY_ENDS + spans * _SPAN_KEY_ENDS:
         raise ValueError("not exactly one key per field")
-    return _DECODE_EXPORT_LINE(raw)
+    return line
 
 
 FUTURE_SLACK = timedelta(days=1)
@@ -157,24 +209,61 @@ def import_labels_file(
     path: Path,
     *,
     schema: LabelSchema | None = None,
-    on_progress: Callable[[str, int], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Read ``path`` (labels JSONL) and store it; raise InputError and change nothing on bad input."""
+    """Read ``path`` (labels JSONL) and store it; raise InputError and change nothing on bad input.
+
+    ``on_progress`` is called after each chunk with the bytes of the file read so far.
+    """
     schema = schema or load_label_schema()
-    with _no_cycle_collection():
+    file = str(path)
+
+    def first_line(document_id: str, sentence_index: int, annotator: str | None) -> int:
+        """Read the file again for an error message: the lines before are all valid."""
         with path.open("rb") as stream:
-            records = read_label_records(stream, file=str(path), schema=schema, on_progress=on_progress)
-        with Session(engine, expire_on_commit=False) as session:
-            result = bulk.store_label_records(
-                session=session, records=records, file=str(path), special_keys=schema.special_keys
-            )
-    return ImportReport(lines=len(records), **result)
+            for record in iter_label_records(stream, file=file, schema=schema):
+                if (record.document_id, record.sentence_index) == (document_id, sentence_index) and (
+                    annotator is None or record.annotator == annotator
+                ):
+                    return record.line
+        raise AssertionError("first_line is asked only about lines already read")
+
+    with _no_cycle_collection(), Session(engine, expire_on_commit=False) as session:
+
+        def write() -> dict[str, Any]:
+            # Begun afresh, from the top of the file, if run_write has to try again.
+            with (
+                bulk.LabelImport(
+                    session=session, file=file, special_keys=schema.special_keys, first_line=first_line
+                ) as target,
+                path.open("rb") as stream,
+            ):
+                chunk: list[bulk.LabelRecord] = []
+                for record in iter_label_records(stream, file=file, schema=schema):
+                    chunk.append(record)
+                    if len(chunk) == CHUNK_LINES:
+                        target.add(chunk)
+                        chunk = []
+                        if on_progress is not None:
+                            on_progress(stream.tell())
+                target.add(chunk)
+                if on_progress is not None:
+                    on_progress(stream.tell())
+                if not target.records:
+                    raise InputError(
+                        "no label records in the file", file=file, hint="is this a labels export?"
+                    )
+                result = target.finish()
+            session.commit()
+            return {"lines": target.records, **result}
+
+        return ImportReport(**run_write(session, write))
 
 
 @contextmanager
 def _no_cycle_collection() -> Iterator[None]:
-    """Pause Python's cycle collector: a million records and rows make no cycles, yet every
-    full collection would walk all of them again (a tenth of a 1M-label import)."""
+    """Pause Python's cycle collector: the records and rows of a chunk make no cycles, yet
+    frequent collections would walk them all again (a tenth of a 1M-label import)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -185,18 +274,24 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def read_label_records(
-    source: bytes | IO[bytes],
-    *,
-    file: str,
-    schema: LabelSchema,
-    on_progress: Callable[[str, int], None] | None = None,
+    source: bytes | IO[bytes], *, file: str, schema: LabelSchema
 ) -> list[bulk.LabelRecord]:
-    """Parse and check every line; nothing is written. Reads line by line: a million lines
-    must not hold the file, its text and its lines in memory at once."""
+    """Parse and check every line on its own; nothing is written. For small inputs and the
+    checks of one line: an import streams through ``iter_label_records`` and the store checks
+    what involves other lines (duplicates, sentences shared by labels)."""
+    records = list(iter_label_records(source, file=file, schema=schema))
+    if not records:
+        raise InputError("no label records in the file", file=file, hint="is this a labels export?")
+    return records
+
+
+def iter_label_records(
+    source: bytes | IO[bytes], *, file: str, schema: LabelSchema
+) -> Iterator[bulk.LabelRecord]:
+    """Each line parsed and checked on its own, as it is read: the store checks what needs
+    other lines (duplicates, sentences shared by labels) and the stored documents."""
     lines = io.BytesIO(source) if isinstance(source, bytes) else source
     checker = _RecordChecker(file=file, schema=schema)
-    records: list[bulk.LabelRecord] = []
-    seen: dict[tuple[str, int, str], int] = {}
     for number, raw in enumerate(lines, start=1):
         if len(raw) > MAX_LINE_BYTES:
             raise InputError(
@@ -211,23 +306,7 @@ def read_label_records(
             if not raw.strip():  # never decodes, so blank lines are only looked for here
                 continue
             record = _parse_line(raw, line=number, checker=checker)
-        identity = (record.document_id, record.sentence_index, record.annotator)
-        first = seen.setdefault(identity, number)
-        if first != number:
-            raise InputError(
-                f"duplicate label for sentence {record.sentence_index} of {record.document_id!r} "
-                f"by {record.annotator!r} (first on line {first})",
-                file=file,
-                line=number,
-                field="annotator",
-                hint="keep one line per sentence and annotator",
-            )
-        records.append(record)
-        if on_progress is not None and number % 50_000 == 0:
-            on_progress("read", number)
-    if not records:
-        raise InputError("no label records in the file", file=file, hint="is this a labels export?")
-    return records
+        yield record
 
 
 def _parse_line(raw: bytes, *, line: int, checker: _RecordChecker) -> bulk.LabelRecord:
@@ -274,6 +353,23 @@ def _check_types(obj: dict[str, Any], *, file: str, line: int) -> None:
     for name, types in _OPTIONAL.items():
         if name in obj:
             _check_type(obj[name], types, file=file, line=line, field=name)
+    for name in ("cue", "source_mention"):
+        span = obj.get(name)
+        if span is None:
+            continue
+        for key, kind in _SPAN_FIELDS.items():
+            if key not in span:
+                raise InputError(
+                    f"has no {key!r}",
+                    file=file,
+                    line=line,
+                    field=name,
+                    hint='spans are {"char_start", "char_end", "text"}',
+                )
+            _check_type(span[key], (kind,), file=file, line=line, field=f"{name}.{key}")
+        obj[name] = _Span(**{key: span[key] for key in _SPAN_FIELDS})
+    for entry in obj.get("via", ()):
+        _check_type(entry, (str,), file=file, line=line, field="via")
 
 
 def _check_type(value: Any, types: tuple[type, ...], *, file: str, line: int, field: str) -> None:
@@ -304,7 +400,7 @@ class _RecordChecker:
         latest = datetime.now(UTC) + FUTURE_SLACK
         self._latest_time = latest.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
-    def record(self, line: _Line | _ExportLine, number: int) -> bulk.LabelRecord:
+    def record(self, line: _Line | _ExportLine | _EvidenceExportLine, number: int) -> bulk.LabelRecord:
         document_id = self._document_ids.get(line.document_id)
         annotator = self._annotators.get(line.annotator)
         if document_id is None or annotator is None:
@@ -315,6 +411,21 @@ class _RecordChecker:
         ) or end - start != len(line.text):
             self._report_first_bad_field(line, number)
         self._check_label(line, number)
+        value = LabelValue(
+            is_claim=line.is_claim,
+            source=line.source,
+            source_other=line.source_other,
+            confidence=line.confidence,
+            note=line.note or "",
+            flagged=line.flagged,
+            cue=None if line.cue is None else self._span(line.cue, number, "cue"),
+            source_mention=(
+                None
+                if line.source_mention is None
+                else self._span(line.source_mention, number, "source_mention")
+            ),
+            via=self._via(line.via, number) if line.via else (),
+        )
         if line.note or line.source_other:
             check_label_text(note=line.note, source_other=line.source_other, file=self.file, line=number)
         text = self._texts.get(line.text)
@@ -334,17 +445,40 @@ class _RecordChecker:
             char_start=start,
             char_end=end,
             annotator=annotator,
-            is_claim=line.is_claim,
-            source=line.source,
-            source_other=line.source_other,
-            confidence=line.confidence,
-            note=line.note or "",
-            flagged=line.flagged,
+            value=value,
             created_at=created,
             updated_at=updated,
         )
 
-    def _new_names(self, line: _Line | _ExportLine, number: int) -> tuple[str, str]:
+    def _span(self, span: _Span, number: int, field: str) -> TextSpan:
+        """The span, once its offsets fit a document (whether they fit this one, the store checks)."""
+        for offset in (span.char_start, span.char_end):
+            if not 0 <= offset <= MAX_OFFSET:
+                raise InputError(
+                    f"offset {offset:,} is outside any document (0-{MAX_OFFSET:,})",
+                    file=self.file,
+                    line=number,
+                    field=field,
+                )
+        return TextSpan(span.char_start, span.char_end, span.text)
+
+    def _via(self, via: Sequence[str], number: int) -> tuple[str, ...]:
+        """The chain, once each entry is a source key or ``other:NAME``: keys join the article's
+        list as imported, as a record's ``source`` does."""
+        for entry in via:
+            if entry.startswith(VIA_OTHER_PREFIX):
+                check_free_text(entry, field="via", file=self.file, line=number)
+            elif not self.schema.is_valid_source_key(entry):
+                raise InputError(
+                    f"{entry[:70]!r} is neither a source key nor {VIA_OTHER_PREFIX}NAME",
+                    file=self.file,
+                    line=number,
+                    field="via",
+                    hint="keys are lower-case letters, digits, '-' and '_'",
+                )
+        return tuple(via)
+
+    def _new_names(self, line: _Line | _ExportLine | _EvidenceExportLine, number: int) -> tuple[str, str]:
         """Check a document id or annotator not seen before, and keep it: one string for all its records."""
         if (
             not line.document_id.strip()
@@ -361,7 +495,9 @@ class _RecordChecker:
         annotator = self._annotators.setdefault(line.annotator, line.annotator.strip())
         return document_id, annotator
 
-    def _report_first_bad_field(self, line: _Line | _ExportLine, number: int) -> NoReturn:
+    def _report_first_bad_field(
+        self, line: _Line | _ExportLine | _EvidenceExportLine, number: int
+    ) -> NoReturn:
         """Raise the error for the first bad identity or offset field, in the order of the file format."""
         file = self.file
         if not line.document_id.strip():
@@ -397,7 +533,7 @@ class _RecordChecker:
             hint="offsets must slice the sentence out of its document",
         )
 
-    def _check_label(self, line: _Line | _ExportLine, number: int) -> None:
+    def _check_label(self, line: _Line | _ExportLine | _EvidenceExportLine, number: int) -> None:
         key = (line.is_claim, line.source, line.confidence, not (line.source_other or "").strip())
         if key in self._labels_passed:
             return

@@ -1,25 +1,34 @@
-"""Bulk writes for label imports: set-based, one transaction, no ORM object per row."""
+"""Bulk writes for label imports: set-based, one transaction, no ORM object per row.
+
+The import streams: records arrive in chunks (``LabelImport.add``) and are written as they
+come, inside one transaction that the caller commits or rolls back. What is kept between
+chunks grows with the documents and annotators of the file, never with its labels: a
+million labels import in flat memory.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
+import orjson
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
 from annotator.domain import passwords
 from annotator.domain.errors import InputError
-from annotator.store.engine import driver_sql, run_write, stored_time
+from annotator.domain.label import LABEL_FIELDS, VIA_OTHER_PREFIX, LabelValue, evidence_problems
+from annotator.store.engine import driver_sql, stored_time
 from annotator.store.gold import reopen
 from annotator.store.models import (
     Document,
     Label,
+    LabelBase,
     Role,
     Sentence,
     Source,
@@ -31,13 +40,18 @@ from annotator.store.models import (
 
 _IN_CHUNK = 900  # stays under SQLite's bound-parameter limit on old builds
 
+VALUE_COLUMNS: tuple[str, ...] = tuple(LabelBase.model_fields)
+"""The stored columns of a label's value: ``LABEL_FIELDS``, then the evidence columns (span
+offsets and ``via``), as the model declares them."""
+assert VALUE_COLUMNS[: len(LABEL_FIELDS)] == LABEL_FIELDS, "LabelBase must start with LABEL_FIELDS"
+
 
 class LabelRecord(msgspec.Struct, frozen=True, gc=False):
     """One checked line of a labels file.
 
     Times are UTC text as SQLite stores them (``stored_time``): a million of them go into
     the database as they are, with no datetime made and formatted again for each.
-    gc=False: the fields are plain values, and a million records need no cycle collection.
+    gc=False: the fields are plain values, and records need no cycle collection.
     """
 
     line: int
@@ -47,76 +61,470 @@ class LabelRecord(msgspec.Struct, frozen=True, gc=False):
     char_start: int
     char_end: int
     annotator: str
-    is_claim: bool
-    source: str | None
-    source_other: str | None
-    confidence: int | None
-    note: str
-    flagged: bool
+    value: LabelValue
     created_at: str | None
     updated_at: str | None
 
-    def values(self) -> tuple[Any, ...]:
-        return (self.is_claim, self.source, self.source_other, self.confidence, self.note, self.flagged)
+
+def stored_values(value: LabelValue) -> tuple[Any, ...]:
+    """``value`` in ``VALUE_COLUMNS`` order, as the driver statements bind it (``via`` as JSON text)."""
+    cue, mention = value.cue, value.source_mention
+    return (
+        *value.as_tuple(),
+        None if cue is None else cue.start,
+        None if cue is None else cue.end,
+        None if mention is None else mention.start,
+        None if mention is None else mention.end,
+        orjson.dumps(value.via).decode() if value.via else None,  # NULL: the source cites nobody
+    )
 
 
-_VALUE_COLUMNS = ("is_claim", "source", "source_other", "confidence", "note", "flagged")
-
-SentenceIds = dict[str, dict[int, int]]
-"""Sentence id by document id, then sentence index."""
-
-
-def store_label_records(
-    *,
-    session: Session,
-    records: Sequence[LabelRecord],
-    file: str,
-    special_keys: frozenset[str],
-) -> dict[str, Any]:
-    """Write checked records in one transaction; raise InputError (and write nothing) on a conflict."""
-
-    def write() -> dict[str, Any]:
-        try:
-            result = _store(session=session, records=records, file=file, special_keys=special_keys)
-            session.commit()
-            return result
-        except BaseException:
-            session.rollback()
-            raise
-
-    return run_write(session, write)
+def _comparable(stored: Sequence[Any]) -> tuple[Any, ...]:
+    """A stored label's values as ``stored_values`` gives them: ``via`` is read back as a list."""
+    *rest, via = stored
+    return (*rest, orjson.dumps(via).decode() if via else None)
 
 
-def _store(
-    *, session: Session, records: Sequence[LabelRecord], file: str, special_keys: frozenset[str]
-) -> dict[str, Any]:
-    by_document: dict[str, list[LabelRecord]] = defaultdict(list)
-    for record in records:
-        by_document[record.document_id].append(record)
+SentenceIds = dict[int, int]
+"""Sentence id by sentence index, for one document."""
 
-    names = {r.annotator for r in records}
-    user_ids = _user_ids(session, names)
-    users_created = sorted(names - user_ids.keys())
-    with ThreadPoolExecutor(max_workers=1) as hashing:
-        # argon2 runs outside the GIL: the new annotators' hashes are made while documents are written.
-        hashes = hashing.submit(_throwaway_password_hashes, len(users_created))
-        stored = _in_chunks(session, col(Document.id), list(by_document), col(Document.id))
-        known = {doc_id for (doc_id,) in stored}
-        created_documents = [doc_id for doc_id in by_document if doc_id not in known]
-        sentence_ids = _create_documents(session, {d: by_document[d] for d in created_documents}, file)
-        for document_id in known:
-            sentence_ids[document_id] = _match_sentences(session, document_id, by_document[document_id], file)
-        sources_added = _add_missing_sources(session, by_document, special_keys)
-        user_ids |= _create_users(session, users_created, hashes.result())
-    # Sentences made by this import have no labels yet: only the others are looked up.
-    existing = _existing_labels(session, (sid for doc_id in known for sid in sentence_ids[doc_id].values()))
-    counts = _write_labels(session, records, sentence_ids, user_ids, existing)
-    return {
-        **counts,
-        "documents_created": created_documents,
-        "sources_added": sources_added,
-        "users_created": users_created,
-    }
+FirstLine = Callable[[str, int, str | None], int]
+"""The first line of the file with this document id, sentence index and (or any) annotator."""
+
+
+class LabelImport:
+    """One import, chunk by chunk, in the session's transaction (the caller commits or rolls back).
+
+    ``first_line`` finds where the file first gave a sentence or label that a later line
+    contradicts: only errors need it, so no line number is kept for every label.
+    """
+
+    def __init__(
+        self, *, session: Session, file: str, special_keys: frozenset[str], first_line: FirstLine
+    ) -> None:
+        self.session = session
+        self.file = file
+        self.special_keys = special_keys
+        self.first_line = first_line
+        connection = session.connection()
+        self.dialect = connection.dialect.name
+        if self.dialect == "postgresql":
+            # New labels are told apart by id (above the largest before each insert): no other
+            # writer's label may fall in between.
+            connection.exec_driver_sql("LOCK TABLE label IN SHARE ROW EXCLUSIVE MODE")
+        self.labels_before = connection.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM label").scalar_one()
+        # Labels stored before the import that a line has already matched: a second line for
+        # one of them is a duplicate. One bit a label id, not a set of a million ints.
+        self._matched = bytearray(self.labels_before // 8 + 1)
+        self._known_documents: set[str] = set()
+        self.documents_created: list[str] = []
+        self._created: set[str] = set()
+        self._user_ids: dict[str, int] = {}
+        # argon2 runs outside the GIL: new annotators' password hashes are made while labels are written.
+        self._hashing = ThreadPoolExecutor(max_workers=1)
+        self._hashes: list[tuple[list[str], Future[list[str]]]] = []
+        self.users_created: list[str] = []
+        self.sources_added = 0
+        self.records = 0
+        self.counts = {"inserted": 0, "updated": 0, "unchanged": 0, "older_skipped": 0}
+        # Evidence refused against a document this import is still building: the text of a
+        # sentence that comes later may make it right. Checked again at the end.
+        self._pending_evidence: list[LabelRecord] = []
+
+    def add(self, records: Sequence[LabelRecord]) -> None:
+        """Check a chunk of records against the store and write it; InputError on a conflict."""
+        if not records:
+            return
+        self.records += len(records)
+        by_document: dict[str, list[LabelRecord]] = defaultdict(list)
+        for record in records:
+            by_document[record.document_id].append(record)
+        names = {r.annotator for r in records} - self._user_ids.keys()
+        if names:
+            self._user_ids |= _user_ids(self.session, names)
+            new_names = sorted(names - self._user_ids.keys())
+            self._user_ids |= self._create_users(new_names)
+        sentence_ids, new_sentences = self._sentences(by_document)
+        keys = self._add_missing_sources(by_document)
+        self._check_evidence(by_document, keys)
+        self._write_labels(records, sentence_ids, new_sentences)
+
+    def _create_users(self, names: list[str]) -> dict[str, int]:
+        """New annotators, inactive. Their throwaway password hashes (argon2, seconds for a few)
+        are made in a thread while the import goes on, and stored by ``finish``: the
+        transaction hides the empty hash until then."""
+        if not names:
+            return {}
+        self._hashes.append((names, self._hashing.submit(_throwaway_password_hashes, len(names))))
+        self.users_created += names
+        ids: dict[str, int] = {}
+        for name in names:
+            user = User(name=name, role=Role.annotator, active=False, password_hash="")
+            self.session.add(user)
+            self.session.flush()
+            assert user.id is not None
+            ids[name] = user.id
+        return ids
+
+    def __enter__(self) -> LabelImport:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        # On an error, a hash being made is left to finish in its thread, unwaited for.
+        self._hashing.shutdown(wait=False, cancel_futures=True)
+
+    def finish(self) -> dict[str, Any]:
+        """Check what waited for the whole file, store the new annotators' password hashes;
+        the counts of the import."""
+        for names, hashes in self._hashes:
+            self.session.connection().exec_driver_sql(
+                driver_sql(self.dialect, 'UPDATE "user" SET password_hash = ? WHERE name = ?'),
+                [(password_hash, name) for name, password_hash in zip(names, hashes.result(), strict=True)],
+            )
+        if self._pending_evidence:
+            by_document: dict[str, list[LabelRecord]] = defaultdict(list)
+            for record in self._pending_evidence:
+                by_document[record.document_id].append(record)
+            self._check_evidence(by_document, self._source_keys(list(by_document)), final=True)
+        return {
+            **self.counts,
+            "documents_created": self.documents_created,
+            "sources_added": self.sources_added,
+            "users_created": self.users_created,
+        }
+
+    # --- documents and sentences ------------------------------------------------------------
+
+    def _sentences(
+        self, by_document: dict[str, list[LabelRecord]]
+    ) -> tuple[dict[str, SentenceIds], set[int]]:
+        """The sentence ids of the chunk's records, creating documents and sentences known only
+        from labels; and the ids of sentences created by this chunk (they have no labels yet)."""
+        unseen = [d for d in by_document if d not in self._known_documents and d not in self._created]
+        stored = {
+            doc_id for (doc_id,) in _in_chunks(self.session, col(Document.id), unseen, col(Document.id))
+        }
+        self._known_documents |= stored
+        new = [d for d in unseen if d not in stored]
+        ids, created = self._create_documents({d: by_document[d] for d in new})
+        self.documents_created += new
+        self._created.update(new)
+        rest = [d for d in by_document if d not in ids]
+        rows = _in_chunks(
+            self.session,
+            col(Sentence.document_id),
+            rest,
+            col(Sentence.document_id),
+            col(Sentence.index),
+            col(Sentence.id),
+            col(Sentence.text),
+            col(Sentence.char_start),
+            col(Sentence.char_end),
+        )
+        stored_sentences: dict[str, dict[int, tuple[int, str, int, int]]] = {d: {} for d in rest}
+        for doc_id, index, sentence_id, text, start, end in rows:
+            stored_sentences[doc_id][index] = (sentence_id, text, start, end)
+        for document_id in rest:
+            if document_id in self._created:
+                more = self._grow_document(
+                    document_id, by_document[document_id], stored_sentences[document_id]
+                )
+                created.update(more.values())
+            ids[document_id] = self._match_sentences(
+                document_id, by_document[document_id], stored_sentences[document_id]
+            )
+        return ids, created
+
+    def _create_documents(
+        self, by_document: dict[str, list[LabelRecord]]
+    ) -> tuple[dict[str, SentenceIds], set[int]]:
+        """Documents known only from labels, in two executemany statements (not one flush each)."""
+        if not by_document:
+            return {}, set()
+        now = utcnow()
+        documents: list[dict[str, Any]] = []
+        sentences: list[tuple[Any, ...]] = []
+        for document_id, records in by_document.items():
+            ordered = self._new_sentences(document_id, records, {})
+            documents.append(
+                {
+                    "id": document_id,
+                    "title": document_id,
+                    "text": _document_text(ordered),
+                    "url": None,
+                    "published": None,
+                    "created_at": now,
+                }
+            )
+            sentences += ((document_id, index, start, end, text) for index, text, start, end, _ in ordered)
+        connection = self.session.connection()
+        connection.execute(Document.__table__.insert(), documents)  # type: ignore[attr-defined]
+        self._insert_sentences(sentences)
+        found = _in_chunks(
+            self.session,
+            col(Sentence.document_id),
+            list(by_document),
+            col(Sentence.document_id),
+            col(Sentence.index),
+            col(Sentence.id),
+        )
+        ids: dict[str, SentenceIds] = {document_id: {} for document_id in by_document}
+        for document_id, index, sentence_id in found:
+            ids[document_id][index] = sentence_id
+        return ids, {sid for by_index in ids.values() for sid in by_index.values()}
+
+    def _insert_sentences(self, rows: list[tuple[Any, ...]]) -> None:
+        # Plain executemany, then the ids by position: RETURNING made SQLAlchemy send one INSERT a row.
+        self.session.connection().exec_driver_sql(
+            driver_sql(
+                self.dialect,
+                'INSERT INTO sentence (document_id, "index", char_start, char_end, text, paragraph) '
+                "VALUES (?, ?, ?, ?, ?, 0)",
+            ),
+            rows,
+        )
+
+    def _new_sentences(
+        self,
+        document_id: str,
+        records: list[LabelRecord],
+        stored: dict[int, tuple[int, str, int, int]],
+    ) -> list[tuple[int, str, int, int, int]]:
+        """All sentences of a document this import builds, stored ones and those of ``records``,
+        in order as (index, text, start, end, line; 0 when stored); InputError when they disagree."""
+        sentences: dict[int, tuple[int, str, int, int, int]] = {
+            index: (index, text, start, end, 0) for index, (_, text, start, end) in stored.items()
+        }
+        for r in records:
+            first = sentences.setdefault(
+                r.sentence_index, (r.sentence_index, r.text, r.char_start, r.char_end, r.line)
+            )
+            if first[1] != r.text or first[2] != r.char_start:
+                line = first[4] or self.first_line(document_id, r.sentence_index, None)
+                raise InputError(
+                    f"sentence {r.sentence_index} of {document_id!r} differs from line {line}",
+                    file=self.file,
+                    line=r.line,
+                    field="text",
+                    hint="all labels of a sentence share its text",
+                )
+        ordered = sorted(sentences.values())
+        for before, after in zip(ordered, ordered[1:], strict=False):
+            if after[2] < before[3]:
+                late, early = (after, before) if after[4] else (before, after)
+                raise InputError(
+                    f"sentence {late[0]} overlaps sentence {early[0]} "
+                    f"(line {early[4] or self.first_line(document_id, early[0], None)})",
+                    file=self.file,
+                    line=late[4],
+                    field="char_start",
+                )
+        return ordered
+
+    def _grow_document(
+        self,
+        document_id: str,
+        records: list[LabelRecord],
+        stored: dict[int, tuple[int, str, int, int]],
+    ) -> SentenceIds:
+        """Check the records against the sentences this import gave the document (naming the line
+        that gave them), and store the sentences first met in this chunk, with the document's
+        text rebuilt. Their ids, by index."""
+        ordered = self._new_sentences(document_id, records, stored)
+        rows = [(document_id, index, start, end, text) for index, text, start, end, line in ordered if line]
+        if not rows:
+            return {}
+        self._insert_sentences(rows)
+        self.session.connection().exec_driver_sql(
+            driver_sql(self.dialect, "UPDATE document SET text = ? WHERE id = ?"),
+            (_document_text(ordered), document_id),
+        )
+        indexes = [row[1] for row in rows]
+        columns = (col(Sentence.index), col(Sentence.id), col(Sentence.text), col(Sentence.char_start))
+        found = self.session.execute(
+            select(*columns, col(Sentence.char_end)).where(
+                col(Sentence.document_id) == document_id, col(Sentence.index).in_(indexes)
+            )
+        ).all()
+        more: SentenceIds = {}
+        for index, sentence_id, text, start, end in found:
+            stored[index] = (sentence_id, text, start, end)
+            more[index] = sentence_id
+        return more
+
+    def _match_sentences(
+        self, document_id: str, records: list[LabelRecord], stored: dict[int, tuple[int, str, int, int]]
+    ) -> SentenceIds:
+        found: SentenceIds = {}
+        for record in records:
+            match = stored.get(record.sentence_index)
+            if match is None:
+                raise InputError(
+                    f"sentence_index {record.sentence_index} is past the document {document_id!r} "
+                    f"(it has {len(stored)} sentences)",
+                    file=self.file,
+                    line=record.line,
+                    field="sentence_index",
+                )
+            if match[1] != record.text:
+                raise InputError(
+                    f"text differs from sentence {record.sentence_index} of {document_id!r} as stored",
+                    file=self.file,
+                    line=record.line,
+                    field="text",
+                    hint="was the article re-segmented? export its sentences and compare",
+                )
+            if match[2] != record.char_start:
+                raise InputError(
+                    f"char_start {record.char_start} differs from sentence {record.sentence_index} of "
+                    f"{document_id!r} as stored ({match[2]})",
+                    file=self.file,
+                    line=record.line,
+                    field="char_start",
+                    hint="offsets count characters of the document's text as stored",
+                )
+            found[record.sentence_index] = match[0]
+        return found
+
+    # --- sources and evidence ----------------------------------------------------------------
+
+    def _source_keys(self, document_ids: list[str]) -> dict[str, set[str]]:
+        keys: dict[str, set[str]] = {d: set() for d in document_ids}
+        rows = _in_chunks(
+            self.session, col(Source.document_id), document_ids, col(Source.document_id), col(Source.key)
+        )
+        for doc_id, key in rows:
+            keys[doc_id].add(key)
+        return keys
+
+    def _add_missing_sources(self, by_document: dict[str, list[LabelRecord]]) -> dict[str, set[str]]:
+        """Sources a record names (as its source or in its chain) that the article's list lacks
+        join it as imported; the keys of each document's list after that."""
+        keys = self._source_keys(list(by_document))
+        rows: list[tuple[str, str, str]] = []
+        for doc_id, records in by_document.items():
+            used = {r.value.source for r in records if r.value.source}
+            used.update(key for r in records for key in r.value.via if not key.startswith(VIA_OTHER_PREFIX))
+            for key in sorted(used - keys[doc_id] - self.special_keys):
+                rows.append((doc_id, key, key))
+                keys[doc_id].add(key)
+        if rows:
+            self.session.connection().exec_driver_sql(
+                driver_sql(
+                    self.dialect,
+                    'INSERT INTO source (document_id, "key", label, aliases, origin) '
+                    f"VALUES (?, ?, ?, '[]', '{SourceOrigin.imported.name}')",
+                ),
+                rows,
+            )
+            self.sources_added += len(rows)
+        return keys
+
+    def _check_evidence(
+        self, by_document: dict[str, list[LabelRecord]], keys: dict[str, set[str]], *, final: bool = False
+    ) -> None:
+        """Every record's evidence against its document's text and source list."""
+        documents = [
+            d
+            for d, records in by_document.items()
+            if any(r.value.cue or r.value.source_mention or r.value.via for r in records)
+        ]
+        if not documents:
+            return
+        texts = dict(
+            _in_chunks(self.session, col(Document.id), documents, col(Document.id), col(Document.text))
+        )
+        for document_id in documents:
+            text, source_keys = texts[document_id], keys[document_id]
+            for record in by_document[document_id]:
+                value = record.value
+                if not (value.cue or value.source_mention or value.via):
+                    continue
+                problems = evidence_problems(
+                    value,
+                    document_text=text,
+                    sentence_start=record.char_start,
+                    sentence_end=record.char_end,
+                    source_keys=source_keys,
+                )
+                if not problems:
+                    continue
+                if document_id in self._created and not final:
+                    self._pending_evidence.append(record)
+                    continue
+                problem = problems[0]
+                raise InputError(problem.message, file=self.file, line=record.line, field=problem.field)
+
+    # --- labels ----------------------------------------------------------------------------
+
+    def _write_labels(
+        self, records: Sequence[LabelRecord], sentence_ids: dict[str, SentenceIds], new_sentences: set[int]
+    ) -> None:
+        now = stored_time("sqlite", utcnow())  # the text of LabelRecord times
+        user_ids = self._user_ids
+        rows = [(sentence_ids[r.document_id][r.sentence_index], user_ids[r.annotator], r) for r in records]
+        existing = _existing_labels(self.session, {sid for sid, _, _ in rows if sid not in new_sentences})
+        new_rows: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, LabelRecord]] = []
+        in_chunk: dict[tuple[int, int], int] = {}
+        matched, before = self._matched, self.labels_before
+        unchanged = older = 0
+        for sentence_id, user_id, record in rows:
+            first = in_chunk.setdefault((sentence_id, user_id), record.line)
+            current = existing.get((sentence_id, user_id)) if existing else None
+            if first != record.line or (
+                current is not None
+                and (current.id > before or matched[current.id >> 3] & (1 << (current.id & 7)))
+            ):
+                self._duplicate(record, first)
+            values = stored_values(record.value)
+            if current is None:
+                updated = record.updated_at or now
+                new_rows.append((sentence_id, user_id, 1, record.created_at or updated, updated, *values))
+                continue
+            matched[current.id >> 3] |= 1 << (current.id & 7)
+            if _comparable(current[5:]) == values:
+                unchanged += 1
+            elif record.updated_at is not None and _as_datetime(record.updated_at) > as_utc(
+                current.updated_at
+            ):
+                updates.append((current, record))
+            else:
+                older += 1
+
+        connection = self.session.connection()
+        if new_rows:
+            _insert_new_labels(connection, new_rows)
+        reopen(self.session, [row[0] for row in new_rows] + [current.sentence_id for current, _ in updates])
+        if updates:
+            _update_labels(connection, updates)
+        counts = self.counts
+        counts["inserted"] += len(new_rows)
+        counts["updated"] += len(updates)
+        counts["unchanged"] += unchanged
+        counts["older_skipped"] += older
+
+    def _duplicate(self, record: LabelRecord, first: int) -> None:
+        if first == record.line:
+            first = self.first_line(record.document_id, record.sentence_index, record.annotator)
+        raise InputError(
+            f"duplicate label for sentence {record.sentence_index} of {record.document_id!r} "
+            f"by {record.annotator!r} (first on line {first})",
+            file=self.file,
+            line=record.line,
+            field="annotator",
+            hint="keep one line per sentence and annotator",
+        )
+
+
+def _document_text(ordered: Sequence[tuple[int, str, int, int, int]]) -> str:
+    """A document known only from labels: each sentence at its offsets, spaces between."""
+    parts: list[str] = []
+    end = 0
+    for _, text, start, stop, _ in ordered:  # in order and apart, as checked
+        parts += (" " * (start - end), text)
+        end = stop
+    return "".join(parts)
 
 
 def _in_chunks(session: Session, column: Any, values: Sequence[Any], *selected: Any) -> list[Any]:
@@ -126,151 +534,6 @@ def _in_chunks(session: Session, column: Any, values: Sequence[Any], *selected: 
         chunk = list(values[start : start + _IN_CHUNK])
         rows.extend(session.execute(select(*selected).where(column.in_(chunk))).all())
     return rows
-
-
-def _create_documents(session: Session, by_document: dict[str, list[LabelRecord]], file: str) -> SentenceIds:
-    """Documents known only from labels, in two executemany statements (not one flush each)."""
-    if not by_document:
-        return {}
-    now = utcnow()
-    documents: list[dict[str, Any]] = []
-    sentences: list[tuple[Any, ...]] = []
-    for document_id, records in by_document.items():
-        text, rows = _document_from_records(document_id, records, file)
-        documents.append(
-            {
-                "id": document_id,
-                "title": document_id,
-                "text": text,
-                "url": None,
-                "published": None,
-                "created_at": now,
-            }
-        )
-        sentences.extend(rows)
-    connection = session.connection()
-    dialect = connection.dialect.name
-    connection.execute(Document.__table__.insert(), documents)  # type: ignore[attr-defined]
-    # Plain executemany, then the ids by position: RETURNING made SQLAlchemy send one INSERT a row.
-    connection.exec_driver_sql(
-        driver_sql(
-            dialect,
-            'INSERT INTO sentence (document_id, "index", char_start, char_end, text, paragraph) '
-            "VALUES (?, ?, ?, ?, ?, 0)",
-        ),
-        sentences,
-    )
-    found = _in_chunks(
-        session,
-        col(Sentence.document_id),
-        list(by_document),
-        col(Sentence.document_id),
-        col(Sentence.index),
-        col(Sentence.id),
-    )
-    ids: SentenceIds = {document_id: {} for document_id in by_document}
-    for document_id, index, sentence_id in found:
-        ids[document_id][index] = sentence_id
-    return ids
-
-
-def _document_from_records(
-    document_id: str, records: list[LabelRecord], file: str
-) -> tuple[str, list[tuple[Any, ...]]]:
-    """The text (each sentence at its offsets, spaces between) and the sentence rows."""
-    sentences: dict[int, LabelRecord] = {}
-    for record in records:
-        first = sentences.setdefault(record.sentence_index, record)
-        if first.text != record.text or first.char_start != record.char_start:
-            raise InputError(
-                f"sentence {record.sentence_index} of {document_id!r} differs from line {first.line}",
-                file=file,
-                line=record.line,
-                field="text",
-                hint="all labels of a sentence share its text",
-            )
-    ordered = sorted(sentences.values(), key=lambda r: r.sentence_index)
-    for before, after in zip(ordered, ordered[1:], strict=False):
-        if after.char_start < before.char_end:
-            raise InputError(
-                f"sentence {after.sentence_index} overlaps sentence {before.sentence_index} "
-                f"(line {before.line})",
-                file=file,
-                line=after.line,
-                field="char_start",
-            )
-    parts: list[str] = []
-    end = 0
-    for record in ordered:  # in order and apart, as just checked
-        parts += (" " * (record.char_start - end), record.text)
-        end = record.char_end
-    rows = [(document_id, r.sentence_index, r.char_start, r.char_end, r.text) for r in ordered]
-    return "".join(parts), rows
-
-
-def _match_sentences(
-    session: Session, document_id: str, records: list[LabelRecord], file: str
-) -> dict[int, int]:
-    columns = (col(Sentence.id), col(Sentence.index), col(Sentence.text), col(Sentence.char_start))
-    stored = {
-        index: (sid, text, start)
-        for sid, index, text, start in session.execute(
-            select(*columns).where(col(Sentence.document_id) == document_id)
-        ).all()
-    }
-    found: dict[int, int] = {}
-    for record in records:
-        match = stored.get(record.sentence_index)
-        if match is None:
-            raise InputError(
-                f"sentence_index {record.sentence_index} is past the document {document_id!r} "
-                f"(it has {len(stored)} sentences)",
-                file=file,
-                line=record.line,
-                field="sentence_index",
-            )
-        if match[1] != record.text:
-            raise InputError(
-                f"text differs from sentence {record.sentence_index} of {document_id!r} as stored",
-                file=file,
-                line=record.line,
-                field="text",
-                hint="was the article re-segmented? export its sentences and compare",
-            )
-        if match[2] != record.char_start:
-            raise InputError(
-                f"char_start {record.char_start} differs from sentence {record.sentence_index} of "
-                f"{document_id!r} as stored ({match[2]})",
-                file=file,
-                line=record.line,
-                field="char_start",
-                hint="offsets count characters of the document's text as stored",
-            )
-        found[record.sentence_index] = match[0]
-    return found
-
-
-def _add_missing_sources(
-    session: Session, by_document: dict[str, list[LabelRecord]], special_keys: frozenset[str]
-) -> int:
-    stored = _in_chunks(
-        session, col(Source.document_id), list(by_document), col(Source.document_id), col(Source.key)
-    )
-    known = {(doc_id, key) for doc_id, key in stored}
-    used = {doc_id: {r.source for r in records if r.source} for doc_id, records in by_document.items()}
-    missing = sorted({(doc_id, key) for doc_id, keys in used.items() for key in keys} - known)
-    rows = [(doc_id, key, key) for doc_id, key in missing if key not in special_keys]
-    if rows:
-        connection = session.connection()
-        connection.exec_driver_sql(
-            driver_sql(
-                connection.dialect.name,
-                'INSERT INTO source (document_id, "key", label, aliases, origin) '
-                f"VALUES (?, ?, ?, '[]', '{SourceOrigin.imported.name}')",
-            ),
-            rows,
-        )
-    return len(rows)
 
 
 def _user_ids(session: Session, names: set[str]) -> dict[str, int]:
@@ -287,18 +550,9 @@ def _throwaway_password_hashes(count: int) -> list[str]:
     return [passwords.hash_password(passwords.generate_password()) for _ in range(count)]
 
 
-def _create_users(session: Session, names: list[str], password_hashes: list[str]) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    for name, password_hash in zip(names, password_hashes, strict=True):
-        user = User(name=name, role=Role.annotator, active=False, password_hash=password_hash)
-        session.add(user)
-        session.flush()
-        assert user.id is not None
-        ids[name] = user.id
-    return ids
-
-
 def _existing_labels(session: Session, sentence_ids: Iterable[int]) -> dict[tuple[int, int], Any]:
+    """Stored labels of these sentences by (sentence, user): id, sentence_id, user_id, version,
+    updated_at, then the ``VALUE_COLUMNS``."""
     found: dict[tuple[int, int], Any] = {}
     unique = sorted(set(sentence_ids))
     columns = [
@@ -307,66 +561,13 @@ def _existing_labels(session: Session, sentence_ids: Iterable[int]) -> dict[tupl
         col(Label.user_id),
         col(Label.version),
         col(Label.updated_at),
-        *(getattr(Label, c) for c in _VALUE_COLUMNS),
+        *(getattr(Label, c) for c in VALUE_COLUMNS),
     ]
     for start in range(0, len(unique), _IN_CHUNK):
         chunk = unique[start : start + _IN_CHUNK]
         for row in session.execute(select(*columns).where(col(Label.sentence_id).in_(chunk))).all():
             found[(row.sentence_id, row.user_id)] = row
     return found
-
-
-def _write_labels(
-    session: Session,
-    records: Sequence[LabelRecord],
-    sentence_ids: SentenceIds,
-    user_ids: dict[str, int],
-    existing: dict[tuple[int, int], Any],
-) -> dict[str, int]:
-    now = stored_time("sqlite", utcnow())  # the text of LabelRecord times
-    new_rows: list[tuple[Any, ...]] = []
-    updates: list[tuple[Any, LabelRecord]] = []
-    unchanged = older = 0
-    for record in records:
-        sentence_id = sentence_ids[record.document_id][record.sentence_index]
-        user_id = user_ids[record.annotator]
-        current = existing.get((sentence_id, user_id)) if existing else None
-        if current is None:
-            updated = record.updated_at or now
-            new_rows.append(
-                (
-                    sentence_id,
-                    user_id,
-                    1,
-                    record.created_at or updated,
-                    updated,
-                    record.is_claim,
-                    record.source,
-                    record.source_other,
-                    record.confidence,
-                    record.note,
-                    record.flagged,
-                )
-            )
-        elif tuple(getattr(current, c) for c in _VALUE_COLUMNS) == record.values():
-            unchanged += 1
-        elif record.updated_at is not None and _as_datetime(record.updated_at) > as_utc(current.updated_at):
-            updates.append((current, record))
-        else:
-            older += 1
-
-    connection = session.connection()
-    if new_rows:
-        _insert_new_labels(connection, new_rows)
-    reopen(session, [row[0] for row in new_rows] + [current.sentence_id for current, _ in updates])
-    if updates:
-        _update_labels(connection, updates)
-    return {
-        "inserted": len(new_rows),
-        "updated": len(updates),
-        "unchanged": unchanged,
-        "older_skipped": older,
-    }
 
 
 def _as_datetime(text: str) -> datetime:
@@ -379,7 +580,11 @@ def _time_param(dialect: str, text: str) -> Any:
     return text if dialect == "sqlite" else _as_datetime(text)
 
 
-_NEW_LABEL_COLUMNS = ("sentence_id", "user_id", "version", "created_at", "updated_at", *_VALUE_COLUMNS)
+_NEW_LABEL_COLUMNS = ("sentence_id", "user_id", "version", "created_at", "updated_at", *VALUE_COLUMNS)
+_VALUES = ", ".join(VALUE_COLUMNS)
+_HISTORY_INSERT = (
+    f"INSERT INTO label_history (label_id, sentence_id, user_id, version, action, changed_at, {_VALUES}) "
+)
 
 
 def _insert_new_labels(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
@@ -390,20 +595,16 @@ def _insert_new_labels(connection: Connection, rows: list[tuple[Any, ...]]) -> N
     so no other writer's label can fall in between.
     """
     dialect = connection.dialect.name
-    if dialect == "postgresql":
-        connection.exec_driver_sql("LOCK TABLE label IN SHARE ROW EXCLUSIVE MODE")
     if dialect != "sqlite":
         rows = [(*row[:3], _as_datetime(row[3]), _as_datetime(row[4]), *row[5:]) for row in rows]
     before = connection.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM label").scalar_one()
     columns = ", ".join(_NEW_LABEL_COLUMNS)
     marks = ", ".join("?" for _ in _NEW_LABEL_COLUMNS)
     connection.exec_driver_sql(driver_sql(dialect, f"INSERT INTO label ({columns}) VALUES ({marks})"), rows)
-    values = ", ".join(_VALUE_COLUMNS)
     connection.exec_driver_sql(
         driver_sql(
             dialect,
-            "INSERT INTO label_history (label_id, sentence_id, user_id, version, action, changed_at, "
-            f"{values}) SELECT id, sentence_id, user_id, 1, 'import', updated_at, {values} "
+            _HISTORY_INSERT + f"SELECT id, sentence_id, user_id, 1, 'import', updated_at, {_VALUES} "
             "FROM label WHERE id > ?",
         ),
         (before,),
@@ -413,33 +614,23 @@ def _insert_new_labels(connection: Connection, rows: list[tuple[Any, ...]]) -> N
 def _update_labels(connection: Connection, updates: list[tuple[Any, LabelRecord]]) -> None:
     """The newer records replace their labels; each change is a history row too."""
     dialect = connection.dialect.name
-    assignments = ", ".join(f"{c} = ?" for c in _VALUE_COLUMNS)
-    values = ", ".join(_VALUE_COLUMNS)
+    assignments = ", ".join(f"{c} = ?" for c in VALUE_COLUMNS)
     label_rows = []
     history_rows = []
     for current, record in updates:
         assert record.updated_at is not None  # only newer records update
         changed_at = _time_param(dialect, record.updated_at)
-        label_rows.append((*record.values(), current.version + 1, changed_at, current.id))
+        values = stored_values(record.value)
+        label_rows.append((*values, current.version + 1, changed_at, current.id))
         history_rows.append(
-            (
-                current.id,
-                current.sentence_id,
-                current.user_id,
-                current.version + 1,
-                changed_at,
-                *record.values(),
-            )
+            (current.id, current.sentence_id, current.user_id, current.version + 1, changed_at, *values)
         )
     connection.exec_driver_sql(
         driver_sql(dialect, f"UPDATE label SET {assignments}, version = ?, updated_at = ? WHERE id = ?"),
         label_rows,
     )
+    marks = ", ".join("?" for _ in VALUE_COLUMNS)
     connection.exec_driver_sql(
-        driver_sql(
-            dialect,
-            "INSERT INTO label_history (label_id, sentence_id, user_id, version, action, changed_at, "
-            f"{values}) VALUES (?, ?, ?, ?, 'import', ?, ?, ?, ?, ?, ?, ?)",
-        ),
+        driver_sql(dialect, _HISTORY_INSERT + f"VALUES (?, ?, ?, ?, 'import', ?, {marks})"),
         history_rows,
     )

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from annotator.store.models import Role
-from annotator.ui import annotate_dialogs as dialogs
 from annotator.ui import annotate_actions as s
+from annotator.ui import annotate_dialogs as dialogs
 from annotator.ui.common import require_role
 from annotator.ui.labeller import show_labeller
 

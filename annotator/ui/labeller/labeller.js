@@ -15,6 +15,7 @@ const MAX_SENT = 50; // labels per exchange; the rest go with the next one
 const STORAGE = "annotator:outbox:v1";
 const TEXT_INPUT_TYPES = new Set(["text", "search", "email", "url", "tel", "password", "number"]);
 const ACTIVATED_BY_KEYS = new Set(["BUTTON", "A", "SUMMARY"]);
+const MODIFIERS = new Set(["Shift", "Control", "Alt", "Meta", "CapsLock", "AltGraph"]);
 
 let panel = null; // the state of the article on screen (module-level: it outlives a rerun)
 let listening = false;
@@ -41,8 +42,14 @@ function newClientId() {
 }
 
 function asLabel(row) {
-  const [is_claim, source, source_other, confidence, note, flagged] = row;
-  return { is_claim, source, source_other, confidence, note, flagged };
+  // The evidence (document-offset spans, the chain of sources) follows the six fields; a server
+  // that does not keep evidence sends six.
+  const [is_claim, source, source_other, confidence, note, flagged, cue = null, source_mention = null, via = []] = row;
+  return { is_claim, source, source_other, confidence, note, flagged, cue, source_mention, via: via || [] };
+}
+
+function spanKey(span) {
+  return span ? `${span.char_start}-${span.char_end}` : "";
 }
 
 function sameLabel(a, b) {
@@ -53,7 +60,10 @@ function sameLabel(a, b) {
     (a.source_other || null) === (b.source_other || null) &&
     a.confidence === b.confidence &&
     a.note === b.note &&
-    a.flagged === b.flagged
+    a.flagged === b.flagged &&
+    spanKey(a.cue) === spanKey(b.cue) &&
+    spanKey(a.source_mention) === spanKey(b.source_mention) &&
+    (a.via || []).join("\n") === (b.via || []).join("\n")
   );
 }
 
@@ -140,7 +150,12 @@ function newPanel(data) {
     elsewhere: otherArticlesOutbox(data.user, data.article.id),
     undo: [], // {sentence_id, revision, before}: this page's own saves, newest last
     cursor: 0,
-    stage: "source", // "source" | "confidence" | "other" | "goto"
+    stage: "source", // "source" | "confidence" | "other" | "goto" | "mention" | "cue" | "via"
+    evidenceReturn: "source", // the stage a mention, cue or via stage goes back to
+    otherFor: null, // "via" while the other-source box names a source of the chain
+    marked: new Set(), // indices of sentences whose text is drawn with marks
+    drag: null, // where a drag over words started: {index, offset}
+    dragged: false, // the mouse moved over words since it was pressed: the click that ends it is no move
     draft: null,
     goto: "",
     warning: null,
@@ -174,7 +189,7 @@ function draftFor(p, index) {
   const label = sentence ? shownLabel(p, sentence.id) : null;
   const suggestion = label === null && p.suggestions ? p.suggestions.get(index) : undefined;
   if (suggestion) {
-    // Pre-selected: Enter accepts it; any other key overrides it.
+    // Pre-selected, its evidence pre-marked: Enter accepts it; any other key overrides it.
     return {
       is_claim: suggestion.is_claim,
       source: suggestion.is_claim ? suggestion.source : null,
@@ -182,6 +197,9 @@ function draftFor(p, index) {
       confidence: suggestion.confidence,
       note: "",
       flagged: false,
+      cue: suggestion.is_claim ? suggestedSpan(p, index, suggestion.cue) : null,
+      source_mention: suggestion.is_claim ? suggestedSpan(p, index, suggestion.mention) : null,
+      via: [],
       suggested: true,
     };
   }
@@ -192,6 +210,9 @@ function draftFor(p, index) {
     confidence: label ? label.confidence : null,
     note: label ? label.note : "",
     flagged: label ? label.flagged : false,
+    cue: (label && label.cue) || null,
+    source_mention: (label && label.source_mention) || null,
+    via: label && label.via ? [...label.via] : [],
   };
 }
 
@@ -255,7 +276,9 @@ function receive(p, data, root) {
   const articleChanged = article.signature !== p.signature;
   if (articleChanged) {
     const shown = p.sentences[p.cursor] || null;
-    p.sentences = article.sentences.map(([id, paragraph, revision, text]) => ({ id, paragraph, revision, text, node: null }));
+    // A sentence's revision is its span of the document ("start-end"): spans are sent in
+    // document offsets, the sentence's start plus the offset in its text.
+    p.sentences = article.sentences.map(([id, paragraph, revision, text]) => ({ id, paragraph, revision, text, start: Number(revision.split("-")[0]), node: null, words: null }));
     p.indexById = new Map(p.sentences.map((s, i) => [s.id, i]));
     if (shown !== null && p.indexById.has(shown.id)) p.cursor = p.indexById.get(shown.id);
     p.cursor = Math.min(Math.max(0, p.cursor), Math.max(0, p.sentences.length - 1));
@@ -358,6 +381,7 @@ function moveTo(p, index) {
   p.cursor = target;
   p.draft = draftFor(p, target);
   p.stage = "source";
+  p.otherFor = null;
   p.goto = "";
   p.warning = null;
   markCurrent(p, before);
@@ -396,16 +420,21 @@ function save(p, value) {
 
 function claim(p, source, confidence) {
   const other = source === p.article.other_key ? p.draft.other.trim() : null;
-  return { is_claim: true, source, source_other: other || null, confidence, note: p.draft.note, flagged: p.draft.flagged };
+  const { note, flagged, cue, source_mention, via } = p.draft;
+  return { is_claim: true, source, source_other: other || null, confidence, note, flagged, cue, source_mention, via: [...via] };
 }
 
 function notAClaim(p) {
-  save(p, { is_claim: false, source: null, source_other: null, confidence: null, note: p.draft.note, flagged: p.draft.flagged });
+  const { note, flagged } = p.draft;
+  save(p, { is_claim: false, source: null, source_other: null, confidence: null, note, flagged, cue: null, source_mention: null, via: [] });
 }
 
 function pickSource(p, key) {
+  // A suggested mention names the suggested source: another source drops it (the cue stays).
+  if (p.draft.suggested && key !== p.draft.source) p.draft.source_mention = null;
   if (key === p.article.other_key) {
     p.stage = "other";
+    p.otherFor = null;
     p.warning = null;
     renderControls(p);
     const input = p.root.querySelector(".ann-other input");
@@ -425,6 +454,11 @@ function confirmOther(p) {
   const name = input.value.trim();
   if (!name) return warn(p, "Type the other source's name, then Enter (Esc goes back).");
   input.blur();
+  if (p.otherFor === "via") {
+    p.otherFor = null;
+    p.stage = "via";
+    return addVia(p, `other:${name}`);
+  }
   Object.assign(p.draft, { other: name, source: p.article.other_key, is_claim: true, confidence: null, suggested: false });
   p.stage = "confidence";
   p.warning = null;
@@ -441,7 +475,9 @@ function sameAsPrevious(p) {
   if (!previous || !previous.is_claim || previous.source === null) {
     return warn(p, "The previous sentence has no source of yours to repeat.");
   }
-  Object.assign(p.draft, { source: previous.source, other: previous.source_other || "", is_claim: true, confidence: null, suggested: false });
+  // The same source: the words naming it may be those of the previous sentence (carried over).
+  const mention = (!p.draft.suggested && p.draft.source_mention) || previous.source_mention || null;
+  Object.assign(p.draft, { source: previous.source, other: previous.source_other || "", is_claim: true, confidence: null, suggested: false, source_mention: mention });
   p.stage = "confidence";
   p.warning = null;
   renderControls(p);
@@ -485,15 +521,296 @@ function toggleFlag(p) {
   renderControls(p);
 }
 
+// --- evidence: the words naming the source, the cue, the sources it cites ----------------------
+//
+// Spans are kept as the server takes them: {char_start, char_end, text} in document offsets.
+// A span lies within one sentence (the panel has the sentences' text, not what lies between
+// them): the cue in the sentence being labelled, the mention there or in an earlier sentence.
+
+const EVIDENCE_STAGES = new Set(["mention", "cue", "via"]);
+const FIELD = { mention: "source_mention", cue: "cue" };
+// Letters, digits and the marks inside a word ("Trump's", "US-Russia", "U.S").
+const WORD = /[\p{L}\p{N}]+(?:['’.\-][\p{L}\p{N}]+)*/gu;
+const MAX_VIA = 8;
+const CITES_NO_ONE = new Set(["author"]); // the outlet's own voice (keys.py: SPECIAL_KEYS)
+
+function evidenceKeys(p) {
+  // Declared in annotator/domain/keys.py; these stand in while the server does not send them.
+  const keys = p.article.keys;
+  return { mention: keys.mention || "M", cue: keys.cue || "C", via: keys.via || "V" };
+}
+
+function wordsOf(sentence) {
+  if (sentence.words === null) sentence.words = [...sentence.text.matchAll(WORD)].map((m) => [m.index, m.index + m[0].length]);
+  return sentence.words;
+}
+
+function spanOf(p, at) {
+  const sentence = p.sentences[at.index];
+  return { char_start: sentence.start + at.a, char_end: sentence.start + at.b, text: sentence.text.slice(at.a, at.b) };
+}
+
+// Where a span lies: {index, a, b} in the sentence's text, or null when no one sentence holds it.
+function locate(p, span) {
+  if (!span) return null;
+  let low = 0;
+  let high = p.sentences.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const sentence = p.sentences[middle];
+    if (span.char_start < sentence.start) high = middle - 1;
+    else if (span.char_start >= sentence.start + sentence.text.length) low = middle + 1;
+    else {
+      const a = span.char_start - sentence.start;
+      const b = span.char_end - sentence.start;
+      return b > a && b <= sentence.text.length ? { index: middle, a, b } : null;
+    }
+  }
+  return null;
+}
+
+// A suggestion's span ([start, end] in the sentence's text; before 0 for a carried-over mention).
+function suggestedSpan(p, index, span) {
+  if (!span || !p.sentences[index]) return null;
+  const start = p.sentences[index].start;
+  const at = locate(p, { char_start: start + span[0], char_end: start + span[1] });
+  return at ? spanOf(p, at) : null;
+}
+
+// Where M or C first puts its span: the first word of the sentence; the cue right after a
+// mention marked in the sentence, to the end of that word (in "Postcited", the "cited").
+function firstSpan(p, kind) {
+  const index = p.cursor;
+  const sentence = p.sentences[index];
+  const words = wordsOf(sentence);
+  if (!words.length) return null;
+  const mention = kind === "cue" ? locate(p, p.draft.source_mention) : null;
+  if (mention && mention.index === index) {
+    let from = mention.b;
+    while (from < sentence.text.length && !/[\p{L}\p{N}]/u.test(sentence.text[from])) from++;
+    const word = words.find(([, end]) => end > from);
+    if (word) return { index, a: Math.max(from, word[0]), b: word[1] };
+  }
+  return { index, a: words[0][0], b: words[0][1] };
+}
+
+// A one-word span in the next or previous sentence that has words: the mention may move back
+// to where the source was named, never past the sentence being labelled; the cue stays.
+function hop(p, kind, index, step) {
+  if (kind !== "mention") return null;
+  for (let i = index + step; i >= 0 && i <= p.cursor; i += step) {
+    const words = wordsOf(p.sentences[i]);
+    if (words.length) {
+      const [a, b] = step < 0 ? words[words.length - 1] : words[0];
+      return { index: i, a, b };
+    }
+  }
+  return null;
+}
+
+const SPACE = /\s/;
+
+// One arrow key on a span. Whole words: → / ← move its end, Shift+→ / Shift+← its start; a
+// one-word span that would vanish moves instead. With Ctrl: one character (words run together
+// in some texts, as "Postcited" in the sample).
+function moved(p, kind, at, { right, shift, ctrl }) {
+  const { index, a, b } = at;
+  const text = p.sentences[index].text;
+  if (ctrl) {
+    let x;
+    if (!shift && right) for (x = b + 1; x < text.length && SPACE.test(text[x - 1]); x++);
+    else if (!shift) for (x = b - 1; x > a && SPACE.test(text[x - 1]); x--);
+    else if (right) for (x = a + 1; x < b && SPACE.test(text[x]); x++);
+    else for (x = a - 1; x > 0 && SPACE.test(text[x]); x--);
+    if (!shift) return x > a && x <= text.length ? { index, a, b: x } : null;
+    return x >= 0 && x < b ? { index, a: x, b } : null;
+  }
+  const words = wordsOf(p.sentences[index]);
+  const after = (x, at) => words.find((w) => w[at] > x);
+  const before = (x, at) => words.findLast((w) => w[at] < x);
+  if (!shift && right) {
+    const word = after(b, 1);
+    return word ? { index, a, b: word[1] } : hop(p, kind, index, 1);
+  }
+  if (!shift) {
+    const word = before(b, 1);
+    if (word && word[1] > a) return { index, a, b: word[1] };
+    const previous = before(a, 0);
+    return previous ? { index, a: previous[0], b: previous[1] } : hop(p, kind, index, -1);
+  }
+  if (right) {
+    const word = after(a, 0);
+    if (word && word[0] < b) return { index, a: word[0], b };
+    return word ? { index, a: word[0], b: word[1] } : hop(p, kind, index, 1);
+  }
+  const word = before(a, 0);
+  return word ? { index, a: word[0], b } : hop(p, kind, index, -1);
+}
+
+function startEvidence(p, kind) {
+  if (!current(p)) return;
+  if (kind === "via" && p.draft.source === null) return warn(p, "Pick the source first: the chain is the sources it cites.");
+  if (!EVIDENCE_STAGES.has(p.stage)) p.evidenceReturn = p.stage === "confidence" ? "confidence" : "source";
+  p.stage = kind;
+  p.warning = null;
+  if (kind !== "via" && !p.draft[FIELD[kind]]) {
+    const at = firstSpan(p, kind);
+    if (!at) return finishEvidence(p, "This sentence has no words to mark.");
+    p.draft[FIELD[kind]] = spanOf(p, at);
+  }
+  renderControls(p);
+}
+
+function finishEvidence(p, warning = null) {
+  p.stage = p.evidenceReturn;
+  p.otherFor = null;
+  p.warning = warning;
+  renderControls(p);
+}
+
+function spanKeyDown(p, key, mods) {
+  const kind = p.stage;
+  const field = FIELD[kind];
+  if (key === "ArrowRight" || key === "ArrowLeft") {
+    const at = locate(p, p.draft[field]);
+    const next = at ? moved(p, kind, at, { right: key === "ArrowRight", ...mods }) : firstSpan(p, kind);
+    if (next) p.draft[field] = spanOf(p, next);
+    renderControls(p);
+  } else if (key === "Backspace" || key === "Delete") {
+    p.draft[field] = null;
+    renderControls(p);
+  } else if (key === "Enter" || key === "Escape") finishEvidence(p);
+  else return false;
+  return true;
+}
+
+function addVia(p, entry) {
+  const via = p.draft.via;
+  if (entry === p.draft.source) warn(p, "That is the source itself: the chain lists the sources it cites.");
+  else if (via.includes(entry)) warn(p, "That source is in the chain already.");
+  else if (via.length >= MAX_VIA) warn(p, `A chain holds at most ${MAX_VIA} sources.`);
+  else {
+    via.push(entry);
+    p.warning = null;
+    renderControls(p);
+  }
+}
+
+function viaKeyDown(p, key) {
+  const source = p.sourceByShortcut.get(key);
+  if (key === "Backspace" || key === "Delete") {
+    p.draft.via.pop();
+    renderControls(p);
+  } else if (key === "Enter" || key === "Escape") finishEvidence(p);
+  else if (source && source.key === p.article.other_key) viaOther(p);
+  else if (source && CITES_NO_ONE.has(source.key)) warn(p, `${source.label} cites no one: pick a source of the article's list, or O to type a name.`);
+  else if (source) addVia(p, source.key);
+  else return false;
+  return true;
+}
+
+// A source of the chain that is not on the article's list: its name, typed ("other:NAME").
+function viaOther(p) {
+  p.stage = "other";
+  p.otherFor = "via";
+  renderControls(p);
+  const input = p.root.querySelector(".ann-other input");
+  input.value = "";
+  input.focus();
+}
+
+function viaText(p, entry) {
+  return entry.startsWith("other:") ? entry.slice("other:".length) : sourceLabel(p, entry);
+}
+
+// The spans drawn: the draft's, on the current sentence (and the earlier one a mention lies in).
+function drawEvidence(p) {
+  const wanted = new Map();
+  for (const kind of ["mention", "cue"]) {
+    const at = locate(p, p.draft && p.draft[FIELD[kind]]);
+    if (!at || !p.sentences[at.index].node) continue;
+    if (!wanted.has(at.index)) wanted.set(at.index, []);
+    wanted.get(at.index).push([at.a, at.b, kind]);
+  }
+  for (const index of new Set([...p.marked, ...wanted.keys()])) {
+    if (p.sentences[index] && p.sentences[index].node) drawText(p, index, wanted.get(index) || []);
+  }
+  p.marked = new Set(wanted.keys());
+}
+
+// A drag over words marks a span, snapped to whole words, drawn as the mouse moves: in the
+// mention or cue stage, that span; otherwise the mention if none is marked (or the words lie in
+// an earlier sentence), else the cue. The panel follows the mouse itself rather than reading
+// the browser's selection, which Chromium does not always extend over the reading column.
+const DRAG_PX = 5; // less is a click (moves to the sentence) with a shaky hand
+
+function dragStart(p, event) {
+  const at = event.button === 0 ? pointAt(event.clientX, event.clientY) : null;
+  p.drag = at && { ...at, x: event.clientX, y: event.clientY };
+  p.dragged = false;
+  if (p.drag) p.root.querySelector(".ann-reading").classList.add("dragging");
+}
+
+function dragMove(p, event, done) {
+  const from = p.drag;
+  if (!from) return;
+  if (done) {
+    p.drag = null;
+    p.root.querySelector(".ann-reading").classList.remove("dragging");
+  } else if (!(event.buttons & 1)) return dragMove(p, event, true);
+  const to = pointAt(event.clientX, event.clientY);
+  if (!to || (!p.dragged && Math.hypot(event.clientX - from.x, event.clientY - from.y) < DRAG_PX)) return;
+  if (from.index > p.cursor) return; // nothing to mark in a later sentence: a click goes there
+  p.dragged = true;
+  if (to.index !== from.index) return done && warn(p, "A span lies within one sentence: drag over words of one sentence.");
+  const index = from.index;
+  let kind = p.stage === "mention" || p.stage === "cue" ? p.stage : index < p.cursor || !p.draft.source_mention ? "mention" : "cue";
+  if (kind === "cue" && index !== p.cursor) {
+    if (p.stage === "cue") return done && warn(p, "The cue lies in the sentence being labelled.");
+    kind = "mention";
+  }
+  const [low, high] = from.offset < to.offset ? [from.offset, to.offset] : [to.offset, from.offset];
+  const words = wordsOf(p.sentences[index]).filter(([a, b]) => b > low && a < high);
+  if (!words.length) return;
+  const span = spanOf(p, { index, a: words[0][0], b: words[words.length - 1][1] });
+  if (p.stage !== kind) startEvidence(p, kind);
+  if (p.stage !== kind || spanKey(span) === spanKey(p.draft[FIELD[kind]])) return;
+  p.draft[FIELD[kind]] = span;
+  renderControls(p);
+}
+
+// The sentence and the offset in its text under the mouse, or null outside the sentences.
+function pointAt(x, y) {
+  let node = null;
+  let offset = 0;
+  if (document.caretPositionFromPoint) {
+    const caret = document.caretPositionFromPoint(x, y);
+    if (caret) [node, offset] = [caret.offsetNode, caret.offset];
+  } else if (document.caretRangeFromPoint) {
+    const caret = document.caretRangeFromPoint(x, y);
+    if (caret) [node, offset] = [caret.startContainer, caret.startOffset];
+  }
+  if (!node) return null;
+  const element = node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement;
+  const sentence = element && element.closest("[data-sentence-index]");
+  const holder = sentence && sentence.querySelector(".sent-text");
+  if (!holder || !holder.contains(node)) return null;
+  const range = document.createRange();
+  range.setStart(holder, 0);
+  range.setEnd(node, offset);
+  return { index: Number(sentence.dataset.sentenceIndex), offset: range.toString().length };
+}
+
 // --- keys --------------------------------------------------------------------------------------
 
 function onKey(p, event) {
   if (!onAnnotatePage()) return; // another page, or logged out: the keys are not the panel's
   const target = event.composedPath()[0];
-  if (event.metaKey || event.altKey) return;
+  if (event.metaKey || event.altKey || MODIFIERS.has(event.key)) return; // Shift alone is no key of ours
   // A dialog (choose an article, propose a source) has the keys while it is open.
   if (document.querySelector('[role="dialog"]')) return;
-  if (event.ctrlKey) {
+  const arrow = event.key === "ArrowRight" || event.key === "ArrowLeft";
+  if (event.ctrlKey && !(arrow && (p.stage === "mention" || p.stage === "cue"))) {
     if (event.key.toLowerCase() === "z" && !isTyping(target)) {
       event.preventDefault();
       undo(p);
@@ -504,7 +821,8 @@ function onKey(p, event) {
     if (event.key === "Enter") confirmOther(p);
     else if (event.key === "Escape") {
       target.blur();
-      p.stage = "source";
+      p.stage = p.otherFor === "via" ? "via" : "source";
+      p.otherFor = null;
       renderControls(p);
     } else return;
     event.preventDefault();
@@ -518,14 +836,15 @@ function onKey(p, event) {
   if (target && ACTIVATED_BY_KEYS.has(target.tagName) && (event.key === "Enter" || event.key === " ")) return;
   if (event.repeat && event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
   const key = event.key.length === 1 ? event.key.toUpperCase() : event.key;
-  if (handleKey(p, key)) {
+  if (handleKey(p, key, { shift: event.shiftKey, ctrl: event.ctrlKey })) {
     p.keysSinceRequest += 1;
     event.preventDefault();
   }
 }
 
-function handleKey(p, key) {
+function handleKey(p, key, mods = { shift: false, ctrl: false }) {
   const keys = p.article.keys;
+  const evidence = evidenceKeys(p);
   if (p.stage === "goto") {
     if (/^[0-9]$/.test(key)) {
       p.goto += key;
@@ -541,12 +860,24 @@ function handleKey(p, key) {
     } else return false;
     return true;
   }
+  if (EVIDENCE_STAGES.has(p.stage)) {
+    if (key === evidence.mention && p.stage !== "mention") return startEvidence(p, "mention"), true;
+    if (key === evidence.cue && p.stage !== "cue") return startEvidence(p, "cue"), true;
+    if (key === evidence.via && p.stage !== "via") return startEvidence(p, "via"), true;
+    if (p.stage === "via" ? viaKeyDown(p, key) : spanKeyDown(p, key, mods)) return true;
+    // Any other key ends the marking and means what it means without it (a digit after a
+    // marked span is the confidence, which saves).
+    finishEvidence(p);
+  }
   if (key === "Enter") saveAndNext(p);
   else if (key === "ArrowLeft") p.cursor > 0 && moveTo(p, p.cursor - 1);
   else if (key === "ArrowRight") p.cursor < p.sentences.length - 1 && moveTo(p, p.cursor + 1);
   else if (key === keys.next_needed) nextNeeded(p);
   else if (key === keys.undo) undo(p);
   else if (key === keys.flag) toggleFlag(p);
+  else if (key === evidence.mention) startEvidence(p, "mention");
+  else if (key === evidence.cue) startEvidence(p, "cue");
+  else if (key === evidence.via) startEvidence(p, "via");
   else if (key === keys.go_to) {
     p.stage = "goto";
     p.goto = "";
@@ -588,9 +919,14 @@ function mount(p, root) {
     panel.draft.flagged = e.target.checked;
     e.target.blur(); // a ticked box must not keep the keys from the panel
   });
-  root.querySelector(".ann-reading").addEventListener("click", (e) => {
+  const reading = root.querySelector(".ann-reading");
+  reading.addEventListener("mousedown", (e) => panel && dragStart(panel, e));
+  reading.addEventListener("mousemove", (e) => panel && dragMove(panel, e, false));
+  reading.addEventListener("mouseup", (e) => panel && dragMove(panel, e, true));
+  reading.addEventListener("click", (e) => {
     const node = e.target.closest("[data-sentence-index]");
-    if (node && panel) moveTo(panel, Number(node.dataset.sentenceIndex));
+    if (panel && panel.dragged) panel.dragged = false; // the end of a drag over words, not a move
+    else if (node && panel) moveTo(panel, Number(node.dataset.sentenceIndex));
   });
   const help = root.querySelector(".ann-keys ul");
   help.replaceChildren(
@@ -622,6 +958,7 @@ function buildReading(p) {
     current.append(node);
   });
   reading.replaceChildren(...paragraphs);
+  p.marked = new Set(); // new nodes: nothing is marked in them yet
   p.sentences.forEach((_, index) => markState(p, index));
   markCurrent(p, null);
 }
@@ -644,15 +981,16 @@ function describe(p, info) {
       ? `${label.source === p.article.other_key ? label.source_other || "other" : sourceLabel(p, label.source)}${label.confidence ? `, confidence ${label.confidence}` : ""}`
       : "not a claim";
   const flag = label && label.flagged ? ", flagged" : "";
+  const via = label && label.is_claim && label.via && label.via.length ? `, citing ${label.via.map((entry) => viaText(p, entry)).join(" ← ")}` : "";
   switch (info.state) {
     case "pending":
-      return `sending: ${what}${flag}`;
+      return `sending: ${what}${via}${flag}`;
     case "refused":
       return `not saved: ${info.reason}`;
     case "none":
       return "not labelled";
     default:
-      return `saved: ${what}${flag}`;
+      return `saved: ${what}${via}${flag}`;
   }
 }
 
@@ -672,44 +1010,38 @@ function markState(p, index) {
   node.title = text;
 }
 
-// The suggestion's cue and source mention, marked in the current sentence (as text nodes:
-// article text is never markup).
-function drawText(p, index, highlight) {
+// A sentence's text with its marked spans (as text nodes: article text is never markup).
+// Overlapping spans: the first one wins.
+function drawText(p, index, spans) {
   const sentence = p.sentences[index];
   const holder = sentence.node.firstChild;
-  const suggestion = highlight && p.suggestions ? p.suggestions.get(index) : undefined;
-  const spans = [];
-  if (suggestion) {
-    for (const [kind, span] of [["cue", suggestion.cue], ["mention", suggestion.mention]]) {
-      if (span && span[0] >= 0 && span[1] <= sentence.text.length && span[0] < span[1]) spans.push([span[0], span[1], kind]);
-    }
-  }
-  if (!spans.length && !holder.dataset.marked) return;
-  spans.sort((a, b) => a[0] - b[0]);
+  const suggested = Boolean(p.draft && p.draft.suggested);
+  const signature = spans.length ? JSON.stringify([spans, suggested]) : "";
+  if ((holder.dataset.marks || "") === signature) return;
+  spans.sort((x, y) => x[0] - y[0]);
   const parts = [];
   let at = 0;
   for (const [start, end, kind] of spans) {
-    if (start < at) continue; // overlapping spans: the first one wins
+    if (start < at) continue;
+    const what = kind === "cue" ? "cue" : "source mention";
     parts.push(document.createTextNode(sentence.text.slice(at, start)));
-    parts.push(el("mark", { class: `suggested-${kind}`, title: kind === "cue" ? "suggested cue" : "suggested source mention" }, sentence.text.slice(start, end)));
+    parts.push(el("mark", { class: `ev-${kind}${suggested ? ` suggested-${kind}` : ""}`, "data-kind": kind, title: suggested ? `suggested ${what}` : what }, sentence.text.slice(start, end)));
     at = end;
   }
   parts.push(document.createTextNode(sentence.text.slice(at)));
   holder.replaceChildren(...parts);
-  holder.dataset.marked = spans.length ? "1" : "";
+  holder.dataset.marks = signature;
 }
 
 function markCurrent(p, before) {
   if (before !== null && p.sentences[before] && p.sentences[before].node) {
     p.sentences[before].node.removeAttribute("aria-current");
     p.sentences[before].node.classList.remove("current");
-    drawText(p, before, false);
   }
   const sentence = current(p);
   if (!sentence || !sentence.node) return;
   sentence.node.setAttribute("aria-current", "true");
   sentence.node.classList.add("current");
-  drawText(p, p.cursor, shownLabel(p, sentence.id) === null);
   const box = p.root.querySelector(".ann-reading");
   const top = sentence.node.offsetTop; // the box is the sentences' offset parent
   if (top < box.scrollTop || top + sentence.node.offsetHeight > box.scrollTop + box.clientHeight) {
@@ -762,10 +1094,24 @@ function renderControls(p) {
   message.textContent = shown ? shown.text : "";
 
   const prompt = root.querySelector(".ann-prompt");
+  const evidence = evidenceKeys(p);
   prompt.replaceChildren();
   if (stage === "confidence") {
     prompt.append(el("strong", {}, "How sure are you"), " that it is ", el("em", {}, draft.source === p.article.other_key ? draft.other : sourceLabel(p, draft.source)));
-    prompt.append("? A digit saves and moves on; ", el("strong", {}, "Esc"), " goes back.");
+    prompt.append("? A digit saves and moves on; ", el("strong", {}, "Esc"), " goes back. ");
+    prompt.append(el("strong", {}, evidence.mention), " marks the words naming the source, ", el("strong", {}, evidence.cue), " the cue, ");
+    prompt.append(el("strong", {}, evidence.via), " the sources it cites.");
+  } else if (stage === "mention" || stage === "cue") {
+    prompt.append(el("strong", {}, stage === "mention" ? "Marking the words that name the source" : "Marking the cue"), stage === "mention" ? " (here or in an earlier sentence): " : ": ");
+    prompt.append(el("kbd", {}, "→"), el("kbd", {}, "←"), "move its end a word, ", el("kbd", {}, "Shift+→"), el("kbd", {}, "Shift+←"), "its start; ");
+    prompt.append(el("kbd", {}, "Ctrl"), "with them: one letter; ", el("kbd", {}, "Backspace"), "clears; ", el("kbd", {}, "Enter"), "done. Or drag over the words.");
+  } else if (stage === "via") {
+    const other = p.article.other_key && p.sourceByKey.get(p.article.other_key);
+    prompt.append(el("strong", {}, "Whom does it cite?"), " The sources' keys, outermost first");
+    if (other && other.shortcut) prompt.append(" (", el("strong", {}, other.shortcut), " to type a name)");
+    prompt.append("; ", el("kbd", {}, "Backspace"), "removes the last; ", el("kbd", {}, "Enter"), "done.");
+  } else if (stage === "other" && p.otherFor === "via") {
+    prompt.append(el("strong", {}, "Cited by it:"), " type the source's name, then Enter.");
   } else if (stage === "other") {
     prompt.append(el("strong", {}, "Who is it?"), " Type the source's name, then Enter.");
   } else if (stage === "goto") {
@@ -783,14 +1129,15 @@ function renderControls(p) {
   const chosen = draft.is_claim === false ? null : draft.source;
   root.querySelector(".ann-sources").replaceChildren(
     ...p.article.sources.map((s) =>
-      button(s.label, { key: `src_${s.key}`, primary: s.key === chosen, shortcut: stage === "source" ? s.shortcut : null, extra: ` src-${p.sourceByKey.get(s.key).colour}` }, () =>
-        pickSource(p, s.key),
+      button(s.label, { key: `src_${s.key}`, primary: s.key === chosen, shortcut: stage === "source" || stage === "via" ? s.shortcut : null, extra: ` src-${p.sourceByKey.get(s.key).colour}` }, () =>
+        p.stage === "via" ? (s.key === p.article.other_key ? viaOther(p) : addVia(p, s.key)) : pickSource(p, s.key),
       ),
     ),
     button("Not a claim", { key: "not_claim", primary: draft.is_claim === false, shortcut: p.article.keys.not_claim }, () => notAClaim(p)),
     button("Same source as previous", { key: "same_prev", shortcut: p.article.keys.same_as_previous }, () => sameAsPrevious(p)),
   );
   root.querySelector(".ann-other").hidden = stage !== "other";
+  renderEvidence(p, evidence);
 
   root.querySelector(".ann-confidence").replaceChildren(
     ...p.article.confidence.map((c) =>
@@ -827,6 +1174,33 @@ function renderControls(p) {
   if (document.activeElement !== note) note.value = draft.note;
   root.querySelector(".ann-flag input").checked = draft.flagged;
   renderOutbox(p);
+}
+
+function renderEvidence(p, evidence) {
+  const root = p.root;
+  const draft = p.draft;
+  const stage = p.stage;
+  root.querySelector(".ann-evidence-tools").replaceChildren(
+    button("Source mention", { key: "ev_mention", primary: stage === "mention", shortcut: evidence.mention }, () => (stage === "mention" ? finishEvidence(p) : startEvidence(p, "mention"))),
+    button("Cue", { key: "ev_cue", primary: stage === "cue", shortcut: evidence.cue }, () => (stage === "cue" ? finishEvidence(p) : startEvidence(p, "cue"))),
+    button("Cites…", { key: "ev_via", primary: stage === "via", shortcut: evidence.via }, () => (stage === "via" ? finishEvidence(p) : startEvidence(p, "via"))),
+  );
+  // The marks in the text, and the same in words (for screen readers, and to read them at once).
+  const line = root.querySelector(".ann-evidence");
+  const parts = [];
+  const mention = locate(p, draft.source_mention);
+  if (draft.source_mention) {
+    const where = mention && mention.index !== p.cursor ? ` (sentence ${mention.index + 1})` : "";
+    parts.push([el("span", { class: "ev-name" }, "Source mention: "), el("q", { "data-testid": "evidence-mention" }, draft.source_mention.text), where]);
+  }
+  if (draft.cue) parts.push([el("span", { class: "ev-name" }, "Cue: "), el("q", { "data-testid": "evidence-cue" }, draft.cue.text)]);
+  if (draft.via.length || stage === "via") {
+    const chain = [draft.source === p.article.other_key ? draft.other || "other" : sourceLabel(p, draft.source), ...draft.via.map((entry) => viaText(p, entry))];
+    parts.push([el("span", { class: "ev-name" }, "Chain: "), el("span", { "data-testid": "evidence-via" }, chain.join(" ← "))]);
+  }
+  line.replaceChildren(...parts.flatMap((part, i) => (i ? [" · ", ...part] : part)));
+  line.hidden = parts.length === 0;
+  drawEvidence(p);
 }
 
 function renderProgress(root, name, done, total) {

@@ -1,0 +1,423 @@
+"""The shape every exchange format converts to and from: an article with its sentences and
+sources, and each annotator's sentence labels (``LabelValue``) on it.
+
+Exports read these from the labels export's records and the stored articles (one article at
+a time); imports build them from span annotations with :func:`sentence_labels` and hand them to
+the library's own article and label imports.
+
+The rule that turns span annotations into sentence labels (brat, Label Studio), written once:
+
+1. An annotator's file is a complete pass over the article: every sentence gets a label,
+   except sentences overlapped by an ``Unlabelled`` span (what our exports write for
+   sentences the annotator has not labelled yet), which get none.
+2. A sentence overlapped by at least one character of an attribution's ``Content`` is a
+   claim; a sentence no Content overlaps is not a claim. When several attributions' Content
+   overlap one sentence, the one overlapping it most wins (a tie: the first in the file).
+3. The claim's source is the one the file names for that attribution (our own exports carry
+   it, with confidence, note, flag and ``via``, in a note); otherwise the text of its
+   ``Source`` span matched to the article's source list (a source's key, label or an alias,
+   ignoring case, spacing and surrounding punctuation); otherwise ``other`` with the span's
+   text as the name. An attribution without a Source span (``Attribution-no-source``) is a
+   claim with no source given.
+4. The cue is kept when it lies inside the sentence, the source mention when it ends by the
+   sentence's end (it may name the source in an earlier sentence): a label's evidence
+   follows the same rules as everywhere (``evidence_problems``).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from annotator.domain.article import ArticleDraft, SentenceSpan, SourceSpec
+from annotator.domain.errors import InputError
+from annotator.domain.label import VIA_OTHER_PREFIX, LabelValue, TextSpan, evidence_problems
+from annotator.domain.label_schema import LabelSchema, check_label
+from annotator.io.articles import article_from_trusted_text
+from annotator.io.import_labels import ImportReport, import_labels_file, iter_label_records
+from annotator.io.schemas import load_label_schema
+from annotator.store.documents import add_articles, get_document
+from annotator.store.exports import iter_label_records as stored_label_records
+from annotator.store.suggestions import article_inputs
+
+ARTICLES_PER_WRITE = 200
+"""New articles are stored this many at a time: 400 at once took 46 MiB more (tracemalloc), the
+import itself 21 MiB."""
+
+MAX_OTHER_NAME = 200
+"""An ``other`` source's name is at most this long (the label schema's limit)."""
+
+
+@dataclass(frozen=True)
+class Article:
+    """An article as the formats see it: id, title, text, sentences and its source list."""
+
+    id: str
+    title: str
+    text: str
+    sentences: tuple[SentenceSpan, ...]
+    sources: tuple[SourceSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnnotatedArticle:
+    """An article with each annotator's labels: ``labels[annotator][sentence_index]``."""
+
+    article: Article
+    labels: dict[str, dict[int, LabelValue]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """One attribution as a span format carries it.
+
+    ``content`` are character ranges of the document; ``fields`` are our own label fields
+    when the file carries them (``source`` included, even when null), else None; ``where``
+    says where it came from, for errors (``line 7 (E2)``).
+    """
+
+    content: tuple[tuple[int, int], ...]
+    cue: TextSpan | None
+    mention: TextSpan | None
+    fields: dict[str, Any] | None
+    where: str
+
+
+# ------------------------------------------------------------------ spans -> labels
+
+
+def sentence_labels(
+    article: Article,
+    attributions: Sequence[Attribution],
+    *,
+    unlabelled: Sequence[tuple[int, int]] = (),
+    file: str,
+    schema: LabelSchema,
+) -> dict[int, LabelValue]:
+    """Each sentence's label by the rule in this module's docstring; InputError naming the
+    file and the attribution when a label it yields is not valid."""
+    labels: dict[int, LabelValue] = {}
+    keys = frozenset(s.key for s in article.sources) | schema.special_keys
+    for index, sentence in enumerate(article.sentences):
+        if any(_overlap(span, sentence) for span in unlabelled):
+            continue
+        best: Attribution | None = None
+        best_overlap = 0
+        for attribution in attributions:
+            overlap = sum(_overlap(span, sentence) for span in attribution.content)
+            if overlap > best_overlap:
+                best, best_overlap = attribution, overlap
+        if best is None:
+            labels[index] = LabelValue(is_claim=False)
+            continue
+        value = _claim(article, sentence, best)
+        # A via key not on the list joins it as imported, as a source does (import-labels).
+        for problem in evidence_problems(
+            value,
+            document_text=article.text,
+            sentence_start=sentence.start,
+            sentence_end=sentence.end,
+            source_keys=keys | set(value.via),
+        ):
+            raise InputError(
+                f"{best.where}: {problem.message}",
+                file=file,
+                field=problem.field,
+                hint="sentence " + str(index),
+            )
+        try:
+            check_label(
+                schema,
+                is_claim=True,
+                source=value.source,
+                confidence=value.confidence,
+                source_other=value.source_other,
+                file=file,
+            )
+        except InputError as error:
+            raise InputError(f"{best.where}: {error.message}", file=file, field=error.field) from None
+        labels[index] = value
+    return labels
+
+
+def _overlap(span: tuple[int, int], sentence: SentenceSpan | tuple[int, int]) -> int:
+    start, end = (sentence.start, sentence.end) if isinstance(sentence, SentenceSpan) else sentence
+    return max(0, min(span[1], end) - max(span[0], start))
+
+
+def _claim(article: Article, sentence: SentenceSpan, attribution: Attribution) -> LabelValue:
+    cue = attribution.cue
+    if cue is not None and not (sentence.start <= cue.start and cue.end <= sentence.end):
+        cue = None
+    mention = attribution.mention
+    if mention is not None and mention.end > sentence.end:
+        mention = None
+    fields = attribution.fields or {}
+    source: str | None = fields.get("source")
+    other: str | None = fields.get("source_other")
+    if "source" not in fields and attribution.mention is not None:
+        source = match_source(attribution.mention.text, article.sources)
+        if source is None:
+            source, other = "other", " ".join(attribution.mention.text.split())[:MAX_OTHER_NAME]
+    return LabelValue(
+        is_claim=True,
+        source=source,
+        source_other=other,
+        confidence=fields.get("confidence"),
+        note=fields.get("note") or "",
+        flagged=bool(fields.get("flagged", False)),
+        cue=cue,
+        source_mention=mention,
+        via=tuple(fields.get("via") or ()),
+    )
+
+
+_EDGE_PUNCTUATION = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def _normal(name: str) -> str:
+    return _EDGE_PUNCTUATION.sub("", " ".join(name.casefold().split()))
+
+
+def match_source(mention: str, sources: Sequence[SourceSpec]) -> str | None:
+    """The key of the source a mention names: its key, label or an alias, ignoring case,
+    spacing and surrounding punctuation; None when no source matches.
+
+    >>> post = SourceSpec("washington-post", "Washington Post", ("The Washington Post",))
+    >>> match_source("the Washington  Post,", [post])
+    'washington-post'
+    """
+    wanted = _normal(mention)
+    for source in sources:
+        if wanted in {_normal(name) for name in (source.key, source.label, *source.aliases)}:
+            return source.key
+    return None
+
+
+def label_fields(value: LabelValue) -> dict[str, Any]:
+    """Our fields that spans do not carry, as formats write them in a note or meta."""
+    fields: dict[str, Any] = {"source": value.source}
+    if value.source_other is not None:
+        fields["source_other"] = value.source_other
+    if value.confidence is not None:
+        fields["confidence"] = value.confidence
+    if value.note:
+        fields["note"] = value.note
+    if value.flagged:
+        fields["flagged"] = True
+    if value.via:
+        fields["via"] = list(value.via)
+    return fields
+
+
+def check_fields(fields: Any, *, file: str, line: int | None, where: str) -> dict[str, Any]:
+    """Our label fields as read back from a note or meta; InputError naming what is wrong."""
+    types: dict[str, tuple[type, ...]] = {
+        "source": (str, type(None)),
+        "source_other": (str, type(None)),
+        "confidence": (int, type(None)),
+        "note": (str, type(None)),
+        "flagged": (bool,),
+        "via": (list,),
+    }
+    if not isinstance(fields, dict):
+        raise InputError(f"{where}: our label fields must be a JSON object", file=file, line=line)
+    for name, value in fields.items():
+        if name not in types:
+            raise InputError(
+                f"{where}: unknown field", file=file, line=line, field=name, hint="known: " + ", ".join(types)
+            )
+        expected = types[name]
+        if (isinstance(value, bool) and bool not in expected) or not isinstance(value, expected):
+            raise InputError(f"{where}: wrong type {type(value).__name__}", file=file, line=line, field=name)
+    via = fields.get("via") or []
+    if not all(isinstance(entry, str) for entry in via):
+        raise InputError(f"{where}: entries must be strings", file=file, line=line, field="via")
+    return fields
+
+
+def via_names(via: Sequence[str]) -> list[str]:
+    """``via`` entries as names a person reads: ``other:NAME`` becomes NAME."""
+    return [e[len(VIA_OTHER_PREFIX) :] if e.startswith(VIA_OTHER_PREFIX) else e for e in via]
+
+
+# ------------------------------------------------------------------ reading the store
+
+
+def span_record(span: TextSpan | None) -> dict[str, Any] | None:
+    return None if span is None else {"char_start": span.start, "char_end": span.end, "text": span.text}
+
+
+def span_of(record: Any) -> TextSpan | None:
+    if not isinstance(record, dict):
+        return None
+    return TextSpan(record["char_start"], record["char_end"], record["text"])
+
+
+def label_value(line: dict[str, Any]) -> LabelValue:
+    """A label as a labels-JSONL line holds it (evidence fields are absent in old exports)."""
+    return LabelValue(
+        is_claim=bool(line["is_claim"]),
+        source=line.get("source"),
+        source_other=line.get("source_other"),
+        confidence=line.get("confidence"),
+        note=line.get("note") or "",
+        flagged=bool(line.get("flagged", False)),
+        cue=span_of(line.get("cue")),
+        source_mention=span_of(line.get("source_mention")),
+        via=tuple(line.get("via") or ()),
+    )
+
+
+def label_line(article: Article, index: int, annotator: str, value: LabelValue) -> dict[str, Any]:
+    """A labels-JSONL line (the ``import-labels`` input) for one sentence label."""
+    span = article.sentences[index]
+    return {
+        "document_id": article.id,
+        "sentence_index": index,
+        "text": article.text[span.start : span.end],
+        "char_start": span.start,
+        "char_end": span.end,
+        "annotator": annotator,
+        "is_claim": value.is_claim,
+        "source": value.source,
+        "source_other": value.source_other,
+        "confidence": value.confidence,
+        "note": value.note,
+        "flagged": value.flagged,
+        "cue": span_record(value.cue),
+        "source_mention": span_record(value.source_mention),
+        "via": list(value.via),
+    }
+
+
+def stored_articles(
+    engine: Engine, *, document_id: str | None = None, annotators: Sequence[str] | None = None
+) -> Iterator[AnnotatedArticle]:
+    """Every article with labels, one article in memory at a time, its labels read as the labels
+    export reads them (``store.exports``), so every format carries what the JSONL carries.
+
+    The records are spooled to a temporary file first: the query's cursor is not held open
+    while each article's text and sentences are read.
+    """
+    version = load_label_schema().version
+    with tempfile.TemporaryFile() as spool:
+        with engine.connect() as connection:
+            for batch in stored_label_records(
+                connection, schema_version=version, document_id=document_id, annotators=annotators
+            ):
+                for record in batch:
+                    spool.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+        spool.seek(0)
+        current: str | None = None
+        by_annotator: dict[str, dict[int, LabelValue]] = {}
+        for raw in spool:
+            line = orjson.loads(raw)
+            if line["document_id"] != current:
+                if current is not None:
+                    yield AnnotatedArticle(stored_article(engine, current), by_annotator)
+                current, by_annotator = line["document_id"], {}
+            by_annotator.setdefault(line["annotator"], {})[line["sentence_index"]] = label_value(line)
+        if current is not None:
+            yield AnnotatedArticle(stored_article(engine, current), by_annotator)
+
+
+def stored_article(engine: Engine, document_id: str) -> Article:
+    with Session(engine) as session:
+        inputs = article_inputs(session=session, document_id=document_id)
+        document = get_document(session=session, document_id=document_id)
+        title = document.title if document is not None else document_id
+    return Article(document_id, title, inputs.text, inputs.sentences, inputs.sources)
+
+
+# ------------------------------------------------------------------ importing
+
+
+def resolve_article(engine: Engine, *, id: str, title: str, text: str, file: str) -> tuple[Article, bool]:
+    """The stored article with this id (its sentences and sources: labels land on them), or a
+    new one segmented from the text; True when it is new. A stored article with another
+    text is an error naming the file."""
+    with Session(engine) as session:
+        stored = get_document(session=session, document_id=id)
+        stored_text = stored.text if stored is not None else None
+    if stored_text is not None:
+        if stored_text != text:
+            raise InputError(
+                f"article {id!r} is stored with another text",
+                file=file,
+                hint="its offsets would land on other words: rename the file, or delete the stored article",
+            )
+        return stored_article(engine, id), False
+    draft = article_from_trusted_text(text, id=id, title=title, file=file)
+    return Article(id, title, text, draft.sentences), True
+
+
+def store_annotated(
+    engine: Engine, annotated: Iterable[tuple[AnnotatedArticle, bool]], *, file: str
+) -> ImportReport:
+    """Store converted articles (``True``: new, to be added) and their labels.
+
+    The labels are written as labels-JSONL to a temporary file as each article is converted
+    (the labels are not held), every line is checked, then the new articles are stored and
+    the file goes through ``import-labels`` (one transaction). The articles go in before the
+    labels, :data:`ARTICLES_PER_WRITE` at a time: only a failure after the checks (a database
+    error, or a stored label the import contradicts) leaves new articles without their labels,
+    and the same import run again then completes it (both imports skip what is stored).
+    """
+    schema = load_label_schema()
+    drafts: list[ArticleDraft] = []
+    with tempfile.NamedTemporaryFile(suffix=".jsonl") as spool:
+        for item, new in annotated:
+            article = item.article
+            if new:
+                drafts.append(
+                    ArticleDraft(article.id, article.title, article.text, article.sentences, origin=file)
+                )
+            for annotator in sorted(item.labels):
+                for index, value in sorted(item.labels[annotator].items()):
+                    spool.write(orjson.dumps(label_line(article, index, annotator, value)) + b"\n")
+        spool.flush()
+        with open(spool.name, "rb") as lines:
+            # Each line checked before anything is written.
+            checked = sum(1 for _record in iter_label_records(lines, file=file, schema=schema))
+        if not checked:
+            raise InputError(
+                "no labels in the file", file=file, hint="articles alone go in with import-articles"
+            )
+        created: list[str] = []
+        for start in range(0, len(drafts), ARTICLES_PER_WRITE):
+            with Session(engine) as session:
+                created += add_articles(session=session, drafts=drafts[start : start + ARTICLES_PER_WRITE])
+        report = store_label_file(engine, Path(spool.name), file=file, schema=schema, keep_lines=False)
+    return replace(report, documents_created=created)
+
+
+def store_label_file(
+    engine: Engine, path: Path, *, file: str, schema: LabelSchema | None = None, keep_lines: bool = True
+) -> ImportReport:
+    """Labels-JSONL converted from ``file`` into ``path``, imported by ``import-labels``; its
+    errors name ``file`` (and its line, when ``keep_lines``: the converted file keeps the
+    original's line numbers)."""
+    try:
+        return import_labels_file(engine, path, schema=schema)
+    except InputError as error:
+        raise InputError(
+            error.message,
+            file=file,
+            line=error.line if keep_lines else None,
+            field=error.field,
+            hint=error.hint,
+        ) from None
+
+
+def one_of(paths: Sequence[Path]) -> str:
+    """How an import of several files names itself in errors that concern all of them."""
+    return str(paths[0]) if len(paths) == 1 else f"{paths[0]} (and {len(paths) - 1} more)"

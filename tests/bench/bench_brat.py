@@ -1,0 +1,268 @@
+"""brat import of 1,000 articles (40,000 sentences) vs reading the same files with a plain parser.
+
+    python tests/bench/bench_brat.py [--quick]
+
+Input: 1,000 articles of 40 sentences (the seed article's news sentences, varied names), one
+annotator, brat files in the export's layout (``ANNOTATOR/ARTICLE.txt|.ann``); about one
+sentence in three is a claim with Source, Cue and Content spans, an Attribution event and our
+note.
+Floor, same run, interleaved: a plain Python parser reads every ``.txt`` and ``.ann``, splits
+each line at its tabs and spaces and turns the offsets into integers (what any brat reader
+must do, and nothing more).
+Ours: ``annotator.io.formats.brat.import_brat`` into a new SQLite file (tables created before
+timing): pairs found, text segmented into sentences, spans turned into sentence labels and
+checked, articles stored, labels through ``import-labels``.
+Target: ours / floor ≤ 3 (issue 12). Informational rows: the floor plus syntok's own
+segmentation of the same paragraphs (sentences must be split before labels land on them), and
+ours split into conversion alone (``read_brat``, no writes) and segmentation alone
+(``article_from_trusted_text``).
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common as c  # noqa: E402
+
+RUNS = 3
+ARTICLES = 1_000
+SENTENCES = 40
+TARGET_RATIO = 3.0
+
+
+def make_corpus(root: Path, articles: int, seed: int = 12) -> int:
+    """Write the brat files; return the number of sentences (by construction)."""
+    import orjson
+
+    rng = random.Random(seed)
+    pool = [s for s in c.sample_sentences() if "\n" not in s and len(s) > 40]
+    folder = root / "ana"
+    folder.mkdir(parents=True)
+    note = orjson.dumps({"source": "other", "source_other": "Someone", "confidence": 4}).decode()
+    for n in range(articles):
+        groups = [[c.varied(rng.choice(pool), rng) for _ in range(10)] for _ in range(SENTENCES // 10)]
+        # Four paragraphs of ten sentences: the segmenter splits each into its sentences.
+        text = "\n\n".join(" ".join(group) for group in groups)
+        lines: list[str] = []
+        pos = 0
+        for sentence in (s for group in groups for s in group):
+            s_start = text.index(sentence, pos)
+            s_end = pos = s_start + len(sentence)
+            if rng.random() >= 1 / 3:
+                continue
+            words = sentence.split(" ")
+            source_end = s_start + len(words[0])
+            cue_start = source_end + 1
+            cue_end = cue_start + len(words[1])
+            t = len(lines) // 6 * 4
+            e = len(lines) // 6 + 1
+            lines += [
+                f"T{t + 1}\tSource {s_start} {source_end}\t{text[s_start:source_end]}",
+                f"T{t + 2}\tCue {cue_start} {cue_end}\t{text[cue_start:cue_end]}",
+                f"T{t + 3}\tContent {s_start} {s_end}\t{text[s_start:s_end]}",
+                f"T{t + 4}\tAttribution {cue_start} {cue_end}\t{text[cue_start:cue_end]}",
+                f"E{e}\tAttribution:T{t + 4} Content:T{t + 3} Cue:T{t + 2} Source:T{t + 1}",
+                f"#{e}\tAnnotatorNotes E{e}\t{note}",
+            ]
+        (folder / f"article-{n:05d}.txt").write_text(text, encoding="utf-8")
+        (folder / f"article-{n:05d}.ann").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return articles * SENTENCES
+
+
+def plain_parse(root: Path) -> int:
+    """The floor: read every file and split every annotation into its fields."""
+    annotations = 0
+    for ann in sorted(root.rglob("*.ann")):
+        text = ann.with_suffix(".txt").read_text(encoding="utf-8")
+        parsed: list[tuple[str, str, list[tuple[int, int]] | list[str], str]] = []
+        for line in ann.read_text(encoding="utf-8").split("\n"):
+            if not line:
+                continue
+            ident, _, rest = line.partition("\t")
+            if ident[0] == "T":
+                head, _, span_text = rest.partition("\t")
+                kind, _, offsets = head.partition(" ")
+                spans = [(int(a), int(b)) for a, b in (f.split(" ") for f in offsets.split(";"))]
+                parsed.append((ident, kind, spans, span_text))
+            else:
+                parsed.append((ident, "", rest.split(" "), ""))
+        annotations += len(parsed) + (len(text) > 0)
+    return annotations
+
+
+def import_ours(root: Path, db: Path) -> float:
+    from annotator.io.formats.brat import import_brat
+    from annotator.store.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{db}")
+    try:
+        start = time.perf_counter()
+        report = import_brat(engine, root)
+        elapsed = time.perf_counter() - start
+    finally:
+        engine.dispose()
+    assert report.inserted == report.lines, report
+    return elapsed
+
+
+def convert_only(root: Path, db: Path) -> tuple[float, int]:
+    """read_brat alone: every article converted and checked, nothing written."""
+    from annotator.io.formats.brat import read_brat
+    from annotator.store.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{db}")
+    try:
+        start = time.perf_counter()
+        labels = sum(len(v) for item, _new in read_brat(engine, root) for v in item.labels.values())
+        return time.perf_counter() - start, labels
+    finally:
+        engine.dispose()
+
+
+def segment_only(root: Path) -> float:
+    from annotator.io.articles import article_from_trusted_text
+
+    texts = [(p.stem, p.read_text(encoding="utf-8")) for p in sorted(root.rglob("*.txt"))]
+    start = time.perf_counter()
+    for name, text in texts:
+        article_from_trusted_text(text, id=name, title=name, file=name)
+    return time.perf_counter() - start
+
+
+def syntok_only(root: Path) -> float:
+    from bench_ingest import segment_floor
+
+    paragraphs = [p for t in sorted(root.rglob("*.txt")) for p in t.read_text(encoding="utf-8").split("\n\n")]
+    start = time.perf_counter()
+    segment_floor(paragraphs)
+    return time.perf_counter() - start
+
+
+_CHILD = (
+    c.MAXRSS_SNIPPET
+    + """
+import json, sys
+from pathlib import Path
+sys.path.insert(0, {bench_dir!r})
+import bench_brat
+import annotator.io.formats.brat, annotator.store.engine  # noqa: F401  (baseline includes imports)
+base = rss_mib()
+seconds = bench_brat.import_ours(Path({root!r}), Path({db!r}))
+print(json.dumps({{"seconds": seconds, "baseline": base, "peak": maxrss_mib()}}))
+"""
+)
+
+
+def peak_memory(root: Path, db: Path) -> float:
+    """MiB of peak RSS above the baseline (after imports) of one brat import, in a fresh interpreter."""
+    c.create_schema(db)
+    code = _CHILD.format(bench_dir=str(Path(__file__).resolve().parent), root=str(root), db=str(db))
+    result = c.child_json(code, timeout=1800)
+    c.remove_db(db)
+    return float(result["peak"] - result["baseline"])
+
+
+def run(scale: float = 1.0) -> list[dict[str, Any]]:
+    articles = max(10, int(ARTICLES * scale))
+    rows: list[dict[str, Any]] = []
+    with c.bench_dir("brat") as tmp:
+        root = tmp / "brat"
+        sentences = make_corpus(root, articles)
+        c.log(f"brat: {articles:,} articles, {sentences:,} sentences")
+        floor_t: list[float] = []
+        ours_t: list[float] = []
+        floor_cpu: list[float] = []
+        ours_cpu: list[float] = []
+        for i in range(RUNS):
+            cpu = time.process_time()
+            start = time.perf_counter()
+            plain_parse(root)
+            floor_t.append(time.perf_counter() - start)
+            floor_cpu.append(time.process_time() - cpu)
+            db = tmp / f"ours-{i}.db"
+            c.create_schema(db)
+            cpu = time.process_time()
+            ours_t.append(import_ours(root, db))
+            ours_cpu.append(time.process_time() - cpu)
+            c.remove_db(db)
+            c.log(f"brat: run {i + 1}: floor {floor_t[-1]:.2f} s, ours {ours_t[-1]:.2f} s")
+        floor, ours = c.median(floor_t), c.median(ours_t)
+        cpu_floor, cpu_ours = c.median(floor_cpu), c.median(ours_cpu)
+        ratio = ours / floor
+        rows.append(
+            c.row(
+                f"brat import of {articles:,} articles ({sentences:,} sentences)",
+                ours,
+                "s",
+                floor=floor,
+                ratio=ratio,
+                target=f"ratio ≤ {TARGET_RATIO:g}",
+                ok=ratio <= TARGET_RATIO,
+                note="floor: a plain Python parser reading the same .txt/.ann files; runs ours "
+                + "/".join(f"{t:.2f}" for t in ours_t)
+                + ", floor "
+                + "/".join(f"{t:.2f}" for t in floor_t)
+                + f"; {sentences / ours:,.0f} sentences/s; CPU time ours {cpu_ours:.2f} s vs floor "
+                f"{cpu_floor:.2f} s (ratio {cpu_ours / cpu_floor:.1f}: the box is shared)",
+            )
+        )
+        db = tmp / "convert.db"
+        c.create_schema(db)
+        convert, labels = convert_only(root, db)
+        c.remove_db(db)
+        rows.append(
+            c.row(
+                "  ours: read_brat (convert + check, no writes)",
+                convert,
+                "s",
+                floor=floor,
+                ratio=convert / floor,
+                note="informational, one run",
+            )
+        )
+        segment = segment_only(root)
+        syntok = syntok_only(root)
+        rows.append(
+            c.row(
+                "  floor + syntok's own segmentation of the same paragraphs",
+                floor + syntok,
+                "s",
+                floor=floor + syntok,
+                ratio=ours / (floor + syntok),
+                note="informational, one run: what any import that splits sentences pays before storing; "
+                "ratio = ours / this",
+            )
+        )
+        rows.append(
+            c.row(
+                "  of which: sentence segmentation of the texts",
+                segment,
+                "s",
+                floor=floor,
+                ratio=segment / floor,
+                note="informational, one run: article_from_trusted_text on every .txt",
+            )
+        )
+        quarter = tmp / "quarter"
+        make_corpus(quarter, max(10, articles // 4))
+        small, full = peak_memory(quarter, tmp / "mem-q.db"), peak_memory(root, tmp / "mem.db")
+        rows.append(
+            c.row(
+                f"brat import peak memory, {articles:,} articles (peak RSS − RSS after imports)",
+                full,
+                "MiB",
+                note=f"informational, one run each; {max(10, articles // 4):,} articles: {small:.1f} MiB. "
+                "Labels stream through a temporary file; the new articles' texts are held until stored",
+            )
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    c.main(run)
