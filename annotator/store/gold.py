@@ -21,7 +21,6 @@ from annotator.store.engine import run_write
 from annotator.store.labels import check_label_value, default_label_schema, label_places
 from annotator.store.labels import reopen as reopen  # where store.bulk and older callers look for it
 from annotator.store.models import (
-    AnswerColumns,
     Document,
     GoldBase,
     GoldHistory,
@@ -146,8 +145,8 @@ def settle_gold(
     return run_write(session, write)
 
 
-GOLD_VALUE_FIELDS = tuple(AnswerColumns.model_fields)
-"""A gold label's answer columns: ``STORED_FIELDS`` but the annotators' own note and flag."""
+GOLD_VALUE_FIELDS = tuple(name for name in STORED_FIELDS if name not in ("note", "flagged"))
+"""A gold label's own columns (``STORED_FIELDS`` but a note and a flag, which are the annotators')."""
 
 
 def _gold_values(value: LabelValue) -> dict[str, Any]:

@@ -114,15 +114,14 @@ class UserCreate(UserBase):
 # --- labels ----------------------------------------------------------------
 
 
-class AnswerColumns(SQLModel):
-    """A label's answer, confidence and evidence: the columns annotators' labels and gold share
-    (``LabelValue`` in the store, less the annotator's own note and flag)."""
-
+class LabelBase(SQLModel):
     is_claim: bool
     source: str | None = Field(default=None, max_length=64)
     source_other: str | None = None
     """Free-text name when ``source`` is the schema's "other" choice."""
     confidence: int | None = None
+    note: str = ""
+    flagged: bool = False
     # Evidence (#12). Offsets into the document's text; the words themselves are read from
     # the document, never stored twice. ``via`` is NULL when the source cites nobody.
     cue_start: int | None = None
@@ -130,11 +129,6 @@ class AnswerColumns(SQLModel):
     mention_start: int | None = None
     mention_end: int | None = None
     via: list[str] | None = Field(default=None, sa_type=JSON(none_as_null=True))
-
-
-class LabelBase(AnswerColumns):
-    note: str = ""
-    flagged: bool = False
 
 
 class Label(LabelBase, table=True):
@@ -195,7 +189,16 @@ class Provenance(StrEnum):
     adjudicated = "adjudicated"
 
 
-class GoldBase(AnswerColumns):
+class GoldBase(SQLModel):
+    is_claim: bool
+    source: str | None = Field(default=None, max_length=64)
+    source_other: str | None = None
+    confidence: int | None = None
+    cue_start: int | None = None
+    cue_end: int | None = None
+    mention_start: int | None = None
+    mention_end: int | None = None
+    via: list[str] | None = Field(default=None, sa_type=JSON(none_as_null=True))
     provenance: Provenance
     votes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
     """Each annotator's label it was settled from: {name: {is_claim, source, source_other,
