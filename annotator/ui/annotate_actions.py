@@ -398,6 +398,7 @@ KEYS = {
     "flag": keys.FLAG_KEY,
     "undo": keys.UNDO_KEY,
     "go_to": keys.GO_TO_KEY,
+    **keys.EVIDENCE_KEYS,
 }
 
 KEY_HELP = [
@@ -414,6 +415,15 @@ KEY_HELP = [
     ("← / →", "previous / next sentence"),
     (keys.NEXT_NEEDED_KEY, "next sentence that needs you (then the next article)"),
     (f"{keys.GO_TO_KEY} 12 Enter", "go to sentence 12 (or click a sentence)"),
+    (
+        f"{keys.MENTION_KEY}, {keys.CUE_KEY}",
+        "mark the words naming the source, the cue: → ← by words (Shift: the start, Ctrl: a letter), "
+        "Backspace clears, Enter done; or drag over the words",
+    ),
+    (
+        keys.VIA_KEY,
+        "the sources it cites, in order: their keys (O types a name), Backspace removes the last, Enter done",
+    ),
     ("Esc", "back to the source (or leave a text box)"),
     ("?", "show or hide these keys"),
 ]

@@ -535,9 +535,9 @@ const MAX_VIA = 8;
 const CITES_NO_ONE = new Set(["author"]); // the outlet's own voice (keys.py: SPECIAL_KEYS)
 
 function evidenceKeys(p) {
-  // Declared in annotator/domain/keys.py; these stand in while the server does not send them.
+  // Declared in annotator/domain/keys.py and sent with the article.
   const keys = p.article.keys;
-  return { mention: keys.mention || "M", cue: keys.cue || "C", via: keys.via || "V" };
+  return { mention: keys.mention, cue: keys.cue, via: keys.via };
 }
 
 function wordsOf(sentence) {
