@@ -17,10 +17,17 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from annotator.domain.errors import InputError, NotFoundError
-from annotator.domain.label import STORED_FIELDS, LabelValue, evidence_problems, sentence_revision, stored_via
+from annotator.domain.label import (
+    STORED_FIELDS,
+    LabelValue,
+    evidence_problems,
+    sentence_revision,
+    stored_label,
+    stored_via,
+)
 from annotator.domain.label_schema import LabelSchema, check_label, check_label_text, schema_from_dict
 from annotator.store.engine import driver_sql, run_write, stored_time
-from annotator.store.models import Label, LabelHistory, Sentence, User, as_utc, utcnow
+from annotator.store.models import Document, Label, LabelHistory, Sentence, User, as_utc, utcnow
 from annotator.store.suggestions import record_labels_against_suggestions
 
 
@@ -542,6 +549,21 @@ def labels_of_sentence(*, session: Session, sentence_id: int) -> list[tuple[str,
         .order_by(col(User.name))
     ).all()
     return [(name, label) for name, label in rows]
+
+
+def label_values_of_sentence(*, session: Session, sentence_id: int) -> list[tuple[str, LabelValue]]:
+    """Every annotator's current label on one sentence as a value with its evidence's words,
+    by annotator name (for reviewers only)."""
+    rows = labels_of_sentence(session=session, sentence_id=sentence_id)
+    text = ""
+    if any(label.cue_start is not None or label.mention_start is not None for _, label in rows):
+        sentence = session.get(Sentence, sentence_id)
+        document = sentence.document_id if sentence is not None else None
+        text = session.exec(select(Document.text).where(Document.id == document)).one()
+    return [
+        (name, stored_label([getattr(label, f) for f in STORED_FIELDS], lambda start, end: text[start:end]))
+        for name, label in rows
+    ]
 
 
 def data_version(*, session: Session) -> int:

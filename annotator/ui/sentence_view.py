@@ -8,8 +8,9 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
+from annotator.domain.label import VIA_OTHER_PREFIX, LabelValue
 from annotator.store import documents, labels
-from annotator.store.models import LabelBase, Sentence, Source
+from annotator.store.models import Sentence, Source
 from annotator.ui.common import db_session, schema
 from annotator.ui.text import md_literal, show_table
 
@@ -26,7 +27,7 @@ def show_sentence_labels(
             return
         document = documents.require_document(session=session, document_id=sentence.document_id)
         context = documents.list_sentences(session=session, document_id=sentence.document_id)
-        rows = dict(labels.labels_of_sentence(session=session, sentence_id=sentence_id))
+        rows = dict(labels.label_values_of_sentence(session=session, sentence_id=sentence_id))
         sources = documents.list_sources(session=session, document_id=document.id)
     names = source_names(sources)
     st.markdown(f"{md_literal(document.title)} · sentence {sentence.index + 1} of {len(context)}")
@@ -38,7 +39,17 @@ def show_sentence_labels(
                 {"annotator": f"annotator {i}" if hide_names else name, **label_row(rows[name], names)}
                 for i, name in enumerate(shown, start=1)
             ],
-            columns=["annotator", "claim", "source", "confidence", "note", "flagged"],
+            columns=[
+                "annotator",
+                "claim",
+                "source",
+                "confidence",
+                "source words",
+                "cue",
+                "citing",
+                "note",
+                "flagged",
+            ],
         ),
         hide_index=True,
     )
@@ -49,8 +60,9 @@ def source_names(sources: Sequence[Source]) -> dict[str, str]:
     return {s.key: s.label for s in schema().special_sources} | {s.key: s.label for s in sources}
 
 
-def label_row(label: LabelBase, names: Mapping[str, str]) -> dict[str, str | bool]:
-    """A label as reviewers read it: names instead of keys, and words instead of empty values."""
+def label_row(label: LabelValue, names: Mapping[str, str]) -> dict[str, str | bool]:
+    """A label as reviewers read it: names instead of keys, and words instead of empty values;
+    its evidence as the words marked and the chain of sources it cites."""
     if not label.is_claim:
         source, confidence = "— (not a claim)", "— (not a claim)"
     else:
@@ -65,9 +77,20 @@ def label_row(label: LabelBase, names: Mapping[str, str]) -> dict[str, str | boo
         "claim": "yes" if label.is_claim else "no",
         "source": source,
         "confidence": confidence,
+        "source words": label.source_mention.text if label.source_mention else "",
+        "cue": label.cue.text if label.cue else "",
+        "citing": " ← ".join(_via_name(entry, names) for entry in label.via),
         "note": label.note,
         "flagged": label.flagged,
     }
+
+
+def _via_name(entry: str, names: Mapping[str, str]) -> str:
+    return (
+        entry.removeprefix(VIA_OTHER_PREFIX)
+        if entry.startswith(VIA_OTHER_PREFIX)
+        else names.get(entry, entry)
+    )
 
 
 def _confidence_text(value: int) -> str:
