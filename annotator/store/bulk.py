@@ -467,6 +467,7 @@ class LabelImport:
         new_rows: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, LabelRecord]] = []
         in_chunk: dict[tuple[int, int], int] = {}
+        stored: dict[int, tuple[Any, ...]] = {}
         matched, before = self._matched, self.labels_before
         unchanged = older = 0
         for sentence_id, user_id, record in rows:
@@ -477,7 +478,10 @@ class LabelImport:
                 and (current.id > before or matched[current.id >> 3] & (1 << (current.id & 7)))
             ):
                 self._duplicate(record, first)
-            values = stored_values(record.value)
+            # Lines share LabelValue objects (import_labels keeps one per distinct value).
+            values = stored.get(id(record.value))
+            if values is None:
+                values = stored[id(record.value)] = stored_values(record.value)
             if current is None:
                 updated = record.updated_at or now
                 new_rows.append((sentence_id, user_id, 1, record.created_at or updated, updated, *values))
