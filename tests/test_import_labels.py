@@ -338,7 +338,11 @@ def test_a_chain_naming_an_unlisted_key_adds_it_as_imported(engine: Engine, tmp_
 
 
 BAD_EVIDENCE = {
-    "cue outside the document": (_line(cue={"char_start": 50, "char_end": 90, "text": "x"}), "cue", "outside"),
+    "cue outside the document": (
+        _line(cue={"char_start": 50, "char_end": 90, "text": "x"}),
+        "cue",
+        "outside",
+    ),
     "cue reversed": (_line(cue={"char_start": 10, "char_end": 6, "text": ""}), "cue", "reversed"),
     "cue text differs": (_line(cue={**CUE, "text": "says"}), "cue", "differs"),
     "cue outside the sentence": (
@@ -347,8 +351,16 @@ BAD_EVIDENCE = {
         "outside the sentence",
     ),
     "mention text differs": (_line(source_mention={**MENTION, "text": "Beta"}), "source_mention", "differs"),
-    "mention offset negative": (_line(source_mention={**MENTION, "char_start": -1}), "source_mention", "outside"),
-    "mention without its text": (_line(source_mention={"char_start": 0, "char_end": 5}), "source_mention", "text"),
+    "mention offset negative": (
+        _line(source_mention={**MENTION, "char_start": -1}),
+        "source_mention",
+        "outside",
+    ),
+    "mention without its text": (
+        _line(source_mention={"char_start": 0, "char_end": 5}),
+        "source_mention",
+        "text",
+    ),
     "span offset not a number": (_line(cue={**CUE, "char_start": "6"}), "cue.char_start", "integer"),
     "via not a list": (_line(via="beta"), "via", "list"),
     "via entry not a key": (_line(via=["Not A Key"]), "via", "neither"),
@@ -362,7 +374,9 @@ BAD_EVIDENCE = {
 
 
 @pytest.mark.parametrize("case", list(BAD_EVIDENCE), ids=list(BAD_EVIDENCE))
-def test_bad_evidence_names_file_line_field_and_changes_nothing(case: str, engine: Engine, tmp_path: Path) -> None:
+def test_bad_evidence_names_file_line_field_and_changes_nothing(
+    case: str, engine: Engine, tmp_path: Path
+) -> None:
     add_small_article(engine)
     record, field, message = BAD_EVIDENCE[case]
     path = tmp_path / "bad.jsonl"

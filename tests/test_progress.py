@@ -63,7 +63,9 @@ def test_import_and_export_report_growing_counts(
 
     monkeypatch.setattr(export, "PROGRESS_EVERY", 10)
     written: list[int] = []
-    result = export.export_jsonl(engine, what="labels", out=tmp_path / "out.jsonl", on_progress=written.append)
+    result = export.export_jsonl(
+        engine, what="labels", out=tmp_path / "out.jsonl", on_progress=written.append
+    )
     assert len(written) > 2 and written == sorted(written) and written[-1] == result.records
 
 
