@@ -12,8 +12,11 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from annotator.domain.errors import NotFoundError
+from annotator.domain.label import TextSpan
 from annotator.io import export as export_module
 from annotator.io.export import export_file_name, export_jsonl
+from annotator.io.import_labels import import_labels_file
+from annotator.store.engine import create_tables, make_engine
 from tests.helpers import add_small_article, add_user, label, record_validator
 
 
@@ -110,3 +113,38 @@ def test_export_file_name_says_the_scope_and_the_utc_time() -> None:
     assert export_file_name("labels", document_id="../x y", annotators=[], at=at) == (
         "labels-x_y-nobody-20261130T091502Z.jsonl"
     )
+
+
+def test_labels_carry_their_evidence_and_survive_export_import_export(
+    labelled: Engine, tmp_path: Path
+) -> None:
+    # The mention is carried over from the sentence before; the chain names an unlisted source.
+    label(
+        labelled,
+        add_user(labelled, "dana"),
+        1,
+        is_claim=True,
+        source="alpha",
+        confidence=4,
+        cue=TextSpan(27, 31, "said"),
+        source_mention=TextSpan(0, 5, "Alpha"),
+        via=("beta", "other:The Gazette"),
+    )
+    first = tmp_path / "labels.jsonl"
+    export_jsonl(labelled, what="labels", out=first)
+    records = {
+        (r["annotator"], r["sentence_index"]): r for r in map(orjson.loads, first.read_bytes().splitlines())
+    }
+    with_evidence = records[("dana", 1)]
+    assert with_evidence["cue"] == {"char_start": 27, "char_end": 31, "text": "said"}
+    assert with_evidence["source_mention"] == {"char_start": 0, "char_end": 5, "text": "Alpha"}
+    assert with_evidence["via"] == ["beta", "other:The Gazette"]
+    assert records[("alice", 0)]["cue"] is None and records[("alice", 0)]["via"] == []
+
+    fresh = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    create_tables(fresh)
+    import_labels_file(fresh, first)
+    again = tmp_path / "again.jsonl"
+    export_jsonl(fresh, what="labels", out=again)
+    assert again.read_bytes() == first.read_bytes()
+    fresh.dispose()

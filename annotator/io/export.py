@@ -23,7 +23,7 @@ from annotator.domain.errors import AnnotatorError, InputError, StoreFullError
 from annotator.io.schemas import load_label_schema
 from annotator.io.suggest import suggestion_records
 from annotator.store import documents as documents_store
-from annotator.store.exports import GOLD_COLUMNS, iso_utc, iter_gold_rows, iter_label_rows, iter_sentence_rows
+from annotator.store.exports import iter_gold_records, iter_label_records, iter_sentence_rows
 
 ExportKind = Literal["labels", "sentences", "documents", "gold", "suggestions"]
 EXPORT_KINDS: tuple[ExportKind, ...] = ("labels", "sentences", "documents", "gold", "suggestions")
@@ -163,44 +163,16 @@ def _encoded_lines(
                     )
             return
         if what == "gold":
-            for batch in iter_gold_rows(connection, document_id=document_id):
-                for row in batch:
-                    yield dumps(_gold_record(row), option=newline)
+            for batch in iter_gold_records(connection, document_id=document_id):
+                for record in batch:
+                    yield dumps(record, option=newline)
             return
         version = load_label_schema().version
-        for batch in iter_label_rows(connection, document_id=document_id, annotators=annotators):
-            for d, i, t, cs, ce, a, c, s, so, conf, n, f, ca, ua in batch:
-                yield dumps(
-                    {
-                        "document_id": d,
-                        "sentence_index": i,
-                        "text": t,
-                        "char_start": cs,
-                        "char_end": ce,
-                        "annotator": a,
-                        "is_claim": bool(c),
-                        "source": s,
-                        "source_other": so,
-                        "confidence": conf,
-                        "note": n,
-                        "flagged": bool(f),
-                        "created_at": iso_utc(ca),
-                        "updated_at": iso_utc(ua),
-                        "schema_version": version,
-                    },
-                    option=newline,
-                )
-
-
-def _gold_record(row: Sequence[Any]) -> dict[str, Any]:
-    record = dict(zip(GOLD_COLUMNS, row, strict=True))
-    votes = record["votes"]
-    record["votes"] = orjson.loads(votes) if isinstance(votes, str | bytes) else votes
-    record["is_claim"] = bool(record["is_claim"])
-    record["needs_review"] = bool(record["needs_review"])
-    record["annotators"] = len(record["votes"])
-    record["updated_at"] = iso_utc(record["updated_at"])
-    return record
+        for batch in iter_label_records(
+            connection, schema_version=version, document_id=document_id, annotators=annotators
+        ):
+            for record in batch:
+                yield dumps(record, option=newline)
 
 
 def _document_records(engine: Engine, document_id: str | None) -> list[dict[str, Any]]:

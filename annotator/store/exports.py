@@ -20,23 +20,6 @@ from annotator.store.models import Label, Sentence, User
 
 BATCH_ROWS = 20_000
 
-LABEL_COLUMNS = (
-    "document_id",
-    "sentence_index",
-    "text",
-    "char_start",
-    "char_end",
-    "annotator",
-    "is_claim",
-    "source",
-    "source_other",
-    "confidence",
-    "note",
-    "flagged",
-    "created_at",
-    "updated_at",
-)
-
 
 def _span_words(start: str, end: str) -> str:
     """SQL for a span's words: from the sentence's text when the span lies in the sentence (a
@@ -123,28 +106,6 @@ ORDER BY s.document_id, s."index"
 )
 
 
-def iter_gold_rows(connection: Connection, *, document_id: str | None = None) -> Iterator[Sequence[Any]]:
-    """Batches of gold rows in GOLD_COLUMNS order; ``votes`` is JSON text on SQLite, a dict on PostgreSQL.
-
-    The rows without their evidence, for ``io/export`` until it writes ``iter_gold_records``."""
-    width = len(GOLD_COLUMNS)
-    for batch in _iter_rows(connection, _GOLD_SQL, _scope(document_id=document_id)):
-        yield [row[:width] for row in batch]
-
-
-def iter_label_rows(
-    connection: Connection, *, document_id: str | None = None, annotators: Sequence[str] | None = None
-) -> Iterator[Sequence[Any]]:
-    """Batches of label rows in LABEL_COLUMNS order; booleans as 0/1 on SQLite.
-
-    ``annotators`` (names) keeps only their labels; None keeps everyone's. The rows without
-    their evidence, for ``io/export`` until it writes ``iter_label_records``.
-    """
-    width = len(LABEL_COLUMNS)
-    for batch in _iter_rows(connection, _LABELS_SQL, _scope(document_id=document_id, annotators=annotators)):
-        yield [row[:width] for row in batch]
-
-
 def iter_label_records(
     connection: Connection,
     *,
@@ -154,7 +115,8 @@ def iter_label_records(
 ) -> Iterator[list[dict[str, Any]]]:
     """Batches of label records as the labels JSONL holds them (``schemas/labels.schema.json``):
     the label, its sentence, its annotator and its evidence (``cue``, ``source_mention`` with
-    their words, ``via``, [] when none). ``annotators`` as in ``iter_label_rows``."""
+    their words, ``via``, [] when none). ``annotators`` (names) keeps only their labels; None keeps
+    everyone's."""
     for batch in _iter_rows(connection, _LABELS_SQL, _scope(document_id=document_id, annotators=annotators)):
         yield [
             {
@@ -249,7 +211,14 @@ def _iter_rows(
             marks = ", ".join(f"%({name})s" for name in names)
         conditions.append(f"{column} IN ({marks})")
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    result = connection.exec_driver_sql(sql.format(where=where), tuple(parameters) if qmark else named)
+    if not qmark:
+        # psycopg's default cursor holds the whole result in the client: a server-side cursor
+        # keeps an export's memory flat. SQLAlchemy reads ahead on it, so rows come through its
+        # Result, never the raw cursor (which would skip the rows it already read).
+        streamed = connection.execution_options(stream_results=True, max_row_buffer=BATCH_ROWS)
+        yield from streamed.exec_driver_sql(sql.format(where=where), named).partitions(BATCH_ROWS)
+        return
+    result = connection.exec_driver_sql(sql.format(where=where), tuple(parameters))
     cursor = result.cursor
     assert cursor is not None
     while batch := cursor.fetchmany(BATCH_ROWS):
