@@ -141,7 +141,7 @@ def init_command(ctx: click.Context) -> None:
     Example:
         annotator --db sqlite:///team.db init
     """
-    from annotator.io.bootstrap import prepare_database
+    from annotator.exchange.first_run import prepare_database
 
     report = prepare_database(_engine(ctx, prepares_store=True), admin_password=get_settings().admin_password)
     _print_bootstrap(report, ctx.obj["db_url"])
@@ -221,7 +221,7 @@ def serve_command(ctx: click.Context, host: str, port: int, processes: int) -> N
         annotator --db postgresql+psycopg://user@dbhost/annotator serve --port 8600
         annotator --db postgresql+psycopg://user@dbhost/annotator serve --processes 2
     """
-    from annotator.io.bootstrap import prepare_database
+    from annotator.exchange.first_run import prepare_database
     from annotator.ui.options import APP_OPTIONS, PRODUCTION_OPTIONS, command_line
 
     db_url = ctx.obj["db_url"]
@@ -358,8 +358,8 @@ def import_articles_command(
         annotator import-articles articles.jsonl
         annotator import-articles plain.txt --no-suggested-sources
     """
-    from annotator.io.articles import read_articles, read_sources_file
-    from annotator.io.suggest import with_suggested_sources
+    from annotator.exchange.articles import read_articles, read_sources_file
+    from annotator.exchange.suggest import with_suggested_sources
     from annotator.store.documents import add_articles
 
     sources = read_sources_file(sources_file) if sources_file else ()
@@ -421,8 +421,8 @@ def import_labels_command(ctx: click.Context, file: Path, file_format: str) -> N
         annotator import-labels --format labelstudio project-3-at-2026-11-30.json
         annotator import-labels --format prodigy attribution.jsonl
     """
-    from annotator.io.formats import import_format
-    from annotator.io.import_labels import import_labels_file
+    from annotator.exchange.formats import import_format
+    from annotator.exchange.import_labels import import_labels_file
 
     if file.is_dir() and file_format != "brat":
         raise click.UsageError(f"{file} is a directory: only --format brat reads a directory")
@@ -505,7 +505,7 @@ def export_command(
         annotator export --format labelstudio -o tasks.json
         annotator export --format prodigy --annotator ana -o ana.jsonl
     """
-    from annotator.io.export import export_file_name, export_jsonl, stdout_binary
+    from annotator.exchange.export import export_file_name, export_jsonl, stdout_binary
     from annotator.store.export_counts import count_export_rows
 
     if annotators and what != "labels":
@@ -547,9 +547,9 @@ def _export_format(
     output: str | None,
 ) -> None:
     """Labels as brat, Label Studio or Prodigy files."""
-    from annotator.io.export import atomic_writer, export_file_name, stdout_binary
-    from annotator.io.formats import SUFFIXES, export_stream
-    from annotator.io.formats.brat import export_brat
+    from annotator.exchange.export import atomic_writer, export_file_name, stdout_binary
+    from annotator.exchange.formats import SUFFIXES, export_stream
+    from annotator.exchange.formats.brat import export_brat
 
     if what != "labels":
         raise click.UsageError(f"--format {file_format} writes labels: use it with --what labels")
@@ -614,7 +614,7 @@ def suggest_group(ctx: click.Context, document_ids: tuple[str, ...]) -> None:
     ctx.ensure_object(dict)["suggest_documents"] = document_ids
     if ctx.invoked_subcommand is not None:
         return
-    from annotator.io.suggest import suggest_documents
+    from annotator.exchange.suggest import suggest_documents
 
     bar: Any = None
     if sys.stderr.isatty():
@@ -665,7 +665,7 @@ def suggest_evaluate_command(
         annotator suggest evaluate --against labels --json
         annotator suggest evaluate --against exports/labels.jsonl --document france24-sessions-kislyak
     """
-    from annotator.io.suggest import evaluate_stored, evaluation_text
+    from annotator.exchange.suggest import evaluate_stored, evaluation_text
 
     reference: Any = against if against in ("gold", "labels") else Path(against)
     if isinstance(reference, Path) and not reference.is_file():
@@ -701,7 +701,7 @@ def suggest_audit_command(ctx: click.Context, share: float | None, document_id: 
         annotator suggest audit
         annotator suggest audit --share 0.2
     """
-    from annotator.io.suggest import anchoring, anchoring_text, set_audit_share
+    from annotator.exchange.suggest import anchoring, anchoring_text, set_audit_share
 
     engine = _engine(ctx)
     if share is not None:
@@ -735,7 +735,7 @@ def suggest_train_command(ctx: click.Context, learn_from: str, folds: int) -> No
         annotator suggest train --from labels
         annotator suggest train --from gold && annotator suggest
     """
-    from annotator.io.suggest import train_from_store
+    from annotator.exchange.suggest import train_from_store
 
     report = train_from_store(_engine(ctx), learn_from=learn_from, folds=folds)  # type: ignore[arg-type]
     result = report.result
@@ -981,8 +981,8 @@ def agreement_command(
         annotator agreement --document france24-sessions-kislyak --json
         annotator agreement --categories offered
     """
-    from annotator.io.agreement import describe_disagreements, store_agreement
-    from annotator.io.report_text import agreement_text
+    from annotator.reports.agreement import describe_disagreements, store_agreement
+    from annotator.reports.report_text import agreement_text
 
     engine = _engine(ctx)
     # Quiet unless a person watches stderr: pipes and logs get the report only.
@@ -1070,7 +1070,7 @@ def gold_status(ctx: click.Context, document_id: str | None) -> None:
     Example:
         annotator gold status
     """
-    from annotator.io.agreement import store_gold_quality
+    from annotator.reports.agreement import store_gold_quality
     from annotator.store.gold import review_progress, review_queue
 
     engine = _engine(ctx)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from annotator.io.devset import DevsetArticle, read_devset
+from annotator.exchange.devset import DevsetArticle, read_devset
 
 DEVSET = Path(__file__).resolve().parents[1].parent / "shared" / "devset"
 

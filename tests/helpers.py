@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from annotator.domain.article import ArticleDraft, SentenceSpan, SourceSpec
 from annotator.domain.label import LabelValue
-from annotator.io.schemas import schemas_dir
+from annotator.exchange.schemas import schemas_dir
 from annotator.store import documents, labels, users
 from annotator.store.models import Label, LabelHistory, Role, Sentence, UserCreate
 

@@ -365,7 +365,7 @@ def _work(args: argparse.Namespace, wait_for_go: Callable[[], bool]) -> int:
         from sqlmodel import Session, col, select
 
         from annotator.domain.label import LabelValue
-        from annotator.io.schemas import load_label_schema
+        from annotator.exchange.schemas import load_label_schema
         from annotator.store.engine import make_engine
         from annotator.store.labels import save_label
         from annotator.store.models import Sentence
@@ -612,7 +612,7 @@ _FORKSERVER_PRELOAD = [
     "annotator.store.engine",
     "annotator.store.labels",
     "annotator.store.models",
-    "annotator.io.schemas",
+    "annotator.exchange.schemas",
 ]
 
 

@@ -46,9 +46,9 @@ from annotator.domain.agreement_evidence import (
     span_agreement,
 )
 from annotator.domain.agreement_report import REPORT_STEPS
-from annotator.io.agreement import store_agreement
-from annotator.io.agreement_frames import NO_DATA, evidence_rows
-from annotator.io.report_text import agreement_text
+from annotator.reports.agreement import store_agreement
+from annotator.reports.agreement_frames import NO_DATA, evidence_rows
+from annotator.reports.report_text import agreement_text
 from annotator.store.engine import create_tables, make_engine
 from annotator.store.models import Label, Role, Sentence
 from tests.helpers import TEXT, add_small_article, add_user, label

@@ -14,7 +14,7 @@ from annotator.domain.boilerplate import (
     guess_title,
     split_blocks,
 )
-from annotator.io.articles import read_articles
+from annotator.exchange.articles import read_articles
 
 SAMPLE = Path(__file__).parent.parent / "annotator/data/sample/france24-sessions-kislyak.txt"
 HEADLINE = "US attorney general discussed Trump campaign with Russian ambassador, says report"

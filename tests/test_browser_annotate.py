@@ -326,7 +326,7 @@ def test_the_current_sentence_and_its_buttons_fit_a_small_window(
 def test_a_suggestion_is_preselected_with_its_evidence_and_enter_accepts_it(
     app: tuple[str, Engine, Path], browser: Any
 ) -> None:
-    from annotator.io.suggest import suggest_documents
+    from annotator.exchange.suggest import suggest_documents
     from annotator.store import suggestions
 
     base, engine, _ = app

@@ -276,7 +276,7 @@ def test_a_carried_over_mention_lies_in_an_earlier_sentence(app: tuple[str, Engi
 
 @pytest.mark.browser
 def test_an_accepted_suggestion_keeps_its_marked_evidence(app: tuple[str, Engine], browser: Any) -> None:
-    from annotator.io.suggest import suggest_documents
+    from annotator.exchange.suggest import suggest_documents
     from annotator.store import suggestions
 
     base, engine = app

@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from annotator.domain.article import ArticleDraft, SentenceSpan, SourceSpec
 from annotator.domain.errors import InputError, NotFoundError
-from annotator.io.articles import load_sample_article
-from annotator.io.export import DeletedArticle, delete_article
+from annotator.exchange.articles import load_sample_article
+from annotator.exchange.export import DeletedArticle, delete_article
 from annotator.store import documents, gold
 from annotator.store.models import SourceOrigin
 from tests.helpers import add_small_article, add_user, label

@@ -13,9 +13,9 @@ from sqlalchemy.engine import Engine
 
 from annotator.domain.errors import NotFoundError
 from annotator.domain.label import TextSpan
-from annotator.io import export as export_module
-from annotator.io.export import export_file_name, export_jsonl
-from annotator.io.import_labels import import_labels_file
+from annotator.exchange import export as export_module
+from annotator.exchange.export import export_file_name, export_jsonl
+from annotator.exchange.import_labels import import_labels_file
 from annotator.store.engine import create_tables, make_engine
 from tests.helpers import add_small_article, add_user, label, record_validator
 

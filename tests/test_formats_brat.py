@@ -14,9 +14,9 @@ from annotator.cli import cli
 from annotator.domain.article import SentenceSpan, SourceSpec
 from annotator.domain.errors import InputError
 from annotator.domain.label import LabelValue, TextSpan
-from annotator.io.formats.brat import ann_lines, export_brat, import_brat, parse_ann
-from annotator.io.formats.records import Article, sentence_labels, stored_articles
-from annotator.io.schemas import load_label_schema
+from annotator.exchange.formats.brat import ann_lines, export_brat, import_brat, parse_ann
+from annotator.exchange.formats.records import Article, sentence_labels, stored_articles
+from annotator.exchange.schemas import load_label_schema
 from annotator.store.engine import create_tables, make_engine
 from annotator.store.models import Document, Label
 from tests.helpers import TEXT, add_small_article, add_user, label
@@ -408,7 +408,7 @@ def test_cli_export_brat_and_back(tmp_path: Path) -> None:
 
 
 def test_the_seed_nested_sentence_keeps_its_chain(tmp_path: Path) -> None:
-    from annotator.io.articles import load_sample_article
+    from annotator.exchange.articles import load_sample_article
 
     draft = load_sample_article()
     text = draft.text

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from annotator.io.export import export_jsonl
+from annotator.exchange.export import export_jsonl
 from annotator.store.engine import create_tables, make_engine
 from annotator.store.gold import settle_gold
 from tests.helpers import add_small_article, add_user, label

@@ -17,9 +17,9 @@ from sqlmodel import Session, func, select
 from annotator.cli import cli
 from annotator.domain.errors import InputError
 from annotator.domain.label import LabelValue, TextSpan
-from annotator.io.formats.labelstudio import export_labelstudio, import_labelstudio
-from annotator.io.formats.records import stored_articles
-from annotator.io.suggest import suggest_documents
+from annotator.exchange.formats.labelstudio import export_labelstudio, import_labelstudio
+from annotator.exchange.formats.records import stored_articles
+from annotator.exchange.suggest import suggest_documents
 from annotator.store.engine import create_tables, make_engine
 from annotator.store.models import Document, Label
 from tests.helpers import TEXT, add_small_article, add_user, label
@@ -97,7 +97,7 @@ def test_a_task_per_article_with_one_annotation_per_annotator() -> None:
 
 
 def test_every_result_names_control_and_object_of_the_label_config() -> None:
-    from annotator.io.formats.labelstudio import LABEL_CONFIG
+    from annotator.exchange.formats.labelstudio import LABEL_CONFIG
 
     [task] = _tasks(_labelled_store())
     for result in task["annotations"][0]["result"]:
@@ -252,7 +252,7 @@ def test_label_studio_sdk_accepts_config_annotations_and_predictions() -> None:
     """Label Studio's own validation (the SDK's LabelInterface, which its server runs on imported
     predictions); skipped where the SDK is not installed (it is not a project dependency)."""
     sdk = pytest.importorskip("label_studio_sdk.label_interface")
-    from annotator.io.formats.labelstudio import LABEL_CONFIG
+    from annotator.exchange.formats.labelstudio import LABEL_CONFIG
 
     interface = sdk.LabelInterface(LABEL_CONFIG)
     interface.validate()

@@ -17,8 +17,8 @@ from annotator.cli import cli
 from annotator.domain.article import SentenceSpan
 from annotator.domain.errors import InputError
 from annotator.domain.label import LabelValue, TextSpan
-from annotator.io.formats.prodigy import export_prodigy, import_prodigy, lines
-from annotator.io.formats.records import Article, stored_articles
+from annotator.exchange.formats.prodigy import export_prodigy, import_prodigy, lines
+from annotator.exchange.formats.records import Article, stored_articles
 from annotator.store.engine import create_tables, make_engine
 from annotator.store.models import Label
 from tests.helpers import TEXT, add_small_article, add_user, label
@@ -133,7 +133,7 @@ def test_cli_export_and_import_prodigy(tmp_path: Path) -> None:
     runner = CliRunner()
     labels = tmp_path / "labels.jsonl"
     engine = _labelled_store()
-    from annotator.io.export import export_jsonl
+    from annotator.exchange.export import export_jsonl
 
     export_jsonl(engine, what="labels", out=labels)
     assert runner.invoke(cli, ["--db", db, "import-labels", str(labels)]).exit_code == 0

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from annotator.io.agreement import store_gold_quality
-from annotator.io.export import export_jsonl
-from annotator.io.import_labels import import_labels_file
-from annotator.io.schemas import load_label_schema
+from annotator.exchange.export import export_jsonl
+from annotator.exchange.import_labels import import_labels_file
+from annotator.exchange.schemas import load_label_schema
+from annotator.reports.agreement import store_gold_quality
 from annotator.store import documents, gold
 from annotator.store.models import Provenance
 from tests.helpers import add_small_article, add_user, label, record_validator

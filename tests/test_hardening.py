@@ -32,8 +32,8 @@ from annotator.domain.article import ArticleDraft, SentenceSpan
 from annotator.domain.errors import InputError, StoreBusyError
 from annotator.domain.label import LabelValue
 from annotator.domain.names import MAX_OTHER_SOURCE_NAME, check_user_name, printable
-from annotator.io.import_labels import read_label_records
-from annotator.io.schemas import load_label_schema
+from annotator.exchange.import_labels import read_label_records
+from annotator.exchange.schemas import load_label_schema
 from annotator.store import documents, labels, users
 from annotator.store import engine as store_engine
 from annotator.store.engine import create_tables, make_engine

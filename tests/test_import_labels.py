@@ -12,8 +12,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from annotator.domain.errors import InputError
-from annotator.io.export import export_jsonl
-from annotator.io.import_labels import import_labels_file
+from annotator.exchange.export import export_jsonl
+from annotator.exchange.import_labels import import_labels_file
 from annotator.store import documents, labels
 from annotator.store.engine import create_tables, make_engine
 from annotator.store.models import SourceOrigin
@@ -394,7 +394,7 @@ def test_evidence_of_a_new_document_is_checked_against_the_text_the_import_build
 ) -> None:
     # One line a chunk, and the sentence holding the mention comes last: the mention is checked
     # against the document once that sentence is in it.
-    monkeypatch.setattr("annotator.io.import_labels.CHUNK_LINES", 1)
+    monkeypatch.setattr("annotator.exchange.import_labels.CHUNK_LINES", 1)
     second = {"sentence_index": 1, "text": "Beta said another.", "char_start": 22, "char_end": 40}
     carried = {"char_start": 0, "char_end": 5, "text": "Alpha"}
     lines = [_line(document_id="new", **second, source_mention=carried), _line(document_id="new")]
@@ -419,7 +419,7 @@ def test_evidence_of_a_new_document_is_checked_against_the_text_the_import_build
 def test_chunks_build_documents_across_them_and_find_duplicates_across_them(
     exported: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("annotator.io.import_labels.CHUNK_LINES", 1)
+    monkeypatch.setattr("annotator.exchange.import_labels.CHUNK_LINES", 1)
     target = _fresh_engine()
     report = import_labels_file(target, exported)
     assert (report.lines, report.inserted, report.documents_created) == (4, 4, ["doc"])
@@ -441,7 +441,7 @@ def test_chunks_build_documents_across_them_and_find_duplicates_across_them(
 def test_a_sentence_that_changes_between_chunks_names_its_first_line(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("annotator.io.import_labels.CHUNK_LINES", 2)
+    monkeypatch.setattr("annotator.exchange.import_labels.CHUNK_LINES", 2)
     lines = [
         _line(document_id="new"),
         _line(document_id="new", annotator="dan", sentence_index=1, text="B.", char_start=30, char_end=32),
@@ -457,7 +457,7 @@ def test_a_sentence_that_changes_between_chunks_names_its_first_line(
 def test_progress_is_reported_in_bytes_read_as_they_grow(
     exported: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("annotator.io.import_labels.CHUNK_LINES", 1)
+    monkeypatch.setattr("annotator.exchange.import_labels.CHUNK_LINES", 1)
     seen: list[int] = []
     import_labels_file(_fresh_engine(), exported, on_progress=seen.append)
     assert len(seen) >= 4 and seen == sorted(seen) and seen[-1] == exported.stat().st_size

@@ -27,8 +27,8 @@ from annotator.domain import passwords
 from annotator.domain.errors import InputError
 from annotator.domain.label_schema import check_label
 from annotator.domain.names import check_identifier, check_user_name
-from annotator.io.export import export_jsonl
-from annotator.io.import_labels import (
+from annotator.exchange.export import export_jsonl
+from annotator.exchange.import_labels import (
     FUTURE_SLACK,
     _parse_line,
     _RecordChecker,
@@ -36,7 +36,7 @@ from annotator.io.import_labels import (
     import_labels_file,
     read_label_records,
 )
-from annotator.io.schemas import load_label_schema
+from annotator.exchange.schemas import load_label_schema
 from annotator.store.bulk import LabelRecord
 from annotator.store.engine import create_tables, make_engine, stored_time
 from annotator.store.models import Document, Label, LabelHistory, Sentence, Source, User

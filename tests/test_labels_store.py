@@ -8,7 +8,7 @@ from sqlmodel import Session
 from annotator.domain.article import ArticleDraft, SentenceSpan, SourceSpec
 from annotator.domain.errors import InputError, NotFoundError
 from annotator.domain.label import LabelValue
-from annotator.io.schemas import load_label_schema
+from annotator.exchange.schemas import load_label_schema
 from annotator.store import documents, labels, users
 from annotator.store.models import Role, UserCreate
 

@@ -12,7 +12,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
-from annotator.io.import_labels import import_labels_file
+from annotator.exchange.import_labels import import_labels_file
 from annotator.store import gold
 from annotator.store.engine import make_engine
 from annotator.store.migrate import (

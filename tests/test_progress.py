@@ -12,9 +12,9 @@ from sqlalchemy.engine import Engine
 
 from annotator import cli as cli_module
 from annotator.cli import cli, progress_bar
-from annotator.io import export
-from annotator.io.articles import read_articles
-from annotator.io.import_labels import import_labels_file
+from annotator.exchange import export
+from annotator.exchange.articles import read_articles
+from annotator.exchange.import_labels import import_labels_file
 
 SAMPLE = Path(__file__).resolve().parents[1] / "annotator/data/sample"
 LABELS = SAMPLE / "france24-sessions-kislyak.labels.jsonl"
@@ -56,7 +56,7 @@ def test_bar_is_drawn_on_a_terminal_up_to_its_end(monkeypatch: pytest.MonkeyPatc
 def test_import_and_export_report_growing_counts(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("annotator.io.import_labels.CHUNK_LINES", 10)
+    monkeypatch.setattr("annotator.exchange.import_labels.CHUNK_LINES", 10)
     read: list[int] = []
     import_labels_file(engine, LABELS, on_progress=read.append)
     assert len(read) > 2 and read == sorted(read) and read[-1] == LABELS.stat().st_size

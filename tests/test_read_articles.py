@@ -13,7 +13,7 @@ import pytest
 
 from annotator.domain.article import ArticleDraft, SourceSpec
 from annotator.domain.errors import InputError
-from annotator.io.articles import (
+from annotator.exchange.articles import (
     MAX_LINE_CHARS,
     article_from_html,
     article_from_text,

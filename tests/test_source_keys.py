@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from annotator.domain.source_keys import source_key_for
-from annotator.io.schemas import load_label_schema
+from annotator.exchange.schemas import load_label_schema
 
 SCHEMA = load_label_schema()
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from annotator.cli import cli
 from annotator.domain.errors import InputError
-from annotator.io.suggest import anchoring
+from annotator.exchange.suggest import anchoring
 from annotator.store import suggestions as store
 from annotator.store.models import Sentence
 from tests.helpers import add_small_article, add_user, label
@@ -85,7 +85,7 @@ def test_cli_audit_sets_the_share_and_prints_the_report(tmp_path: Path) -> None:
 
 
 def test_panel_suggestions_give_sentence_offsets_and_the_audit_draw(engine: Engine) -> None:
-    from annotator.io.suggest import suggest_documents
+    from annotator.exchange.suggest import suggest_documents
 
     add_small_article(engine)  # "Alpha said one thing. Beta said another. Gamma was silent."
     ana = add_user(engine, "ana")

@@ -18,10 +18,10 @@ from sqlmodel import Session
 from annotator.cli import cli
 from annotator.domain.article import ArticleDraft
 from annotator.domain.suggestions import RULES_MODEL
-from annotator.io.articles import load_sample_article
-from annotator.io.export import export_bytes, export_jsonl
-from annotator.io.import_labels import import_labels_file
-from annotator.io.suggest import (
+from annotator.exchange.articles import load_sample_article
+from annotator.exchange.export import export_bytes, export_jsonl
+from annotator.exchange.import_labels import import_labels_file
+from annotator.exchange.suggest import (
     current_suggester,
     evaluate_stored,
     suggest_documents,

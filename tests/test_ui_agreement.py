@@ -7,7 +7,7 @@ import math
 import pytest
 from sqlalchemy.engine import Engine
 
-from annotator.io.import_labels import import_labels_file
+from annotator.exchange.import_labels import import_labels_file
 from annotator.store.models import Role
 from tests.helpers import add_user
 from tests.test_agreement_report import SAMPLE_LABELS
@@ -59,7 +59,7 @@ def test_throughput_tab_times_each_annotator_from_the_history(engine: Engine) ->
 
 
 def test_suggestions_tab_compares_the_suggester_with_annotators_and_reads_the_audit(engine: Engine) -> None:
-    from annotator.io.suggest import suggest_documents
+    from annotator.exchange.suggest import suggest_documents
 
     suggest_documents(engine)
     at = app_as(add_user(engine, "rita", Role.reviewer), "app_pages/agreement.py")

@@ -300,7 +300,7 @@ def test_a_label_given_again_after_an_undo_goes_on_with_its_history_versions(eng
 
 
 def _suggest(engine: Engine, share: float) -> None:
-    from annotator.io.suggest import suggest_documents
+    from annotator.exchange.suggest import suggest_documents
     from annotator.store import suggestions
 
     with Session(engine) as session:

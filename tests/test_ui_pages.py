@@ -124,7 +124,7 @@ def test_admin_sets_the_work_queue_and_fixes_a_split(engine: Engine) -> None:
 
 
 def test_agreement_page_for_reviewers_only(engine: Engine) -> None:
-    from annotator.io.import_labels import import_labels_file
+    from annotator.exchange.import_labels import import_labels_file
     from tests.test_agreement_report import SAMPLE_LABELS
 
     import_labels_file(engine, SAMPLE_LABELS)

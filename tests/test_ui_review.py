@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from streamlit.testing.v1 import AppTest
 
-from annotator.io.import_labels import import_labels_file
+from annotator.exchange.import_labels import import_labels_file
 from annotator.store import gold
 from annotator.store.models import GoldLabel, Provenance, Role, Sentence
 from tests.helpers import add_small_article, add_user, label

@@ -50,9 +50,7 @@ def assign_articles(
         )
     wanted_names = sorted(set(annotators))
     users = dict(
-        session.execute(
-            sa_select(col(User.name), col(User.id)).where(col(User.name).in_(wanted_names))
-        ).all()
+        session.execute(sa_select(col(User.name), col(User.id)).where(col(User.name).in_(wanted_names))).all()
     )
     if missing := [n for n in wanted_names if n not in users]:
         raise NotFoundError(

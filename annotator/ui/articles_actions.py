@@ -6,8 +6,8 @@ import streamlit as st
 
 from annotator.domain.article import ArticleDraft
 from annotator.domain.errors import AnnotatorError
-from annotator.io.articles import read_sources, read_upload
-from annotator.io.export import delete_article
+from annotator.exchange.articles import read_sources, read_upload
+from annotator.exchange.export import delete_article
 from annotator.settings import get_settings
 from annotator.store import assignments, documents, queue, resegment, sources
 from annotator.ui.common import db_session, engine

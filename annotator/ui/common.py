@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from annotator.domain.errors import AuthenticationError
 from annotator.domain.label_schema import LabelSchema
-from annotator.io.schemas import load_label_schema
+from annotator.exchange.schemas import load_label_schema
 from annotator.settings import get_settings
 from annotator.store import users
 from annotator.store.engine import make_engine

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from annotator.io.export import ExportKind, export_bytes, export_file_name
+from annotator.exchange.export import ExportKind, export_bytes, export_file_name
 from annotator.ui.common import engine
 
 

@@ -39,7 +39,7 @@ WHERE is_claim
 
 
 def run(scale: float = 1.0) -> list[dict[str, Any]]:
-    from annotator.io.agreement import store_agreement
+    from annotator.reports.agreement import store_agreement
     from annotator.store.agreement import load_label_table
     from annotator.store.engine import make_engine
 

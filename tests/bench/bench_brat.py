@@ -9,7 +9,7 @@ note.
 Floor, same run, interleaved: a plain Python parser reads every ``.txt`` and ``.ann``, splits
 each line at its tabs and spaces and turns the offsets into integers (what any brat reader
 must do, and nothing more).
-Ours: ``annotator.io.formats.brat.import_brat`` into a new SQLite file (tables created before
+Ours: ``annotator.exchange.formats.brat.import_brat`` into a new SQLite file (tables created before
 timing): pairs found, text segmented into sentences, spans turned into sentence labels and
 checked, articles stored, labels through ``import-labels``.
 Target: ours / floor ≤ 3 (issue 12). Informational rows: the floor plus syntok's own
@@ -97,7 +97,7 @@ def plain_parse(root: Path) -> int:
 
 
 def import_ours(root: Path, db: Path) -> float:
-    from annotator.io.formats.brat import import_brat
+    from annotator.exchange.formats.brat import import_brat
     from annotator.store.engine import make_engine
 
     engine = make_engine(f"sqlite:///{db}")
@@ -113,7 +113,7 @@ def import_ours(root: Path, db: Path) -> float:
 
 def convert_only(root: Path, db: Path) -> tuple[float, int]:
     """read_brat alone: every article converted and checked, nothing written."""
-    from annotator.io.formats.brat import read_brat
+    from annotator.exchange.formats.brat import read_brat
     from annotator.store.engine import make_engine
 
     engine = make_engine(f"sqlite:///{db}")
@@ -126,7 +126,7 @@ def convert_only(root: Path, db: Path) -> tuple[float, int]:
 
 
 def segment_only(root: Path) -> float:
-    from annotator.io.articles import article_from_trusted_text
+    from annotator.exchange.articles import article_from_trusted_text
 
     texts = [(p.stem, p.read_text(encoding="utf-8")) for p in sorted(root.rglob("*.txt"))]
     start = time.perf_counter()
@@ -151,7 +151,7 @@ import json, sys
 from pathlib import Path
 sys.path.insert(0, {bench_dir!r})
 import bench_brat
-import annotator.io.formats.brat, annotator.store.engine  # noqa: F401  (baseline includes imports)
+import annotator.exchange.formats.brat, annotator.store.engine  # noqa: F401  (baseline includes imports)
 base = rss_mib()
 seconds = bench_brat.import_ours(Path({root!r}), Path({db!r}))
 print(json.dumps({{"seconds": seconds, "baseline": base, "peak": maxrss_mib()}}))

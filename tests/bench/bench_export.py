@@ -31,7 +31,7 @@ MEMORY_TARGET_MIB = 200.0
 
 
 def export_ours(db: Path, out: Path) -> int:
-    from annotator.io.export import export_jsonl
+    from annotator.exchange.export import export_jsonl
     from annotator.store.engine import make_engine
 
     engine = make_engine(f"sqlite:///{db}")
@@ -52,7 +52,7 @@ def export_floor(db: Path, out: Path) -> int:
 
     import orjson
 
-    from annotator.io.schemas import load_label_schema
+    from annotator.exchange.schemas import load_label_schema
     from annotator.store.exports import _LABELS_SQL
 
     version = load_label_schema().version
@@ -107,7 +107,7 @@ import json, sys
 from pathlib import Path
 sys.path.insert(0, {bench_dir!r})
 import bench_export
-from annotator.io.export import export_jsonl  # noqa: F401  (imports count as baseline)
+from annotator.exchange.export import export_jsonl  # noqa: F401  (imports count as baseline)
 from annotator.store.engine import make_engine  # noqa: F401
 import orjson, sqlite3  # noqa: F401
 base = rss_mib()

@@ -116,7 +116,7 @@ def raw_full_import(db: Path, jsonl: Path) -> None:
 
 
 def import_ours(db: Path, jsonl: Path) -> int:
-    from annotator.io.import_labels import import_labels_file
+    from annotator.exchange.import_labels import import_labels_file
     from annotator.store.engine import make_engine
 
     engine = make_engine(f"sqlite:///{db}")
@@ -127,15 +127,15 @@ def import_ours(db: Path, jsonl: Path) -> int:
 
 
 def parse_ours(jsonl: Path) -> int:
-    from annotator.io.import_labels import iter_label_records
-    from annotator.io.schemas import load_label_schema
+    from annotator.exchange.import_labels import iter_label_records
+    from annotator.exchange.schemas import load_label_schema
 
     with jsonl.open("rb") as stream:
         return sum(1 for _ in iter_label_records(stream, file=str(jsonl), schema=load_label_schema()))
 
 
 def make_jsonl(tmp: Path, name: str, sentences: int) -> tuple[Path, int]:
-    from annotator.io.export import export_jsonl
+    from annotator.exchange.export import export_jsonl
     from annotator.store.engine import make_engine
 
     db_path = tmp / f"{name}-source.db"
@@ -170,7 +170,7 @@ import json, sys, time
 from pathlib import Path
 sys.path.insert(0, {bench_dir!r})
 import bench_import
-import annotator.io.import_labels, annotator.store.engine  # noqa: F401  (baseline includes imports)
+import annotator.exchange.import_labels, annotator.store.engine  # noqa: F401  (baseline includes imports)
 base = rss_mib()
 cpu = time.process_time()
 start = time.perf_counter()

@@ -7,7 +7,7 @@ made of the seed article's news paragraphs, shuffled and with varied names, one
 paragraph per line (blank line between paragraphs).
 Floor, same run, interleaved: ``syntok.segmenter.analyze`` on each of the same paragraphs,
 sentence offsets only (first token offset, last token offset + length).
-Ours: ``annotator.io.articles.read_articles([path])`` + ``annotator.store.documents.add_articles``
+Ours: ``annotator.exchange.articles.read_articles([path])`` + ``annotator.store.documents.add_articles``
 into a new SQLite file (tables created before timing).
 Target: ours_speed / floor_speed ≥ 0.8, i.e. floor_time / ours_time on the same text
 (sentences/s of each side are reported with their own sentence counts).
@@ -75,7 +75,7 @@ def segment_floor(paragraphs: list[str]) -> int:
 def ingest_ours(jsonl: Path, db: Path) -> dict[str, float]:
     from sqlmodel import Session
 
-    from annotator.io.articles import read_articles
+    from annotator.exchange.articles import read_articles
     from annotator.store.documents import add_articles
     from annotator.store.engine import make_engine
 
@@ -104,7 +104,7 @@ def ingest_ours(jsonl: Path, db: Path) -> dict[str, float]:
 
 def store_floor(jsonl: Path, db: Path) -> float:
     """Raw sqlite3 storage of the same documents and sentences (drafts prepared before timing)."""
-    from annotator.io.articles import read_articles
+    from annotator.exchange.articles import read_articles
 
     drafts = read_articles([jsonl])
     start = time.perf_counter()
@@ -132,12 +132,12 @@ def store_floor(jsonl: Path, db: Path) -> float:
 
 
 def _wait_for_articles_module(timeout_s: float = 0) -> bool:
-    """True when annotator.io.articles (read_articles) and the segmenter can be imported."""
+    """True when annotator.exchange.articles (read_articles) and the segmenter can be imported."""
     deadline = time.monotonic() + timeout_s
     while True:
         try:
             from annotator.domain.segmentation import split_sentences  # noqa: F401
-            from annotator.io.articles import read_articles  # noqa: F401
+            from annotator.exchange.articles import read_articles  # noqa: F401
 
             return True
         except ImportError:
@@ -153,7 +153,7 @@ def run(scale: float = 1.0) -> list[dict[str, Any]]:
                 "ingest 5 MB of articles",
                 float("nan"),
                 "s",
-                note="SKIPPED: annotator.io.articles / annotator.domain.segmentation not importable yet",
+                note="SKIPPED: annotator.exchange.articles or domain.segmentation not importable",
             )
         ]
     rows: list[dict[str, Any]] = []

@@ -43,7 +43,7 @@ def run(scale: float = 1.0) -> list[dict[str, Any]]:
     from sqlmodel import Session
 
     from annotator.domain.label import LabelValue
-    from annotator.io.schemas import load_label_schema
+    from annotator.exchange.schemas import load_label_schema
     from annotator.store.engine import make_engine
     from annotator.store.labels import label_history, save_label
 

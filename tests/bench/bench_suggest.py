@@ -67,7 +67,7 @@ def segment(texts: list[str]) -> list[Any]:
 
 
 def sources() -> tuple[Any, ...]:
-    from annotator.io.articles import load_sample_article
+    from annotator.exchange.articles import load_sample_article
 
     return load_sample_article().sources
 

@@ -42,6 +42,7 @@ class AC1Categories:
     def to_json(self) -> JsonValue:
         return {"q": self.q, "rule": self.rule}
 
+
 # The alpha metrics reported for each level of measurement: ordinal data also get the
 # interval alpha, which treats the scale as equally spaced (and is what most papers report).
 _ALPHA_METRICS: dict[str, tuple[co.Metric, ...]] = {

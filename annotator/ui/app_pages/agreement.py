@@ -5,11 +5,16 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from annotator.io import agreement_frames as frames
-from annotator.io.agreement import describe_disagreements, store_agreement
-from annotator.io.suggest import anchoring
-from annotator.io.suggest_frames import anchoring_frame, pull_text, suggester_evaluations, suggester_frame
-from annotator.io.throughput import store_throughput, throughput_chart_frame, throughput_frame
+from annotator.exchange.suggest import anchoring
+from annotator.reports import agreement_frames as frames
+from annotator.reports.agreement import describe_disagreements, store_agreement
+from annotator.reports.suggest_frames import (
+    anchoring_frame,
+    pull_text,
+    suggester_evaluations,
+    suggester_frame,
+)
+from annotator.reports.throughput import store_throughput, throughput_chart_frame, throughput_frame
 from annotator.store.documents import list_document_ids
 from annotator.store.labels import data_version
 from annotator.store.models import Role

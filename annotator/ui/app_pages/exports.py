@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from annotator.io.export import EXPORT_KINDS
+from annotator.exchange.export import EXPORT_KINDS
 from annotator.store.documents import list_document_ids
 from annotator.store.exports import annotators_with_labels
 from annotator.store.models import Role

@@ -6,8 +6,8 @@ from __future__ import annotations
 import streamlit as st
 
 from annotator.domain.review import blind_order
-from annotator.io.agreement import store_gold_quality
-from annotator.io.agreement_frames import gold_quality_frame
+from annotator.reports.agreement import store_gold_quality
+from annotator.reports.agreement_frames import gold_quality_frame
 from annotator.store import documents, gold
 from annotator.store.models import Role
 from annotator.ui import review_actions as r
@@ -132,8 +132,7 @@ with tab_queue:
             st.button("Previous", key="rev_prev", shortcut="Left", on_click=r.step, args=(queue_ids, -1))
             st.button("Next", key="rev_next", shortcut="Right", on_click=r.step, args=(queue_ids, +1))
         st.caption(
-            "Keys: 1–9 accept that annotator's label and move on · ←/→ previous/next · "
-            "Esc leaves a text box."
+            "Keys: 1–9 accept that annotator's label and move on · ←/→ previous/next · Esc leaves a text box."
         )
 
     st.subheader("Annotators against gold", anchor=False)

@@ -30,8 +30,8 @@ from sqlalchemy.engine import Engine
 
 from annotator.domain.errors import InputError
 from annotator.domain.label import LabelValue
-from annotator.io.formats.records import Article, span_record, store_label_file, stored_articles
-from annotator.io.import_labels import ImportReport
+from annotator.exchange.formats.records import Article, span_record, store_label_file, stored_articles
+from annotator.exchange.import_labels import ImportReport
 
 
 def lines(article: Article, annotator: str, labels: dict[int, LabelValue]) -> Iterator[dict[str, Any]]:

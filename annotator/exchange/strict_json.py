@@ -20,7 +20,7 @@ def check_no_repeated_keys(text: str | bytes) -> None:
     >>> check_no_repeated_keys('{"a": 1, "b": {"a": 2}}')
     >>> check_no_repeated_keys('{"a": 1, "a": 2}')  # doctest: +IGNORE_EXCEPTION_DETAIL
     Traceback (most recent call last):
-    annotator.io.strict_json.RepeatedKeyError: the key 'a' appears twice in one object
+    annotator.exchange.strict_json.RepeatedKeyError: the key 'a' appears twice in one object
     """
     json.loads(text, object_pairs_hook=_refuse_repeated_keys)
 

@@ -27,7 +27,7 @@ and this format, join them with an event. The note holds our fields spans do not
 (source key, ``other`` name, confidence, note, flag, ``via``) as JSON; a note that is not
 JSON becomes the label's note. Sentences the annotator has not labelled yet are covered by
 ``Unlabelled`` spans; every other sentence without Content is "not a claim" (the rule is in
-:mod:`annotator.io.formats.records`). Also read: ``R`` lines ``Attribution Arg1:SOURCE
+:mod:`annotator.exchange.formats.records`). Also read: ``R`` lines ``Attribution Arg1:SOURCE
 Arg2:CONTENT`` (a relation with no cue); ``A``, ``N`` and ``M`` lines are read past.
 """
 
@@ -46,7 +46,7 @@ from sqlalchemy.engine import Engine
 from annotator.domain.errors import AnnotatorError, InputError
 from annotator.domain.label import LabelValue, TextSpan
 from annotator.domain.names import check_identifier, check_user_name
-from annotator.io.formats.records import (
+from annotator.exchange.formats.records import (
     AnnotatedArticle,
     Attribution,
     check_fields,
@@ -56,8 +56,8 @@ from annotator.io.formats.records import (
     store_annotated,
     stored_articles,
 )
-from annotator.io.import_labels import ImportReport
-from annotator.io.schemas import load_label_schema
+from annotator.exchange.import_labels import ImportReport
+from annotator.exchange.schemas import load_label_schema
 
 SPAN_TYPES = ("Source", "Cue", "Content", "Attribution", "Attribution-no-source", "Unlabelled")
 EVENT_TYPES = ("Attribution", "Attribution-no-source")

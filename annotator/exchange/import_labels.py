@@ -38,8 +38,8 @@ from annotator.domain.names import (
     check_identifier,
     check_user_name,
 )
-from annotator.io.schemas import load_label_schema
-from annotator.io.strict_json import RepeatedKeyError, check_no_repeated_keys
+from annotator.exchange.schemas import load_label_schema
+from annotator.exchange.strict_json import RepeatedKeyError, check_no_repeated_keys
 from annotator.store import bulk
 from annotator.store.engine import run_write
 

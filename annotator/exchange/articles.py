@@ -46,7 +46,7 @@ from annotator.domain.boilerplate import Block, classify_blocks, furniture_reaso
 from annotator.domain.errors import InputError
 from annotator.domain.names import check_free_text, check_identifier
 from annotator.domain.segmentation import split_sentences
-from annotator.io.strict_json import RepeatedKeyError, check_no_repeated_keys
+from annotator.exchange.strict_json import RepeatedKeyError, check_no_repeated_keys
 
 __all__ = [
     "ACCEPTED_EXTENSIONS",

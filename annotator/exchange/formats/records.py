@@ -41,9 +41,9 @@ from annotator.domain.article import ArticleDraft, SentenceSpan, SourceSpec
 from annotator.domain.errors import InputError
 from annotator.domain.label import VIA_OTHER_PREFIX, LabelValue, TextSpan, evidence_problems
 from annotator.domain.label_schema import LabelSchema, check_label
-from annotator.io.articles import article_from_trusted_text
-from annotator.io.import_labels import ImportReport, import_labels_file, iter_label_records
-from annotator.io.schemas import load_label_schema
+from annotator.exchange.articles import article_from_trusted_text
+from annotator.exchange.import_labels import ImportReport, import_labels_file, iter_label_records
+from annotator.exchange.schemas import load_label_schema
 from annotator.store.documents import add_articles, get_document
 from annotator.store.exports import iter_label_records as stored_label_records
 from annotator.store.suggestions import article_inputs

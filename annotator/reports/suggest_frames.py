@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from annotator.domain.agreement.result import Interval
 from annotator.domain.errors import InputError
 from annotator.domain.suggestions.anchoring import AnchoringReport, Difference, Proportion
-from annotator.io.suggest import Evaluation, evaluate_stored
+from annotator.exchange.suggest import Evaluation, evaluate_stored
 
 
 def suggester_evaluations(

@@ -20,8 +20,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from annotator.domain.errors import AnnotatorError, InputError, StoreFullError
-from annotator.io.schemas import load_label_schema
-from annotator.io.suggest import suggestion_records
+from annotator.exchange.schemas import load_label_schema
+from annotator.exchange.suggest import suggestion_records
 from annotator.store import documents as documents_store
 from annotator.store.exports import iter_gold_records, iter_label_records, iter_sentence_rows
 

@@ -17,7 +17,7 @@ from annotator.domain.agreement_report import (
     agreement_report,
     quality_against_gold,
 )
-from annotator.io.schemas import load_label_schema
+from annotator.exchange.schemas import load_label_schema
 from annotator.store.agreement import load_label_table, offered_source_keys
 from annotator.store.documents import require_document, sentences_by_id
 from annotator.store.gold import gold_answers

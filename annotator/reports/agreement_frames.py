@@ -11,7 +11,7 @@ from annotator.domain.agreement import GoldAgreement
 from annotator.domain.agreement.result import Coefficient, Interval, json_reason
 from annotator.domain.agreement_evidence import SPAN_MEASURE, VIA_MEASURE
 from annotator.domain.agreement_report import AgreementReport, field_reading
-from annotator.io.agreement import Disagreement
+from annotator.reports.agreement import Disagreement
 
 FIELD_TITLES = {"is_claim": "Is it a claim?", "source": "Who says so? (source)", "confidence": "Confidence"}
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from annotator.domain.agreement.result import Coefficient, Interval, json_reason
 from annotator.domain.agreement_evidence import SPAN_MEASURE, VIA_MEASURE
 from annotator.domain.agreement_report import NO_CALIBRATION_PAIR, AgreementReport, field_reading
-from annotator.io.agreement import Disagreement
+from annotator.reports.agreement import Disagreement
 
 
 def _number(coefficient: Coefficient) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from annotator.domain import passwords
-from annotator.io.articles import load_sample_article
+from annotator.exchange.articles import load_sample_article
 from annotator.store import documents, users
 from annotator.store.migrate import SchemaReport, prepare_schema
 from annotator.store.models import Role, UserCreate

@@ -24,7 +24,7 @@ Result items, for a claim sentence (region ids ``s3``, ``s3-cue``, ``s3-source``
 
 ``fields`` (a per-region text area) holds our fields as JSON, so nothing is lost; a Label
 Studio export without it is read from the ``source`` and ``confidence`` choices. Sentences
-are labelled by the span rule of :mod:`annotator.io.formats.records` (``Unlabelled``
+are labelled by the span rule of :mod:`annotator.exchange.formats.records` (``Unlabelled``
 regions: sentences the annotator has not labelled). The annotator is the annotation's
 ``annotator`` (ours; Label Studio ignores the key), else its ``completed_by`` (a user id
 becomes ``label-studio-ID``, a user object its email). :data:`LABEL_CONFIG` is the labelling
@@ -44,7 +44,7 @@ from sqlmodel import Session
 from annotator.domain.errors import InputError
 from annotator.domain.label import LabelValue, TextSpan
 from annotator.domain.names import check_identifier, check_user_name
-from annotator.io.formats.records import (
+from annotator.exchange.formats.records import (
     AnnotatedArticle,
     Article,
     Attribution,
@@ -56,9 +56,9 @@ from annotator.io.formats.records import (
     stored_article,
     stored_articles,
 )
-from annotator.io.import_labels import ImportReport
-from annotator.io.schemas import load_label_schema
-from annotator.io.suggest import suggestion_records
+from annotator.exchange.import_labels import ImportReport
+from annotator.exchange.schemas import load_label_schema
+from annotator.exchange.suggest import suggestion_records
 from annotator.store.documents import list_document_ids
 
 REGION_LABELS = ("Content", "Cue", "Source", "Unlabelled")

@@ -1,0 +1,1 @@
+"""Reports for people: agreement, throughput and suggestion figures as tables and text."""
