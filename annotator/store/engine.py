@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -185,12 +186,22 @@ def run_write(session: Session, action: Callable[[], T], *, again_on_conflict: b
         return run()
 
 
+_LITERAL_OR_MARK = re.compile(r"'(?:[^']|'')*'|\?")
+
+
 def driver_sql(dialect: str, sql: str) -> str:
     """A statement written with ``?`` in the driver's own parameter style (psycopg: ``%s``).
 
-    Hot paths (a save, a bulk import) skip SQLAlchemy's statement building this way.
+    Hot paths (a save, a bulk import, an export) skip SQLAlchemy's statement building this way.
+    A ``?`` inside a quoted literal stays a character, and psycopg's ``%`` is doubled
+    everywhere (it reads the whole statement, literals included, for placeholders).
+
+    >>> driver_sql("postgresql", "SELECT '?', '100%' FROM t WHERE a = ? AND b LIKE 'x'")
+    "SELECT '?', '100%%' FROM t WHERE a = %s AND b LIKE 'x'"
     """
-    return sql if dialect == "sqlite" else sql.replace("?", "%s")
+    if dialect == "sqlite":
+        return sql
+    return _LITERAL_OR_MARK.sub(lambda m: "%s" if m.group() == "?" else m.group(), sql.replace("%", "%%"))
 
 
 def fetch_rows(session: Session, sql: str, *params: object) -> list[tuple[Any, ...]]:
