@@ -26,6 +26,13 @@ def _propose(engine: Engine, name: str, user_id: int) -> Source:
         )
 
 
+def _awaiting(session: Session) -> list[Source]:
+    """The article's sources waiting for a lead, as the Articles page lists them."""
+    return [
+        s for s in documents.list_sources(session=session, document_id="doc") if documents.awaits_decision(s)
+    ]
+
+
 def _label_sources(engine: Engine) -> list[tuple[int, str | None, str | None, int]]:
     with Session(engine) as session:
         rows = []
@@ -44,7 +51,7 @@ def test_a_proposed_source_gets_a_key_from_its_name_and_waits_for_a_lead(engine:
     other = _propose(engine, "Other", ana)
     assert (first.key, second.key, other.key) == ("harbour-master", "harbour-master-2", "other-2")
     with Session(engine) as session:
-        assert [s.key for s in sources.pending_sources(session=session)] == [
+        assert [s.key for s in _awaiting(session)] == [
             "harbour-master",
             "harbour-master-2",
             "other-2",
@@ -56,7 +63,7 @@ def test_a_proposed_source_gets_a_key_from_its_name_and_waits_for_a_lead(engine:
             "Harbour master Jan Berg",
             SourceOrigin.article,
         )
-        assert [s.key for s in sources.pending_sources(session=session, document_id="doc")] == [
+        assert [s.key for s in _awaiting(session)] == [
             "harbour-master-2",
             "other-2",
         ]

@@ -19,7 +19,6 @@ from annotator.domain.errors import InputError, NotFoundError
 from annotator.domain.label import VIA_OTHER_PREFIX
 from annotator.domain.source_keys import source_key_for
 from annotator.store.documents import (
-    DECIDED_ORIGINS,
     add_source,
     awaits_decision,
     check_source_name,
@@ -60,14 +59,6 @@ def add_named_source(
     return add_source(
         session=session, document_id=document_id, spec=spec, origin=origin, proposed_by_id=proposed_by_id
     )
-
-
-def pending_sources(*, session: Session, document_id: str | None = None) -> list[Source]:
-    """Sources waiting for a lead's decision, oldest first."""
-    query = select(Source).where(col(Source.origin).not_in(list(DECIDED_ORIGINS)))
-    if document_id is not None:
-        query = query.where(Source.document_id == document_id)
-    return list(session.exec(query.order_by(col(Source.id))).all())
 
 
 def _pending(session: Session, source_id: int) -> Source:
