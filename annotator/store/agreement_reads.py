@@ -1,4 +1,5 @@
-"""Reading labels for agreement: one query, straight into numpy arrays.
+"""What the agreement report reads: every current label, one query, straight into numpy arrays,
+and the source keys offered to annotators.
 
 Agreement on a million sentences must load within 2× of a raw ``sqlite3`` read, so this
 goes through the driver cursor and builds columns without ORM objects. Evidence (spans and
@@ -15,8 +16,8 @@ import numpy as np
 import orjson
 from sqlalchemy.engine import Connection
 
-from annotator.domain.agreement_evidence import SPAN_FIELDS, EvidenceColumns, SpanColumns
-from annotator.domain.agreement_report import LabelTable
+from annotator.domain.agreement.evidence import SPAN_FIELDS, EvidenceColumns, SpanColumns
+from annotator.domain.agreement.report import LabelTable
 
 # Where each span's start column is in a row of _LABELS_SQL (its end follows; -1 for none, so
 # the columns go into numpy without a Python test per value); the span's text is never
