@@ -12,6 +12,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
+from annotator.domain.label import LabelValue
 from annotator.exchange.import_labels import import_labels_file
 from annotator.store import gold
 from annotator.store.engine import make_engine
@@ -73,13 +74,11 @@ def _at_revision_1_with_data(url: str) -> Engine:
     with Session(engine) as session:
         gold.settle_gold(session=session, policy="unanimous")
         queue_item = gold.review_queue(session=session)[0]
-        gold.adjudicate(
+        gold.decide(
             session=session,
             sentence_id=queue_item.sentence_id,
             reviewer_id=reviewer,
-            is_claim=True,
-            source="intercepts",
-            confidence=4,
+            value=LabelValue(is_claim=True, source="intercepts", confidence=4),
             rationale="checked",
         )
     engine.dispose()
