@@ -108,10 +108,10 @@ def _evidence(connection: Connection, rows: Sequence[Any], mark: str) -> Evidenc
     if spanned:
         sentence = np.fromiter((rows[i][0] for i in spanned), dtype=np.int64, count=len(at))
         sentence_ids, back = np.unique(sentence, return_inverse=True)
-        doc_of = _documents_of(connection, sentence_ids.tolist(), mark)
+        doc_of = _by_id(connection, "sentence", "document_id", sentence_ids.tolist(), mark)
         names = sorted(set(doc_of.values()))
         index = {name: k for k, name in enumerate(names)}
-        text_of = _texts(connection, names, mark)
+        text_of = _by_id(connection, "document", "text", names, mark)
         texts = [text_of[name] for name in names]
         codes = np.fromiter((index[doc_of[s]] for s in sentence_ids.tolist()), dtype=np.int64)
         document[at] = codes[back]
@@ -121,21 +121,13 @@ def _evidence(connection: Connection, rows: Sequence[Any], mark: str) -> Evidenc
 _BATCH = 500  # bound parameters per statement, well under SQLite's limit
 
 
-def _documents_of(connection: Connection, sentence_ids: Sequence[int], mark: str) -> dict[int, str]:
-    found: dict[int, str] = {}
-    for at in range(0, len(sentence_ids), _BATCH):
-        batch = tuple(sentence_ids[at : at + _BATCH])
-        sql = f"SELECT id, document_id FROM sentence WHERE id IN ({', '.join([mark] * len(batch))})"
-        found.update((int(sid), str(doc)) for sid, doc in connection.exec_driver_sql(sql, batch))
-    return found
-
-
-def _texts(connection: Connection, document_ids: Sequence[str], mark: str) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for at in range(0, len(document_ids), _BATCH):
-        batch = tuple(document_ids[at : at + _BATCH])
-        sql = f"SELECT id, text FROM document WHERE id IN ({', '.join([mark] * len(batch))})"
-        found.update((str(doc), str(text)) for doc, text in connection.exec_driver_sql(sql, batch))
+def _by_id(connection: Connection, table: str, column: str, ids: Sequence[Any], mark: str) -> dict[Any, Any]:
+    """``{id: column}`` of the rows of ``table`` (a name written here, not input) whose id is in ``ids``."""
+    found: dict[Any, Any] = {}
+    for at in range(0, len(ids), _BATCH):
+        batch = tuple(ids[at : at + _BATCH])
+        sql = f"SELECT id, {column} FROM {table} WHERE id IN ({', '.join([mark] * len(batch))})"
+        found.update(tuple(row) for row in connection.exec_driver_sql(sql, batch))
     return found
 
 
