@@ -13,9 +13,9 @@ from sqlalchemy.engine import Engine
 
 from annotator.cli import cli
 from annotator.domain.agreement import field_agreement
-from annotator.domain.agreement_report import NOT_A_CLAIM, UNATTRIBUTED, to_matrices
+from annotator.domain.agreement.report import NOT_A_CLAIM, UNATTRIBUTED, to_matrices
 from annotator.reports.agreement import describe_disagreements, store_agreement
-from annotator.store.agreement import load_label_table
+from annotator.store.agreement_reads import load_label_table
 from tests.helpers import add_small_article, add_user, label
 
 SAMPLE_LABELS = (

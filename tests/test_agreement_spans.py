@@ -35,7 +35,7 @@ from sqlmodel import Session, select
 
 from annotator.cli import cli
 from annotator.domain.agreement import cohen_kappa
-from annotator.domain.agreement_evidence import (
+from annotator.domain.agreement.evidence import (
     NO_SAME_SOURCE,
     TOKEN,
     EvidenceColumns,
@@ -45,7 +45,7 @@ from annotator.domain.agreement_evidence import (
     no_span_reason,
     span_agreement,
 )
-from annotator.domain.agreement_report import REPORT_STEPS
+from annotator.domain.agreement.report import REPORT_STEPS
 from annotator.reports.agreement import store_agreement
 from annotator.reports.agreement_frames import NO_DATA, evidence_rows
 from annotator.reports.report_text import agreement_text

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from annotator.domain.label import LabelValue
 from annotator.exchange.export import export_jsonl
 from annotator.exchange.import_labels import import_labels_file
 from annotator.exchange.schemas import load_label_schema
@@ -92,13 +93,11 @@ def test_adjudication_keeps_history_and_reopening(voted: Engine) -> None:
     reviewer = add_user(voted, "rita")
     with Session(voted) as session:
         sid = _sentence_id(session, 2)
-        gold.adjudicate(
+        gold.decide(
             session=session,
             sentence_id=sid,
             reviewer_id=reviewer,
-            is_claim=True,
-            source="beta",
-            confidence=3,
+            value=LabelValue(is_claim=True, source="beta", confidence=3),
             rationale="the quote is Beta's",
             schema=load_label_schema(),
         )
@@ -110,8 +109,11 @@ def test_adjudication_keeps_history_and_reopening(voted: Engine) -> None:
         reopened = gold.get_gold(session=session, sentence_id=sid)
         assert reopened is not None and reopened.needs_review and reopened.source == "beta"
         assert gold.review_queue(session=session)[0].reopened
-        gold.adjudicate(
-            session=session, sentence_id=sid, reviewer_id=reviewer, is_claim=True, source="beta", confidence=4
+        gold.decide(
+            session=session,
+            sentence_id=sid,
+            reviewer_id=reviewer,
+            value=LabelValue(is_claim=True, source="beta", confidence=4),
         )
         history = gold.gold_history(session=session, sentence_id=sid)
         assert [(h.version, h.action, h.confidence) for h in history] == [
@@ -127,13 +129,11 @@ def test_gold_export_validates_and_loads(tmp_path: Path, engine: Engine) -> None
     with Session(engine) as session:
         gold.settle_gold(session=session, policy="unanimous", min_annotators=3)
         first_open = gold.review_queue(session=session)[0]
-        gold.adjudicate(
+        gold.decide(
             session=session,
             sentence_id=first_open.sentence_id,
             reviewer_id=reviewer,
-            is_claim=True,
-            source="intercepts",
-            confidence=4,
+            value=LabelValue(is_claim=True, source="intercepts", confidence=4),
             rationale="the Post only cites them",
         )
     out = tmp_path / "gold.jsonl"

@@ -97,36 +97,33 @@ def test_adjudication_sets_the_evidence_and_the_store_checks_it(article: Engine)
     reviewer = add_user(article, "rita")
     sentence_id = _sentence_id(article, 1)
     with Session(article) as session:
-        with pytest.raises(InputError, match="field 'cue'"):
-            gold.adjudicate(  # the cue's words differ from the document's
+        with pytest.raises(InputError, match="field 'cue'"):  # the cue's words differ from the document's
+            gold.decide(
                 session=session,
                 sentence_id=sentence_id,
                 reviewer_id=reviewer,
-                is_claim=True,
-                source="beijing",
-                confidence=4,
-                cue=TextSpan(32, 36, "says"),
+                value=LabelValue(is_claim=True, source="beijing", confidence=4, cue=TextSpan(32, 36, "says")),
             )
         with pytest.raises(InputError, match="field 'confidence'"):  # no schema passed: the shipped one
-            gold.adjudicate(
+            gold.decide(
                 session=session,
                 sentence_id=sentence_id,
                 reviewer_id=reviewer,
-                is_claim=True,
-                source="beijing",
-                confidence=9,
+                value=LabelValue(is_claim=True, source="beijing", confidence=9),
             )
         assert gold.get_gold(session=session, sentence_id=sentence_id) is None
-        decided = gold.adjudicate(
+        decided = gold.decide(
             session=session,
             sentence_id=sentence_id,
             reviewer_id=reviewer,
-            is_claim=True,
-            source="eric",
-            confidence=4,
-            cue=ERIC_TOLD,
-            source_mention=ERIC,
-            via=["beijing", "other:state media"],
+            value=LabelValue(
+                is_claim=True,
+                source="eric",
+                confidence=4,
+                cue=ERIC_TOLD,
+                source_mention=ERIC,
+                via=("beijing", "other:state media"),
+            ),
         )
         assert _evidence(decided) == (18, 22, 13, 17, ["beijing", "other:state media"])
         # A later decision without evidence clears it: the reviewer's decision is the whole label.

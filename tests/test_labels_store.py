@@ -93,7 +93,7 @@ def test_progress_and_first_unlabelled(session: Session, doc: str) -> None:
     labels.save_label(session=session, sentence_id=ids[0], user_id=alice, value=LabelValue(is_claim=False))
     labels.save_label(session=session, sentence_id=ids[2], user_id=alice, value=LabelValue(is_claim=False))
     assert labels.first_unlabelled_index(session=session, document_id="doc", user_id=alice) == 1
-    progress = labels.document_progress(session=session, document_id="doc", user_id=alice)
+    progress = labels.overall_progress(session=session, user_id=alice)
     assert (progress.done, progress.total) == (2, 3)
     labels.save_label(session=session, sentence_id=ids[1], user_id=alice, value=LabelValue(is_claim=False))
     assert labels.first_unlabelled_index(session=session, document_id="doc", user_id=alice) is None

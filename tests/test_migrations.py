@@ -12,6 +12,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel
 
+from annotator.domain.label import LabelValue
 from annotator.exchange.import_labels import import_labels_file
 from annotator.store import gold
 from annotator.store.engine import make_engine
@@ -40,12 +41,18 @@ REVISION_1_TABLES = [
 ]
 
 
+DROPPED_LATER = {"user": {"locked_until"}}
+"""Revision 1's columns a later revision drops (0007: nothing read ``locked_until``)."""
+
+
 def _rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of revision 1's tables, in revision 1's columns (later revisions add some)."""
+    """Every row of revision 1's tables, in revision 1's columns (later revisions add some and
+    drop the ones in ``DROPPED_LATER``)."""
     rows = {}
     with engine.connect() as connection:
         for table in REVISION_1_TABLES:
-            columns = ", ".join(f'"{column}"' for column in _REVISION_1_COLUMNS[table])
+            kept = [c for c in _REVISION_1_COLUMNS[table] if c not in DROPPED_LATER.get(table, set())]
+            columns = ", ".join(f'"{column}"' for column in kept)
             query = text(f'SELECT {columns} FROM "{table}" ORDER BY 1, 2')
             rows[table] = [tuple(row) for row in connection.execute(query)]
     return rows
@@ -67,13 +74,11 @@ def _at_revision_1_with_data(url: str) -> Engine:
     with Session(engine) as session:
         gold.settle_gold(session=session, policy="unanimous")
         queue_item = gold.review_queue(session=session)[0]
-        gold.adjudicate(
+        gold.decide(
             session=session,
             sentence_id=queue_item.sentence_id,
             reviewer_id=reviewer,
-            is_claim=True,
-            source="intercepts",
-            confidence=4,
+            value=LabelValue(is_claim=True, source="intercepts", confidence=4),
             rationale="checked",
         )
     engine.dispose()
@@ -116,6 +121,25 @@ def test_downgrade_to_revision_1(db_url: str) -> None:
     downgrade(engine, FIRST_REVISION)
     assert current_revision(engine) == FIRST_REVISION
     assert "assignment" not in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_revision_7_drops_the_unread_lockout_column_and_its_downgrade_brings_it_back(db_url: str) -> None:
+    engine = make_engine(db_url)
+    upgrade(engine, "0006")
+    add_user(engine, "ana")
+
+    def user_columns() -> dict[str, bool]:
+        inspector = inspect(engine)
+        return {c["name"]: c["nullable"] for c in inspector.get_columns("user")}
+
+    assert user_columns()["locked_until"] is True
+    upgrade(engine, "0007")
+    assert "locked_until" not in user_columns()
+    downgrade(engine, "0006")
+    assert user_columns()["locked_until"] is True
+    with engine.connect() as connection:
+        assert connection.execute(text('SELECT name, locked_until FROM "user"')).all() == [("ana", None)]
     engine.dispose()
 
 

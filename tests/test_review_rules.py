@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from annotator.domain.agreement import field_agreement
-from annotator.domain.agreement_report import alpha_reading, field_reading
+from annotator.domain.agreement.report import alpha_reading, field_reading
 from annotator.domain.label import LabelValue
 from annotator.domain.review import blind_order, field_disagreement
 from annotator.domain.settling import Vote

@@ -6,8 +6,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from annotator.domain.article import ArticleDraft, SentenceSpan, SourceSpec
 from annotator.domain.errors import InputError
 from annotator.domain.label import TextSpan
+from annotator.domain.names import MAX_OTHER_SOURCE_NAME
 from annotator.store import documents, gold, labels, sources
 from annotator.store.models import Source, SourceOrigin
 from tests.helpers import add_small_article, add_user, label
@@ -22,6 +24,13 @@ def _propose(engine: Engine, name: str, user_id: int) -> Source:
             origin=SourceOrigin.proposed,
             proposed_by_id=user_id,
         )
+
+
+def _awaiting(session: Session) -> list[Source]:
+    """The article's sources waiting for a lead, as the Articles page lists them."""
+    return [
+        s for s in documents.list_sources(session=session, document_id="doc") if documents.awaits_decision(s)
+    ]
 
 
 def _label_sources(engine: Engine) -> list[tuple[int, str | None, str | None, int]]:
@@ -42,7 +51,7 @@ def test_a_proposed_source_gets_a_key_from_its_name_and_waits_for_a_lead(engine:
     other = _propose(engine, "Other", ana)
     assert (first.key, second.key, other.key) == ("harbour-master", "harbour-master-2", "other-2")
     with Session(engine) as session:
-        assert [s.key for s in sources.pending_sources(session=session)] == [
+        assert [s.key for s in _awaiting(session)] == [
             "harbour-master",
             "harbour-master-2",
             "other-2",
@@ -54,7 +63,7 @@ def test_a_proposed_source_gets_a_key_from_its_name_and_waits_for_a_lead(engine:
             "Harbour master Jan Berg",
             SourceOrigin.article,
         )
-        assert [s.key for s in sources.pending_sources(session=session, document_id="doc")] == [
+        assert [s.key for s in _awaiting(session)] == [
             "harbour-master-2",
             "other-2",
         ]
@@ -169,3 +178,76 @@ def test_a_merge_or_reject_renames_the_source_in_via_chains_and_history_keeps_th
     ]
     assert settled is not None and settled.via == chain and not settled.needs_review
     assert {tuple(vote["via"]) for vote in settled.votes.values()} == {tuple(chain)}
+
+
+# The store's rules on an article's source list hold on every path that adds or renames a source,
+# not only where the Articles page or the articles import happened to check them.
+
+BAD_KEYS = ["Bad Key", "-dash-first", "x" * 65, "wp/../x", ""]
+
+
+@pytest.mark.parametrize("key", BAD_KEYS)
+def test_add_source_refuses_a_key_that_breaks_the_key_syntax(engine: Engine, key: str) -> None:
+    add_small_article(engine)
+    with Session(engine) as session, pytest.raises(InputError) as caught:
+        documents.add_source(session=session, document_id="doc", spec=SourceSpec(key, "Some source"))
+    assert caught.value.field == "source.key"
+    with Session(engine) as session:
+        assert [s.key for s in documents.list_sources(session=session, document_id="doc")] == [
+            "alpha",
+            "beta",
+        ]
+
+
+def test_add_articles_refuses_a_source_key_that_breaks_the_syntax_and_stores_nothing(engine: Engine) -> None:
+    draft = ArticleDraft(
+        id="other-doc",
+        title="T",
+        text="One. Two.",
+        sentences=(SentenceSpan(0, 4, 0), SentenceSpan(5, 9, 0)),
+        sources=(SourceSpec("fine", "Fine"), SourceSpec("Not OK", "Not OK")),
+        origin="articles.jsonl",
+    )
+    with Session(engine) as session, pytest.raises(InputError) as caught:
+        documents.add_articles(session=session, drafts=[draft])
+    assert (caught.value.file, caught.value.field) == ("articles.jsonl", "sources[1].key")
+    with Session(engine) as session:
+        assert documents.list_document_ids(session=session) == []
+
+
+@pytest.mark.parametrize("name", ["   ", "x" * (MAX_OTHER_SOURCE_NAME + 1), "bell\x07"])
+def test_every_path_that_names_a_source_refuses_a_name_a_label_could_not_carry(
+    engine: Engine, name: str
+) -> None:
+    """A rejected proposal leaves its name in labels (``source_other``, ``via: other:NAME``),
+    which are bounded and printable: so is every source name, however it is given."""
+    add_small_article(engine)
+    ana = add_user(engine, "ana")
+    proposed = _propose(engine, "Harbour Master", ana)
+    assert proposed.id is not None
+    with Session(engine) as session:
+        alpha = documents.list_sources(session=session, document_id="doc")[0]
+        assert alpha.id is not None
+        attempts = [
+            lambda: documents.add_source(session=session, document_id="doc", spec=SourceSpec("new", name)),
+            lambda: documents.update_source(session=session, source_id=alpha.id, label=name, aliases=[]),
+            lambda: sources.add_named_source(session=session, document_id="doc", name=name),
+            lambda: sources.accept_source(session=session, source_id=proposed.id, name=name),
+        ]
+        if name.strip():  # a blank alias is dropped where aliases are typed, not refused
+            attempts.append(
+                lambda: documents.update_source(
+                    session=session, source_id=alpha.id, label="A", aliases=[name]
+                )
+            )
+        for attempt in attempts:
+            with pytest.raises(InputError):
+                attempt()
+            session.rollback()
+    with Session(engine) as session:
+        stored = documents.list_sources(session=session, document_id="doc")
+        assert [(s.key, s.label, s.aliases) for s in stored] == [
+            ("alpha", "Alpha", ["A."]),
+            ("beta", "Beta", []),
+            ("harbour-master", "Harbour Master", []),
+        ]

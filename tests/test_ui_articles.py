@@ -115,6 +115,21 @@ def test_a_lead_adds_a_source_by_name_and_settles_proposed_ones(engine: Engine) 
     ]
 
 
+def test_editing_a_source_to_a_name_the_store_refuses_says_why_and_keeps_it(engine: Engine) -> None:
+    """The store refuses an empty source name (``check_source_spec``); the page says so
+    instead of replacing itself with a traceback, and the source keeps its name."""
+    at = app_as(add_user(engine, "root", Role.admin), PAGE)
+    at.selectbox(key="admin_doc").select("doc").run()
+    at.selectbox(key="edit_src").select("beta").run()
+    at.text_input(key="edit_src_label").input("   ").run()
+    at.button(key="save_src").click().run()
+    assert not at.exception
+    assert "no name" in at.error[0].value
+    with Session(engine) as session:
+        stored = documents.list_sources(session=session, document_id="doc")
+    assert [s.label for s in stored] == ["Alpha", "Beta"]
+
+
 def test_a_lead_assigns_articles_and_sees_the_progress_per_assignment(engine: Engine) -> None:
     admin = add_user(engine, "root", Role.admin)
     ana = add_user(engine, "ana")

@@ -11,11 +11,7 @@ from dataclasses import dataclass
 
 NOT_A_CLAIM_KEY = "N"
 SAME_AS_PREVIOUS_KEY = "S"
-SAVE_KEY = "Enter"
-BACK_KEY = "Left"
-FORWARD_KEY = "Right"
 NEXT_NEEDED_KEY = "J"
-CANCEL_KEY = "Esc"
 FLAG_KEY = "F"
 UNDO_KEY = "U"
 GO_TO_KEY = "G"

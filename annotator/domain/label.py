@@ -84,6 +84,7 @@ class LabelValue:
 
 LABEL_FIELDS = ("is_claim", "source", "source_other", "confidence", "note", "flagged")
 EVIDENCE_FIELDS = ("cue", "source_mention", "via")
+"""The evidence fields of ``LabelValue``, by name."""
 EVIDENCE_COLUMNS = ("cue_start", "cue_end", "mention_start", "mention_end", "via")
 STORED_FIELDS = (*LABEL_FIELDS, *EVIDENCE_COLUMNS)
 """A label's columns in the store (label, label_history), in the order of ``LabelValue.as_row``."""

@@ -21,11 +21,10 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from annotator.domain.label import LabelValue, TextSpan
+from annotator.domain.label import EVIDENCE_FIELDS, LabelValue, TextSpan
 
 Policy = Literal["unanimous", "majority"]
 POLICIES: tuple[Policy, ...] = ("unanimous", "majority")
-EVIDENCE = ("cue", "source_mention", "via")
 
 
 @dataclass(frozen=True)
@@ -139,7 +138,7 @@ def evidence_split(votes: Sequence[Vote]) -> tuple[str, ...]:
     winners = _majority_voters(votes)
     if winners is None:
         return ()
-    return tuple(name for name in EVIDENCE if _majority_of_markers(winners, name) is _SPLIT)
+    return tuple(name for name in EVIDENCE_FIELDS if _majority_of_markers(winners, name) is _SPLIT)
 
 
 def disagreement_share(votes: Sequence[Vote]) -> float:
@@ -177,7 +176,7 @@ def _majority_of_markers(winners: Sequence[Vote], name: str) -> object:
 
 def _settled_evidence(winners: Sequence[Vote]) -> LabelValue | None:
     """The settled answer's evidence as a label value, or None when a field splits."""
-    settled = {name: _majority_of_markers(winners, name) for name in EVIDENCE}
+    settled = {name: _majority_of_markers(winners, name) for name in EVIDENCE_FIELDS}
     if any(value is _SPLIT for value in settled.values()):
         return None
     cue, mention, via = settled["cue"], settled["source_mention"], settled["via"]

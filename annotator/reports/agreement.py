@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from annotator.domain.agreement import GoldAgreement
 from annotator.domain.agreement.field import CategoryRule
-from annotator.domain.agreement_report import (
+from annotator.domain.agreement.report import (
     REPORT_STEPS,
     AgreementReport,
     ProgressCallback,
@@ -18,7 +18,7 @@ from annotator.domain.agreement_report import (
     quality_against_gold,
 )
 from annotator.exchange.schemas import load_label_schema
-from annotator.store.agreement import load_label_table, offered_source_keys
+from annotator.store.agreement_reads import load_label_table, offered_source_keys
 from annotator.store.documents import require_document, sentences_by_id
 from annotator.store.gold import gold_answers
 

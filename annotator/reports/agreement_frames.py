@@ -8,9 +8,9 @@ from typing import Any
 import pandas as pd
 
 from annotator.domain.agreement import GoldAgreement
+from annotator.domain.agreement.evidence import SPAN_MEASURE, VIA_MEASURE
+from annotator.domain.agreement.report import AgreementReport, field_reading
 from annotator.domain.agreement.result import Coefficient, Interval, json_reason
-from annotator.domain.agreement_evidence import SPAN_MEASURE, VIA_MEASURE
-from annotator.domain.agreement_report import AgreementReport, field_reading
 from annotator.reports.agreement import Disagreement
 
 FIELD_TITLES = {"is_claim": "Is it a claim?", "source": "Who says so? (source)", "confidence": "Confidence"}

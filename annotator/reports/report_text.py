@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from annotator.domain.agreement.evidence import SPAN_MEASURE, VIA_MEASURE
+from annotator.domain.agreement.report import NO_CALIBRATION_PAIR, AgreementReport, field_reading
 from annotator.domain.agreement.result import Coefficient, Interval, json_reason
-from annotator.domain.agreement_evidence import SPAN_MEASURE, VIA_MEASURE
-from annotator.domain.agreement_report import NO_CALIBRATION_PAIR, AgreementReport, field_reading
 from annotator.reports.agreement import Disagreement
 
 

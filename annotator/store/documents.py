@@ -15,7 +15,8 @@ from sqlmodel import Session, col, select
 
 from annotator.domain.article import ArticleDraft, SourceSpec
 from annotator.domain.errors import AnnotatorError, InputError, NotFoundError
-from annotator.domain.names import check_free_text, check_identifier
+from annotator.domain.label import SOURCE_KEY
+from annotator.domain.names import MAX_OTHER_SOURCE_NAME, check_free_text, check_identifier
 from annotator.store.engine import run_write
 from annotator.store.models import (
     ArticleAssignment,
@@ -57,6 +58,8 @@ def add_articles(
         check_identifier(draft.id, field="id", file=where)
         check_free_text(draft.title, field="title", file=where)
         check_free_text(draft.text, field="text", file=where)
+        for index, spec in enumerate(draft.sources):
+            check_source_spec(spec, field=f"sources[{index}]", file=where)
     try:
         return run_write(session, lambda: _store_new_articles(session, drafts, suggested_sources))
     except IntegrityError:
@@ -202,6 +205,33 @@ def count_sentences(*, session: Session, document_id: str | None = None) -> int:
     return int(session.exec(query).one())
 
 
+def check_source_spec(spec: SourceSpec, *, field: str = "source", file: str | None = None) -> None:
+    """The store's rules for a source on an article's list, whichever path adds or renames it.
+
+    The key has the one key syntax (``SOURCE_KEY``, as labels and exports carry it). The name
+    is what a rejected proposal leaves in its labels' ``source_other`` and ``via`` (``other:NAME``),
+    so it obeys their rules: not empty, at most ``MAX_OTHER_SOURCE_NAME`` characters, no
+    control characters. Aliases are free text.
+    """
+    if not SOURCE_KEY.fullmatch(spec.key):
+        raise InputError(
+            f"source key {spec.key!r} is not allowed",
+            file=file,
+            field=f"{field}.key",
+            hint="use 1-64 lower-case letters, digits, '-' or '_', starting with a letter or digit",
+        )
+    check_source_name(spec.label, field=f"{field}.label", file=file)
+    for index, alias in enumerate(spec.aliases):
+        check_free_text(alias, field=f"{field}.aliases[{index}]", limit=MAX_OTHER_SOURCE_NAME, file=file)
+
+
+def check_source_name(name: str, *, field: str = "name", file: str | None = None) -> None:
+    """A source's name: see ``check_source_spec``."""
+    if not name.strip():
+        raise InputError("the source has no name", file=file, field=field, hint="type the source's name")
+    check_free_text(name, field=field, limit=MAX_OTHER_SOURCE_NAME, file=file)
+
+
 def list_sources(*, session: Session, document_id: str) -> list[Source]:
     return list(
         session.exec(select(Source).where(Source.document_id == document_id).order_by(col(Source.id))).all()
@@ -216,7 +246,8 @@ def add_source(
     origin: SourceOrigin = SourceOrigin.article,
     proposed_by_id: int | None = None,
 ) -> Source:
-    """Add a source to one article's list; its key must be new there."""
+    """Add a source to one article's list; its key must be new there (``check_source_spec``)."""
+    check_source_spec(spec)
     require_document(session=session, document_id=document_id)
     existing = session.exec(
         select(Source).where(Source.document_id == document_id, Source.key == spec.key)
@@ -242,9 +273,11 @@ def add_source(
 
 
 def update_source(*, session: Session, source_id: int, label: str, aliases: Sequence[str]) -> Source:
+    """Rename a source and replace its aliases; its key stays (labels name it)."""
     source = session.get(Source, source_id)
     if source is None:
         raise NotFoundError(f"no source with id {source_id}")
+    check_source_spec(SourceSpec(source.key, label, tuple(aliases)))
     source.label = label
     source.aliases = list(aliases)
     session.add(source)

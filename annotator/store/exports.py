@@ -63,8 +63,6 @@ ORDER BY s.document_id, s."index", u.name
 """
 )
 
-SENTENCE_COLUMNS = ("document_id", "sentence_index", "text", "char_start", "char_end", "paragraph")
-
 _SENTENCES_SQL = """
 SELECT s.document_id, s."index", s.text, s.char_start, s.char_end, s.paragraph
 FROM sentence AS s

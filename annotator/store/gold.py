@@ -13,7 +13,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from annotator.domain.errors import NotFoundError
-from annotator.domain.label import STORED_FIELDS, LabelValue, TextSpan, stored_label
+from annotator.domain.label import STORED_FIELDS, LabelValue, stored_label
 from annotator.domain.label_schema import LabelSchema
 from annotator.domain.review import field_disagreement
 from annotator.domain.settling import Policy, Vote, disagreement_share, evidence_split, settle
@@ -168,43 +168,6 @@ def record_gold(session: Session, gold: GoldLabel, action: str, now: datetime) -
             changed_at=now,
             **gold.model_dump(include=set(GoldBase.model_fields)),
         )
-    )
-
-
-def adjudicate(
-    *,
-    session: Session,
-    sentence_id: int,
-    reviewer_id: int,
-    is_claim: bool,
-    source: str | None,
-    confidence: int | None,
-    source_other: str | None = None,
-    rationale: str = "",
-    schema: LabelSchema | None = None,
-    cue: TextSpan | None = None,
-    source_mention: TextSpan | None = None,
-    via: Sequence[str] = (),
-) -> GoldLabel:
-    """A reviewer's decision becomes the gold label (provenance ``adjudicated``), kept in history.
-
-    The label's fields one by one; ``decide`` takes them as one LabelValue."""
-    value = LabelValue(
-        is_claim,
-        source if is_claim else None,
-        source_other,
-        confidence,
-        cue=cue,
-        source_mention=source_mention,
-        via=tuple(via),
-    )
-    return decide(
-        session=session,
-        sentence_id=sentence_id,
-        reviewer_id=reviewer_id,
-        value=value,
-        rationale=rationale,
-        schema=schema,
     )
 
 

@@ -591,19 +591,6 @@ class Progress:
         return self.done / self.total if self.total else 1.0
 
 
-def document_progress(*, session: Session, document_id: str, user_id: int) -> Progress:
-    total = session.exec(
-        select(func.count()).select_from(Sentence).where(Sentence.document_id == document_id)
-    ).one()
-    done = session.exec(
-        select(func.count())
-        .select_from(Label)
-        .join(Sentence, col(Label.sentence_id) == col(Sentence.id))
-        .where(Sentence.document_id == document_id, Label.user_id == user_id)
-    ).one()
-    return Progress(done=int(done), total=int(total))
-
-
 def overall_progress(*, session: Session, user_id: int) -> Progress:
     total = session.exec(select(func.count()).select_from(Sentence)).one()
     done = session.exec(select(func.count()).select_from(Label).where(Label.user_id == user_id)).one()

@@ -104,7 +104,6 @@ class User(UserBase, table=True):
     password_hash: str
     created_at: datetime = Field(default_factory=utcnow, sa_column=_utc_column(nullable=False))
     failed_logins: int = 0
-    locked_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 
 class UserCreate(UserBase):

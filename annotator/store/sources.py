@@ -18,7 +18,12 @@ from annotator.domain.article import SourceSpec
 from annotator.domain.errors import InputError, NotFoundError
 from annotator.domain.label import VIA_OTHER_PREFIX
 from annotator.domain.source_keys import source_key_for
-from annotator.store.documents import DECIDED_ORIGINS, add_source, awaits_decision, list_sources
+from annotator.store.documents import (
+    add_source,
+    awaits_decision,
+    check_source_name,
+    list_sources,
+)
 from annotator.store.engine import run_write
 from annotator.store.gold import record_gold
 from annotator.store.labels import LabelChange, record_label_changes
@@ -47,22 +52,13 @@ def add_named_source(
 ) -> Source:
     """Add a source by its name; its key is made from the name, new in this article."""
     cleaned = " ".join(name.split())
-    if not cleaned:
-        raise InputError("the source has no name", field="name", hint="type the source's name")
+    check_source_name(cleaned)
     taken = {s.key for s in list_sources(session=session, document_id=document_id)}
     key = source_key_for(cleaned, taken=taken, reserved=SPECIAL_KEYS)
     spec = SourceSpec(key, cleaned, tuple(a.strip() for a in aliases if a.strip()))
     return add_source(
         session=session, document_id=document_id, spec=spec, origin=origin, proposed_by_id=proposed_by_id
     )
-
-
-def pending_sources(*, session: Session, document_id: str | None = None) -> list[Source]:
-    """Sources waiting for a lead's decision, oldest first."""
-    query = select(Source).where(col(Source.origin).not_in(list(DECIDED_ORIGINS)))
-    if document_id is not None:
-        query = query.where(Source.document_id == document_id)
-    return list(session.exec(query.order_by(col(Source.id))).all())
 
 
 def _pending(session: Session, source_id: int) -> Source:
@@ -82,8 +78,7 @@ def accept_source(*, session: Session, source_id: int, name: str | None = None) 
     source = _pending(session, source_id)
     if name is not None:
         cleaned = " ".join(name.split())
-        if not cleaned:
-            raise InputError("the source has no name", field="name", hint="type the source's name")
+        check_source_name(cleaned)
         source.label = cleaned
     source.origin = SourceOrigin.article
     session.add(source)

@@ -88,7 +88,6 @@ def set_password(*, session: Session, user_id: int, password: str) -> User:
     user = require_user(session=session, user_id=user_id)
     user.password_hash = passwords.hash_password(password)
     user.failed_logins = 0
-    user.locked_until = None
     session.add(user)
     _end_logins(session, user_id)
     session.commit()

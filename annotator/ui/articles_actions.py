@@ -126,9 +126,13 @@ def save_source(source_id: int) -> None:
     state = st.session_state
     aliases = [a.strip() for a in state.get("edit_src_aliases", "").split(",") if a.strip()]
     with db_session() as session:
-        documents.update_source(
-            session=session, source_id=source_id, label=state["edit_src_label"], aliases=aliases
-        )
+        try:
+            documents.update_source(
+                session=session, source_id=source_id, label=state["edit_src_label"], aliases=aliases
+            )
+        except AnnotatorError as error:  # the store refuses a name a label could not carry
+            state[MESSAGE] = ("error", md_literal(str(error)))
+            return
     state[MESSAGE] = ("success", "Source saved.")
 
 

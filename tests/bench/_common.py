@@ -286,8 +286,8 @@ def build_label_db(
 
     user_count = annotators + extra_annotators
     con.executemany(
-        'INSERT INTO "user" (id, name, role, active, password_hash, created_at, failed_logins, locked_until) '
-        "VALUES (?, ?, 'annotator', 1, ?, ?, 0, NULL)",
+        'INSERT INTO "user" (id, name, role, active, password_hash, created_at, failed_logins) '
+        "VALUES (?, ?, 'annotator', 1, ?, ?, 0)",
         [(u, f"annotator-{u:02d}", password_hash, _stamp(u)) for u in range(1, user_count + 1)],
     )
     user_ids = tuple(range(1, annotators + 1))

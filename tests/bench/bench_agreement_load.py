@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import bench_dir, build_label_db, log, main, median, row, time_runs  # noqa: E402
 
-from annotator.store.agreement import _LABELS_SQL  # noqa: E402
+from annotator.store.agreement_reads import _LABELS_SQL  # noqa: E402
 
 # The floor reads exactly what load_label_table reads (all labels, no filter).
 QUERY = _LABELS_SQL.format(join="", where="")
@@ -40,7 +40,7 @@ WHERE is_claim
 
 def run(scale: float = 1.0) -> list[dict[str, Any]]:
     from annotator.reports.agreement import store_agreement
-    from annotator.store.agreement import load_label_table
+    from annotator.store.agreement_reads import load_label_table
     from annotator.store.engine import make_engine
 
     sentences = max(20_000, int(1_000_000 * scale))

@@ -21,7 +21,6 @@ from annotator.domain.suggestions.engine import AUTHOR, OTHER, Suggestion, sugge
 
 MODEL_FORMAT = "annotator-suggestion-model"
 FORMAT_VERSION = 1
-CANDIDATE_KINDS = ("rules", "author", "previous", "none")
 
 _TOKEN = re.compile(r"[a-z']+")
 _QUOTES = re.compile('["“”«»]')

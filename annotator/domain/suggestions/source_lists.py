@@ -22,7 +22,6 @@ from annotator.domain.suggestions import lexicon as lx
 from annotator.domain.suggestions.engine import SpeakerMention, speaker_mentions
 from annotator.domain.suggestions.mentions import EntityType, head_noun, name_like
 
-SUGGESTED_ORIGIN = "suggested"
 _KEY_CHARS = re.compile(r"[^a-z0-9]+")
 _ARTICLE = re.compile(r"^(?:a|an|the)\s+", re.IGNORECASE)
 _BUSINESS_NOUNS = {"company", "firm", "group", "operator", "business", "carrier", "manufacturer"}

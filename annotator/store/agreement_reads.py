@@ -1,4 +1,5 @@
-"""Reading labels for agreement: one query, straight into numpy arrays.
+"""What the agreement report reads: every current label, one query, straight into numpy arrays,
+and the source keys offered to annotators.
 
 Agreement on a million sentences must load within 2× of a raw ``sqlite3`` read, so this
 goes through the driver cursor and builds columns without ORM objects. Evidence (spans and
@@ -15,8 +16,8 @@ import numpy as np
 import orjson
 from sqlalchemy.engine import Connection
 
-from annotator.domain.agreement_evidence import SPAN_FIELDS, EvidenceColumns, SpanColumns
-from annotator.domain.agreement_report import LabelTable
+from annotator.domain.agreement.evidence import SPAN_FIELDS, EvidenceColumns, SpanColumns
+from annotator.domain.agreement.report import LabelTable
 
 # Where each span's start column is in a row of _LABELS_SQL (its end follows; -1 for none, so
 # the columns go into numpy without a Python test per value); the span's text is never
@@ -107,10 +108,10 @@ def _evidence(connection: Connection, rows: Sequence[Any], mark: str) -> Evidenc
     if spanned:
         sentence = np.fromiter((rows[i][0] for i in spanned), dtype=np.int64, count=len(at))
         sentence_ids, back = np.unique(sentence, return_inverse=True)
-        doc_of = _documents_of(connection, sentence_ids.tolist(), mark)
+        doc_of = _by_id(connection, "sentence", "document_id", sentence_ids.tolist(), mark)
         names = sorted(set(doc_of.values()))
         index = {name: k for k, name in enumerate(names)}
-        text_of = _texts(connection, names, mark)
+        text_of = _by_id(connection, "document", "text", names, mark)
         texts = [text_of[name] for name in names]
         codes = np.fromiter((index[doc_of[s]] for s in sentence_ids.tolist()), dtype=np.int64)
         document[at] = codes[back]
@@ -120,21 +121,13 @@ def _evidence(connection: Connection, rows: Sequence[Any], mark: str) -> Evidenc
 _BATCH = 500  # bound parameters per statement, well under SQLite's limit
 
 
-def _documents_of(connection: Connection, sentence_ids: Sequence[int], mark: str) -> dict[int, str]:
-    found: dict[int, str] = {}
-    for at in range(0, len(sentence_ids), _BATCH):
-        batch = tuple(sentence_ids[at : at + _BATCH])
-        sql = f"SELECT id, document_id FROM sentence WHERE id IN ({', '.join([mark] * len(batch))})"
-        found.update((int(sid), str(doc)) for sid, doc in connection.exec_driver_sql(sql, batch))
-    return found
-
-
-def _texts(connection: Connection, document_ids: Sequence[str], mark: str) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for at in range(0, len(document_ids), _BATCH):
-        batch = tuple(document_ids[at : at + _BATCH])
-        sql = f"SELECT id, text FROM document WHERE id IN ({', '.join([mark] * len(batch))})"
-        found.update((str(doc), str(text)) for doc, text in connection.exec_driver_sql(sql, batch))
+def _by_id(connection: Connection, table: str, column: str, ids: Sequence[Any], mark: str) -> dict[Any, Any]:
+    """``{id: column}`` of the rows of ``table`` (a name written here, not input) whose id is in ``ids``."""
+    found: dict[Any, Any] = {}
+    for at in range(0, len(ids), _BATCH):
+        batch = tuple(ids[at : at + _BATCH])
+        sql = f"SELECT id, {column} FROM {table} WHERE id IN ({', '.join([mark] * len(batch))})"
+        found.update(tuple(row) for row in connection.exec_driver_sql(sql, batch))
     return found
 
 

@@ -8,7 +8,7 @@ Units are sentences; each annotator's current label is their value. The three fi
 * ``confidence`` (ordinal, also reported as interval): the schema's scale; a label
   without confidence is missing.
 
-and the evidence (``agreement_evidence``): span agreement on the source mention and the cue,
+and the evidence (``agreement.evidence``): span agreement on the source mention and the cue,
 exact agreement on ``via``.
 """
 
@@ -34,8 +34,7 @@ from annotator.domain.agreement import (
     pooled_confusion,
     rank_disagreements,
 )
-from annotator.domain.agreement.result import Coefficient, JsonValue
-from annotator.domain.agreement_evidence import (
+from annotator.domain.agreement.evidence import (
     SPAN_FIELDS,
     EvidenceColumns,
     SpanAgreement,
@@ -44,6 +43,7 @@ from annotator.domain.agreement_evidence import (
     span_agreement,
     via_agreement,
 )
+from annotator.domain.agreement.result import Coefficient, JsonValue
 
 NOT_A_CLAIM = "(not a claim)"
 UNATTRIBUTED = "(unattributed)"
