@@ -210,3 +210,33 @@ def test_a_merge_keeps_the_evidence_of_the_labels_it_moves(engine: Engine) -> No
     with Session(engine) as session:
         actions = [h.action for h in session.exec(select(LabelHistory).order_by(LabelHistory.id)).all()]
     assert actions[-2:] == ["merged-away", "merged"]
+
+
+def test_a_split_clears_evidence_left_past_the_first_part_and_keeps_it_in_history(engine: Engine) -> None:
+    # "Beta said another." split after "Beta": the label stays on "Beta", so its cue "said",
+    # now in the second part, is cleared; the mention "Beta" is kept.
+    alice, bob = add_user(engine, "alice"), add_user(engine, "bob")
+    said = TextSpan(27, 31, "said")
+    with Session(engine) as session:
+        second = _sentence_id(session, 1)
+        with_cue = LabelValue(True, "beta", confidence=4, cue=said, source_mention=TextSpan(22, 26, "Beta"))
+        labels.save_label(session=session, sentence_id=second, user_id=alice, value=with_cue)
+        labels.save_label(
+            session=session, sentence_id=second, user_id=bob, value=LabelValue(True, "beta", confidence=3)
+        )
+        resegment.split_sentence(session=session, document_id="doc", index=1, at=4)
+        # The label as it stands is one the store accepts again on its new sentence.
+        labels.save_label(
+            session=session,
+            sentence_id=second,
+            user_id=alice,
+            value=labels.label_values_of_sentence(session=session, sentence_id=second)[0][1],
+        )
+    assert TEXT[22:26] == "Beta"
+    assert _stored(engine, Label, alice) == [("beta", None, None, 22, 26, None)]
+    history = _stored(engine, LabelHistory, alice)
+    assert history[0] == ("beta", 27, 31, 22, 26, None) and history[-1] == ("beta", None, None, 22, 26, None)
+    assert _stored(engine, Label, bob) == [("beta", None, None, None, None, None)]
+    with Session(engine) as session:
+        actions = [h.action for h in session.exec(select(LabelHistory).where(LabelHistory.user_id == alice))]
+    assert actions == ["save", "split"]

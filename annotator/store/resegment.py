@@ -91,11 +91,37 @@ def split_sentence(*, session: Session, document_id: str, index: int, at: int) -
         session.add(sentence)
         session.add(tail)
         assert sentence.id is not None
+        _drop_evidence_past(session, sentence.id, head_end)
         reopen(session, [sentence.id])
         session.commit()
         return sentence, tail
 
     return run_write(session, write)
+
+
+def _drop_evidence_past(session: Session, sentence_id: int, end: int) -> None:
+    """A label stays on the first part of a split sentence; a cue or mention that now lies
+    past that part's end no longer names words of it, so it is cleared (a new version, whose
+    history row keeps the label as it was before the split visible in the one before)."""
+    now = utcnow()
+    changed = []
+    for label in _labels(session, sentence_id):
+        cue_past = label.cue_end is not None and label.cue_end > end
+        mention_past = label.mention_end is not None and label.mention_end > end
+        if not (cue_past or mention_past):
+            continue
+        if cue_past:
+            label.cue_start = label.cue_end = None
+        if mention_past:
+            label.mention_start = label.mention_end = None
+        label.version += 1
+        label.updated_at = now
+        session.add(label)
+        changed.append(label)
+    session.flush()
+    record_label_changes(
+        session, [LabelChange.of(label, "split", now) for label in changed], reopen_gold=False
+    )
 
 
 def _sentence(session: Session, document_id: str, index: int) -> Sentence:
