@@ -52,9 +52,9 @@ def field_disagreement(votes: Sequence[Vote]) -> dict[str, float]:
     {'confidence': 1.0}
     """
     values: dict[str, list[Hashable]] = {
-        "is_claim": [v.is_claim for v in votes],
-        "source": [v.answer for v in votes if v.is_claim],
-        "confidence": [v.confidence for v in votes if v.confidence is not None],
+        "is_claim": [v.value.is_claim for v in votes],
+        "source": [v.answer for v in votes if v.value.is_claim],
+        "confidence": [v.value.confidence for v in votes if v.value.confidence is not None],
     }
     shares = {name: _pairs_differing(values[name]) for name in FIELDS}
     return {name: share for name, share in shares.items() if share}

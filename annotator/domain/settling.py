@@ -34,37 +34,21 @@ class Vote:
     annotator: str
     value: LabelValue
 
-    # The label's fields the settling rules and the review page read, by name.
-    @property
-    def is_claim(self) -> bool:
-        return self.value.is_claim
-
-    @property
-    def source(self) -> str | None:
-        return self.value.source
-
-    @property
-    def source_other(self) -> str | None:
-        return self.value.source_other
-
-    @property
-    def confidence(self) -> int | None:
-        return self.value.confidence
-
     @property
     def answer(self) -> tuple[bool, str | None, str | None]:
-        if not self.is_claim:
+        value = self.value
+        if not value.is_claim:
             return (False, None, None)
-        other = (self.source_other or "").strip().casefold() or None if self.source == "other" else None
-        return (True, self.source, other)
+        other = (value.source_other or "").strip().casefold() or None if value.source == "other" else None
+        return (True, value.source, other)
 
     def to_json(self) -> dict[str, object]:
         """As gold keeps each vote it was settled from (``votes`` in the gold JSONL)."""
         return {
-            "is_claim": self.is_claim,
-            "source": self.source,
-            "source_other": self.source_other,
-            "confidence": self.confidence,
+            "is_claim": self.value.is_claim,
+            "source": self.value.source,
+            "source_other": self.value.source_other,
+            "confidence": self.value.confidence,
             **self.value.evidence_json(),
         }
 
@@ -105,10 +89,12 @@ def settle(
     if evidence is None:
         return None
     answer = winners[0].answer
-    confidences = [v.confidence for v in winners if v.confidence is not None]
+    confidences = [v.value.confidence for v in winners if v.value.confidence is not None]
     # The "other" name as the first agreeing annotator typed it (the answer compares it folded).
     source_other = (
-        next((v.source_other for v in winners if v.source_other), None) if answer[1] == "other" else None
+        next((v.value.source_other for v in winners if v.value.source_other), None)
+        if answer[1] == "other"
+        else None
     )
     return Settlement(
         value=replace(

@@ -211,7 +211,7 @@ def _annotators(session: Session, document_id: str | None) -> dict[str, dict[int
     for sid, votes in gold_store.votes_by_sentence(session=session, document_id=document_id).items():
         for vote in votes:
             out.setdefault(vote.annotator, {})[sid] = ReferenceLabel(
-                vote.is_claim, vote.source, vote.source_other
+                vote.value.is_claim, vote.value.source, vote.value.source_other
             )
     return out
 
@@ -347,7 +347,7 @@ def train_from_store(engine: Engine, *, learn_from: Against = "labels", folds: i
             }
         else:
             by_sentence = {
-                sid: [_answer(v.is_claim, v.source, v.source_other) for v in votes]
+                sid: [_answer(v.value.is_claim, v.value.source, v.value.source_other) for v in votes]
                 for sid, votes in gold_store.votes_by_sentence(session=session).items()
             }
         positions = {sid: key for key, sid in store.sentence_positions(session=session).items()}
