@@ -258,7 +258,7 @@ def run(scale: float = 1.0) -> list[dict[str, Any]]:
                 full,
                 "MiB",
                 note=f"informational, one run each; {max(10, articles // 4):,} articles: {small:.1f} MiB. "
-                "Labels stream through a temporary file; the new articles' texts are held until stored",
+                "Labels and the new articles stream through temporary files",
             )
         )
     return rows
