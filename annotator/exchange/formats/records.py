@@ -314,8 +314,10 @@ def stored_articles(
             for batch in stored_label_records(
                 connection, schema_version=version, document_id=document_id, annotators=annotators
             ):
-                for record in batch:
-                    spool.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+                spool.writelines(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE) for record in batch)
+                # Let go before the next batch is built: held through the loop, two batches
+                # (20,000 records each) were alive at once, the export's peak.
+                del batch
         spool.seek(0)
         current: str | None = None
         by_annotator: dict[str, dict[int, LabelValue]] = {}
