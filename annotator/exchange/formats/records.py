@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from bisect import bisect_right
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -106,18 +107,24 @@ def sentence_labels(
     file and the attribution when a label it yields is not valid."""
     labels: dict[int, LabelValue] = {}
     keys = frozenset(s.key for s in article.sources) | schema.special_keys
+    starts = [s.start for s in article.sentences]
+    skipped = {index for span in unlabelled for index, _ in _sentences_under(span, article.sentences, starts)}
+    # Each sentence's overlap with each attribution's Content, found from the spans (not every
+    # attribution tried on every sentence: that was quadratic in a long article).
+    overlaps: dict[int, dict[int, int]] = {}
+    for number, attribution in enumerate(attributions):
+        for span in attribution.content:
+            for index, overlap in _sentences_under(span, article.sentences, starts):
+                by_attribution = overlaps.setdefault(index, {})
+                by_attribution[number] = by_attribution.get(number, 0) + overlap
     for index, sentence in enumerate(article.sentences):
-        if any(_overlap(span, sentence) for span in unlabelled):
+        if index in skipped:
             continue
-        best: Attribution | None = None
-        best_overlap = 0
-        for attribution in attributions:
-            overlap = sum(_overlap(span, sentence) for span in attribution.content)
-            if overlap > best_overlap:
-                best, best_overlap = attribution, overlap
-        if best is None:
+        if index not in overlaps:
             labels[index] = LabelValue(is_claim=False)
             continue
+        # The most overlap wins; a tie goes to the first in the file.
+        best = attributions[min(overlaps[index].items(), key=lambda item: (-item[1], item[0]))[0]]
         value = _claim(article, sentence, best)
         # A via key not on the list joins it as imported, as a source does (import-labels).
         for problem in evidence_problems(
@@ -148,9 +155,21 @@ def sentence_labels(
     return labels
 
 
-def _overlap(span: tuple[int, int], sentence: SentenceSpan | tuple[int, int]) -> int:
-    start, end = (sentence.start, sentence.end) if isinstance(sentence, SentenceSpan) else sentence
-    return max(0, min(span[1], end) - max(span[0], start))
+def _sentences_under(
+    span: tuple[int, int], sentences: Sequence[SentenceSpan], starts: Sequence[int]
+) -> Iterator[tuple[int, int]]:
+    """``(sentence index, characters in common)`` of the sentences (in text order, ``starts``
+    their starts) that ``span`` overlaps."""
+    index = max(0, bisect_right(starts, span[0]) - 1)
+    while index < len(sentences) and sentences[index].start < span[1]:
+        overlap = _overlap(span, sentences[index])
+        if overlap:
+            yield index, overlap
+        index += 1
+
+
+def _overlap(span: tuple[int, int], sentence: SentenceSpan) -> int:
+    return max(0, min(span[1], sentence.end) - max(span[0], sentence.start))
 
 
 def _claim(article: Article, sentence: SentenceSpan, attribution: Attribution) -> LabelValue:
