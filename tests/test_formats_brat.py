@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
@@ -15,7 +17,7 @@ from annotator.domain.article import SentenceSpan, SourceSpec
 from annotator.domain.errors import InputError
 from annotator.domain.label import LabelValue, TextSpan
 from annotator.exchange.formats.brat import ann_lines, export_brat, import_brat, parse_ann
-from annotator.exchange.formats.records import Article, sentence_labels, stored_articles
+from annotator.exchange.formats.records import Article, Attribution, sentence_labels, stored_articles
 from annotator.exchange.schemas import load_label_schema
 from annotator.store.engine import create_tables, make_engine
 from annotator.store.models import Document, Label
@@ -119,6 +121,40 @@ def test_a_tie_goes_to_the_first_attribution_in_the_file() -> None:
         "E2\tAttribution:T5 Content:T4 Source:T3\n"
     )
     assert _labels(ann)[0] == LabelValue(True, None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    contents=st.lists(
+        st.lists(st.tuples(st.integers(0, 57), st.integers(1, 20)), min_size=1, max_size=3), max_size=6
+    ),
+    unlabelled=st.lists(st.tuples(st.integers(0, 57), st.integers(1, 20)), max_size=2),
+)
+def test_the_rule_picks_as_trying_every_attribution_on_every_sentence(
+    contents: list[list[tuple[int, int]]], unlabelled: list[tuple[int, int]]
+) -> None:
+    """The sweep over spans gives the rule as written: most overlap wins, a tie the first."""
+
+    def common(span: tuple[int, int], sentence: SentenceSpan) -> int:
+        return max(0, min(span[1], sentence.end) - max(span[0], sentence.start))
+
+    def clip(start: int, length: int) -> tuple[int, int]:
+        return start, min(len(TEXT), start + length)
+
+    attributions = [
+        Attribution(tuple(clip(*f) for f in fragments), None, None, {"note": str(n)}, f"E{n}")
+        for n, fragments in enumerate(contents)
+    ]
+    skipped = [clip(*span) for span in unlabelled]
+    expected: dict[int, str] = {}
+    for index, sentence in enumerate(ARTICLE.sentences):
+        if any(common(span, sentence) for span in skipped):
+            continue
+        overlaps = [sum(common(f, sentence) for f in a.content) for a in attributions]
+        best = max(overlaps, default=0)
+        expected[index] = "" if best == 0 else str(overlaps.index(best))
+    labels = sentence_labels(ARTICLE, attributions, unlabelled=skipped, file="a.ann", schema=SCHEMA)
+    assert {index: value.note for index, value in labels.items()} == expected
 
 
 def test_a_relation_joins_source_and_content_and_a_split_cue_keeps_its_first_piece() -> None:

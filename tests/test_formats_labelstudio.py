@@ -17,7 +17,11 @@ from sqlmodel import Session, func, select
 from annotator.cli import cli
 from annotator.domain.errors import InputError
 from annotator.domain.label import LabelValue, TextSpan
-from annotator.exchange.formats.labelstudio import export_labelstudio, import_labelstudio
+from annotator.exchange.formats.labelstudio import (
+    export_labelstudio,
+    import_labelstudio,
+    read_labelstudio,
+)
 from annotator.exchange.formats.records import stored_articles
 from annotator.exchange.suggest import suggest_documents
 from annotator.store.engine import create_tables, make_engine
@@ -218,6 +222,42 @@ def test_bad_task_names_where_and_changes_nothing(tmp_path: Path, change: Any, e
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(Document)).one() == 0
         assert session.exec(select(func.count()).select_from(Label)).one() == 0
+
+
+def test_tasks_are_read_one_at_a_time(tmp_path: Path) -> None:
+    """The list streams: the first task is converted before the parser reaches a broken second
+    one (a whole-file parse would fail first), and the broken task is named by its index."""
+    first = orjson.dumps(_label_studio_export()[0])
+    path = tmp_path / "broken.json"
+    path.write_bytes(b"[" + first + b', {"data": {"text": "A"' + b" oops}]")
+    engine = _fresh()
+    tasks = read_labelstudio(engine, path)
+    item, new = next(tasks)
+    assert (item.article.id, new) == ("label-studio-17", True)
+    with pytest.raises(InputError, match=r"field '\[1\]': not valid JSON after 1 tasks"):
+        next(tasks)
+    with pytest.raises(InputError, match=r"not valid JSON after 1 tasks"):
+        import_labelstudio(engine, path)
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Document)).one() == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [(b"", "expected a JSON list"), (b"  []", "the list is empty"), (b"42", "expected a JSON list")],
+)
+def test_not_a_list_of_tasks(tmp_path: Path, content: bytes, expected: str) -> None:
+    path = tmp_path / "tasks.json"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=expected):
+        import_labelstudio(_fresh(), path)
+
+
+def test_one_task_object_imports(tmp_path: Path) -> None:
+    path = tmp_path / "task.json"
+    path.write_bytes(orjson.dumps(_label_studio_export()[0]))
+    engine = _fresh()
+    assert import_labelstudio(engine, path).documents_created == ["label-studio-17"]
 
 
 def test_tasks_without_annotations_store_nothing(tmp_path: Path) -> None:

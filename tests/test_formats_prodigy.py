@@ -103,6 +103,20 @@ def test_export_import_export_is_lossless(tmp_path: Path) -> None:
     assert _export(again) == _export(engine)
 
 
+def test_a_mention_in_a_sentence_no_line_gives_needs_the_article_first(tmp_path: Path) -> None:
+    # Sentence 1's mention is in sentence 0, which no line labels: an empty store can only rebuild
+    # the article from the lines, and has no text there.
+    value = LabelValue(True, "beta", cue=TextSpan(27, 31, "said"), source_mention=TextSpan(0, 5, "Alpha"))
+    path = tmp_path / "carried.jsonl"
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in lines(ARTICLE, "ana", {1: value})))
+    engine = _fresh()
+    with pytest.raises(InputError, match=r":1: field 'source_mention': the source mention at 0-5") as error:
+        import_prodigy(engine, path)
+    assert "import-articles" in str(error.value)
+    add_small_article(engine)  # the article first: then its text is known and the line imports
+    assert import_prodigy(engine, path).inserted == 1
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [

@@ -413,6 +413,29 @@ def test_evidence_of_a_new_document_is_checked_against_the_text_the_import_build
         assert documents.get_document(session=session, document_id="other") is None
 
 
+def test_a_mention_in_a_sentence_the_file_does_not_give_needs_the_article_first(
+    engine: Engine, tmp_path: Path
+) -> None:
+    # The mention lies in sentence 0, which no line labels: a document built from the labels
+    # alone has no text there, so the import says to bring the article in first.
+    second = {"sentence_index": 1, "text": "Beta said another.", "char_start": 22, "char_end": 40}
+    carried = {"char_start": 0, "char_end": 5, "text": "Alpha"}
+    path = tmp_path / "carried.jsonl"
+    path.write_bytes(orjson.dumps(_line(document_id="new", **second, source_mention=carried)) + b"\n")
+    with pytest.raises(
+        InputError, match=r":1: field 'source_mention': the source mention at 0-5 lies outside"
+    ) as error:
+        import_labels_file(engine, path)
+    assert "import-articles" in str(error.value)
+    assert count_rows(engine) == (0, 0)
+    with Session(engine) as session:
+        assert documents.get_document(session=session, document_id="new") is None
+
+    # With the article stored, the same line imports: its text is known everywhere.
+    add_small_article(engine, "new")
+    assert import_labels_file(engine, path).inserted == 1
+
+
 # --- streaming: chunks, one transaction ---------------------------------------------------------
 
 

@@ -452,8 +452,37 @@ class LabelImport:
             if record.document_id in self._created and not final:
                 self._pending_evidence.append(record)
                 continue
+            if record.document_id in self._created:
+                self._refuse_unknown_text(record)
             problem = problems[0]
             raise InputError(problem.message, file=self.file, line=record.line, field=problem.field)
+
+    def _refuse_unknown_text(self, record: LabelRecord) -> None:
+        """A document this import builds from label lines knows its text only inside the
+        sentences the file gives: a span reaching outside them cannot be checked (the text
+        there is blank, not the article's), so the error says so instead of "text differs"."""
+        span = record.value.source_mention
+        if span is None:
+            return  # a cue lies in its own sentence, whose text the line gives
+        known = self.session.execute(
+            select(col(Sentence.char_start), col(Sentence.char_end))
+            .where(col(Sentence.document_id) == record.document_id)
+            .order_by(col(Sentence.char_start))
+        ).all()
+        covered = span.start
+        for start, end in known:
+            if start <= covered < end:
+                covered = end
+        if covered < span.end:
+            raise InputError(
+                f"the source mention at {span.start}-{span.end} lies outside the sentences this file "
+                f"gives for {record.document_id!r}, which is built from its label lines alone: "
+                "its text there is unknown",
+                file=self.file,
+                line=record.line,
+                field="source_mention",
+                hint="import the article's text first (annotator import-articles), then these labels",
+            )
 
     # --- labels ----------------------------------------------------------------------------
 

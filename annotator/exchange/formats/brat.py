@@ -55,6 +55,7 @@ from annotator.exchange.formats.records import (
     sentence_labels,
     store_annotated,
     stored_articles,
+    stored_ids,
 )
 from annotator.exchange.import_labels import ImportReport
 from annotator.exchange.schemas import load_label_schema
@@ -331,11 +332,14 @@ def read_brat(engine: Engine, root: Path) -> Iterator[tuple[AnnotatedArticle, bo
         check_identifier(article_id, field="article id (file name)", file=str(ann))
         check_user_name(annotator, field="annotator (directory or file name)", file=str(ann))
         by_article.setdefault(article_id, []).append((txt, ann, annotator))
+    known = stored_ids(engine)
     for article_id, files in by_article.items():
         first_txt = files[0][0]
         text = read_text(first_txt)
         title = next((line.strip() for line in text.split("\n") if line.strip()), article_id)[:200]
-        article, new = resolve_article(engine, id=article_id, title=title, text=text, file=str(first_txt))
+        article, new = resolve_article(
+            engine, id=article_id, title=title, text=text, file=str(first_txt), stored_ids=known
+        )
         labels: dict[str, dict[int, LabelValue]] = {}
         for txt, ann, annotator in files:
             if txt != first_txt and read_text(txt) != text:

@@ -37,6 +37,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+import ijson
 import orjson
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -55,6 +56,7 @@ from annotator.exchange.formats.records import (
     store_annotated,
     stored_article,
     stored_articles,
+    stored_ids,
 )
 from annotator.exchange.import_labels import ImportReport
 from annotator.exchange.schemas import load_label_schema
@@ -229,24 +231,10 @@ def read_labelstudio(engine: Engine, path: Path) -> Iterator[tuple[AnnotatedArti
     """Each task's article and annotations, checked, a task at a time (True: the article is not
     stored yet); nothing is written."""
     file = str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(f"file too large: {size:,} bytes, the limit is {MAX_FILE_BYTES:,}", file=file)
-        tasks = orjson.loads(path.read_bytes())
-    except orjson.JSONDecodeError as error:
-        raise InputError(
-            f"not valid JSON: {error.msg} (line {error.lineno})", file=file, line=error.lineno
-        ) from None
-    except OSError as error:
-        raise InputError(f"cannot read the file: {error.strerror}", file=file) from None
-    if isinstance(tasks, dict):
-        tasks = [tasks]
-    if not isinstance(tasks, list) or not tasks:
-        raise InputError("expected a JSON list of Label Studio tasks", file=file)
     schema = load_label_schema()
     seen: set[str] = set()
-    for number, item in enumerate(tasks):
+    known = stored_ids(engine)
+    for number, item in enumerate(_tasks(path, file)):
         where = f"[{number}]"
         data = _object(item, where, file).get("data")
         data = _object(data, f"{where}.data", file)
@@ -263,7 +251,9 @@ def read_labelstudio(engine: Engine, path: Path) -> Iterator[tuple[AnnotatedArti
             )
         title = data.get("title") if isinstance(data.get("title"), str) else article_id
         seen.add(article_id)
-        article, new = resolve_article(engine, id=article_id, title=title or article_id, text=text, file=file)
+        article, new = resolve_article(
+            engine, id=article_id, title=title or article_id, text=text, file=file, stored_ids=known
+        )
         labels: dict[str, dict[int, LabelValue]] = {}
         annotations = item.get("annotations") or []
         if not isinstance(annotations, list):
@@ -281,6 +271,37 @@ def read_labelstudio(engine: Engine, path: Path) -> Iterator[tuple[AnnotatedArti
                 article, attributions, unlabelled=unlabelled, file=file, schema=schema
             )
         yield AnnotatedArticle(article, labels), new
+
+
+def _tasks(path: Path, file: str) -> Iterator[Any]:
+    """The file's tasks one at a time (a JSON list of them, or one task object): ijson reads
+    the list as it goes, so memory holds one task, not the file."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"file too large: {size:,} bytes, the limit is {MAX_FILE_BYTES:,}", file=file)
+        with path.open("rb") as stream:
+            first = stream.read(64).lstrip()[:1]
+            stream.seek(0)
+            if first not in (b"[", b"{"):
+                raise InputError("expected a JSON list of Label Studio tasks", file=file)
+            count = 0
+            try:
+                # use_float: scores are floats, not Decimals; one task when the file is an object.
+                for task in ijson.items(stream, "item" if first == b"[" else "", use_float=True):
+                    yield task
+                    count += 1
+            except ijson.JSONError as error:
+                raise InputError(
+                    f"not valid JSON after {count} tasks: {error}",
+                    file=file,
+                    field=f"[{count}]",
+                    hint="check quotes, commas and brackets",
+                ) from None
+    except OSError as error:
+        raise InputError(f"cannot read the file: {error.strerror}", file=file) from None
+    if not count:
+        raise InputError("expected a JSON list of Label Studio tasks", file=file, hint="the list is empty")
 
 
 def import_labelstudio(engine: Engine, path: Path) -> ImportReport:

@@ -134,6 +134,11 @@ def label_line(raw: bytes, *, file: str, line: int) -> dict[str, Any] | None:
         "cue": found.get("CUE"),
         "source_mention": found.get("SOURCE") or meta.get("source_mention"),
         "via": meta.get("via") or [],
+        # Every key the exporter writes, so that import-labels decodes the line on its fast path
+        # (msgspec, straight into a struct): without them each line took the slow path.
+        "created_at": None,
+        "updated_at": None,
+        "schema_version": None,
     }
 
 

@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ from annotator.domain.label_schema import LabelSchema, check_label
 from annotator.exchange.articles import article_from_trusted_text
 from annotator.exchange.import_labels import ImportReport, import_labels_file, iter_label_records
 from annotator.exchange.schemas import load_label_schema
-from annotator.store.documents import add_articles, get_document
+from annotator.store.documents import add_articles, get_document, list_document_ids
 from annotator.store.exports import iter_label_records as stored_label_records
 from annotator.store.suggestions import article_inputs
 
@@ -106,18 +107,24 @@ def sentence_labels(
     file and the attribution when a label it yields is not valid."""
     labels: dict[int, LabelValue] = {}
     keys = frozenset(s.key for s in article.sources) | schema.special_keys
+    starts = [s.start for s in article.sentences]
+    skipped = {index for span in unlabelled for index, _ in _sentences_under(span, article.sentences, starts)}
+    # Each sentence's overlap with each attribution's Content, found from the spans (not every
+    # attribution tried on every sentence: that was quadratic in a long article).
+    overlaps: dict[int, dict[int, int]] = {}
+    for number, attribution in enumerate(attributions):
+        for span in attribution.content:
+            for index, overlap in _sentences_under(span, article.sentences, starts):
+                by_attribution = overlaps.setdefault(index, {})
+                by_attribution[number] = by_attribution.get(number, 0) + overlap
     for index, sentence in enumerate(article.sentences):
-        if any(_overlap(span, sentence) for span in unlabelled):
+        if index in skipped:
             continue
-        best: Attribution | None = None
-        best_overlap = 0
-        for attribution in attributions:
-            overlap = sum(_overlap(span, sentence) for span in attribution.content)
-            if overlap > best_overlap:
-                best, best_overlap = attribution, overlap
-        if best is None:
+        if index not in overlaps:
             labels[index] = LabelValue(is_claim=False)
             continue
+        # The most overlap wins; a tie goes to the first in the file.
+        best = attributions[min(overlaps[index].items(), key=lambda item: (-item[1], item[0]))[0]]
         value = _claim(article, sentence, best)
         # A via key not on the list joins it as imported, as a source does (import-labels).
         for problem in evidence_problems(
@@ -148,9 +155,21 @@ def sentence_labels(
     return labels
 
 
-def _overlap(span: tuple[int, int], sentence: SentenceSpan | tuple[int, int]) -> int:
-    start, end = (sentence.start, sentence.end) if isinstance(sentence, SentenceSpan) else sentence
-    return max(0, min(span[1], end) - max(span[0], start))
+def _sentences_under(
+    span: tuple[int, int], sentences: Sequence[SentenceSpan], starts: Sequence[int]
+) -> Iterator[tuple[int, int]]:
+    """``(sentence index, characters in common)`` of the sentences (in text order, ``starts``
+    their starts) that ``span`` overlaps."""
+    index = max(0, bisect_right(starts, span[0]) - 1)
+    while index < len(sentences) and sentences[index].start < span[1]:
+        overlap = _overlap(span, sentences[index])
+        if overlap:
+            yield index, overlap
+        index += 1
+
+
+def _overlap(span: tuple[int, int], sentence: SentenceSpan) -> int:
+    return max(0, min(span[1], sentence.end) - max(span[0], sentence.start))
 
 
 def _claim(article: Article, sentence: SentenceSpan, attribution: Attribution) -> LabelValue:
@@ -296,6 +315,11 @@ def label_line(article: Article, index: int, annotator: str, value: LabelValue) 
         "cue": span_record(value.cue),
         "source_mention": span_record(value.source_mention),
         "via": list(value.via),
+        # Every key the exporter writes, so that import-labels decodes the line on its fast path
+        # (msgspec, straight into a struct): without them each line took the slow path, twice.
+        "created_at": None,
+        "updated_at": None,
+        "schema_version": None,
     }
 
 
@@ -314,8 +338,10 @@ def stored_articles(
             for batch in stored_label_records(
                 connection, schema_version=version, document_id=document_id, annotators=annotators
             ):
-                for record in batch:
-                    spool.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+                spool.writelines(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE) for record in batch)
+                # Let go before the next batch is built: held through the loop, two batches
+                # (20,000 records each) were alive at once, the export's peak.
+                del batch
         spool.seek(0)
         current: str | None = None
         by_annotator: dict[str, dict[int, LabelValue]] = {}
@@ -341,13 +367,24 @@ def stored_article(engine: Engine, document_id: str) -> Article:
 # ------------------------------------------------------------------ importing
 
 
-def resolve_article(engine: Engine, *, id: str, title: str, text: str, file: str) -> tuple[Article, bool]:
+def stored_ids(engine: Engine) -> set[str]:
+    """The ids of the stored articles, read once for a whole import: a query per article cost
+    an import of new articles more than storing them."""
+    with Session(engine) as session:
+        return set(list_document_ids(session=session))
+
+
+def resolve_article(
+    engine: Engine, *, id: str, title: str, text: str, file: str, stored_ids: Container[str]
+) -> tuple[Article, bool]:
     """The stored article with this id (its sentences and sources: labels land on them), or a
     new one segmented from the text; True when it is new. A stored article with another
-    text is an error naming the file."""
-    with Session(engine) as session:
-        stored = get_document(session=session, document_id=id)
-        stored_text = stored.text if stored is not None else None
+    text is an error naming the file. ``stored_ids``: :func:`stored_ids`, read before."""
+    stored_text = None
+    if id in stored_ids:
+        with Session(engine) as session:
+            stored = get_document(session=session, document_id=id)
+            stored_text = stored.text if stored is not None else None
     if stored_text is not None:
         if stored_text != text:
             raise InputError(
@@ -365,22 +402,23 @@ def store_annotated(
 ) -> ImportReport:
     """Store converted articles (``True``: new, to be added) and their labels.
 
-    The labels are written as labels-JSONL to a temporary file as each article is converted
-    (the labels are not held), every line is checked, then the new articles are stored and
-    the file goes through ``import-labels`` (one transaction). The articles go in before the
-    labels, :data:`ARTICLES_PER_WRITE` at a time: only a failure after the checks (a database
-    error, or a stored label the import contradicts) leaves new articles without their labels,
-    and the same import run again then completes it (both imports skip what is stored).
+    The labels are written as labels-JSONL to a temporary file as each article is converted,
+    and the new articles to another (neither is held: memory stays flat in the number of
+    articles); every line is checked, then the new articles are stored and the labels go
+    through ``import-labels`` (one transaction). The articles go in before the labels,
+    :data:`ARTICLES_PER_WRITE` at a time: only a failure after the checks (a database error,
+    or a stored label the import contradicts) leaves new articles without their labels, and
+    the same import run again then completes it (both imports skip what is stored).
     """
     schema = load_label_schema()
-    drafts: list[ArticleDraft] = []
-    with tempfile.NamedTemporaryFile(suffix=".jsonl") as spool:
+    with (
+        tempfile.NamedTemporaryFile(suffix=".jsonl") as spool,
+        tempfile.TemporaryFile() as articles,
+    ):
         for item, new in annotated:
             article = item.article
             if new:
-                drafts.append(
-                    ArticleDraft(article.id, article.title, article.text, article.sentences, origin=file)
-                )
+                articles.write(_article_line(article))
             for annotator in sorted(item.labels):
                 for index, value in sorted(item.labels[annotator].items()):
                     spool.write(orjson.dumps(label_line(article, index, annotator, value)) + b"\n")
@@ -392,12 +430,37 @@ def store_annotated(
             raise InputError(
                 "no labels in the file", file=file, hint="articles alone go in with import-articles"
             )
+        articles.seek(0)
         created: list[str] = []
-        for start in range(0, len(drafts), ARTICLES_PER_WRITE):
+        for drafts in _batches((_article_draft(line, origin=file) for line in articles), ARTICLES_PER_WRITE):
             with Session(engine) as session:
-                created += add_articles(session=session, drafts=drafts[start : start + ARTICLES_PER_WRITE])
+                created += add_articles(session=session, drafts=drafts)
         report = store_label_file(engine, Path(spool.name), file=file, schema=schema, keep_lines=False)
     return replace(report, documents_created=created)
+
+
+def _article_line(article: Article) -> bytes:
+    """A new article as one line of the articles spool (what ``add_articles`` needs of it)."""
+    sentences = [(s.start, s.end, s.paragraph) for s in article.sentences]
+    record = {"id": article.id, "title": article.title, "text": article.text, "sentences": sentences}
+    return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+
+
+def _article_draft(line: bytes, *, origin: str) -> ArticleDraft:
+    record = orjson.loads(line)
+    sentences = tuple(SentenceSpan(*s) for s in record["sentences"])
+    return ArticleDraft(record["id"], record["title"], record["text"], sentences, origin=origin)
+
+
+def _batches(items: Iterable[ArticleDraft], size: int) -> Iterator[list[ArticleDraft]]:
+    batch: list[ArticleDraft] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def store_label_file(
