@@ -44,6 +44,7 @@ from trafilatura.utils import load_html
 from annotator.domain.article import ArticleDraft, DroppedBlock, SourceSpec
 from annotator.domain.boilerplate import Block, classify_blocks, furniture_reason, guess_title
 from annotator.domain.errors import InputError
+from annotator.domain.label import SOURCE_KEY
 from annotator.domain.names import check_free_text, check_identifier
 from annotator.domain.segmentation import split_sentences
 from annotator.exchange.strict_json import RepeatedKeyError, check_no_repeated_keys
@@ -75,7 +76,6 @@ MAX_HTML_BYTES = 5_000_000
 
 ACCEPTED_EXTENSIONS = (".txt", ".html", ".htm", ".json", ".jsonl")
 
-SOURCE_KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 """Source keys: short, lowercase, usable in URLs, file names and keyboard shortcuts."""
 
 SAMPLE_ID = "france24-sessions-kislyak"

@@ -22,7 +22,7 @@ from sqlmodel import Session, col
 
 from annotator.domain import passwords
 from annotator.domain.errors import InputError
-from annotator.domain.label import LABEL_FIELDS, VIA_OTHER_PREFIX, LabelValue, evidence_problems
+from annotator.domain.label import LABEL_FIELDS, SOURCE_KEY, VIA_OTHER_PREFIX, LabelValue, evidence_problems
 from annotator.store.engine import driver_sql, stored_time
 from annotator.store.gold import reopen
 from annotator.store.models import (
@@ -414,6 +414,15 @@ class LabelImport:
             for doc_id, names in used.items()
             for key in sorted(names - keys[doc_id] - self.special_keys)
         ]
+        # The store keeps its own rule on keys whoever calls it (import-labels checks lines first).
+        for doc_id, key in missing:
+            if not SOURCE_KEY.fullmatch(key):
+                raise InputError(
+                    f"source key {key!r} of article {doc_id!r} is not a key",
+                    file=self.file,
+                    field="source",
+                    hint="1-64 lower-case letters, digits, '-' or '_', starting with a letter or digit",
+                )
         if missing:
             self.session.connection().exec_driver_sql(
                 driver_sql(
