@@ -346,3 +346,23 @@ def test_a_suggestion_is_preselected_with_its_evidence_and_enter_accepts_it(
     stored = _mine(engine, "ivy")
     assert stored[0][:2] == (first.is_claim, first.source) and stored[0][2] is not None
     assert stored[1] == (False, None, None)
+
+
+def test_the_panel_labels_on_after_another_page_of_the_same_session(
+    app: tuple[str, Engine, Path], browser: Any
+) -> None:
+    """Back on Annotate from another page, the server sends the panel the article's signature,
+    not the article (it sent it earlier in this session): the panel draws from the copy it kept,
+    or asks for the article when it has none; either way it is drawn and labels on."""
+    base, engine, _ = app
+    fay = _annotator(engine, base, browser, "fay")
+    fay.keys("N")
+    fay.wait_saved()
+    nav = fay.page.locator('[data-testid="stSidebarNavLink"]')
+    fay.act(lambda: nav.filter(has_text="My progress").click())
+    fay.act(lambda: nav.filter(has_text="Annotate").click())
+    assert fay.caption().startswith("Sentence 2 of 17")
+    fay.focus_page()
+    fay.keys("N")
+    fay.wait_saved()
+    assert _mine(engine, "fay") == {0: (False, None, None), 1: (False, None, None)}

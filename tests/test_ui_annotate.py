@@ -3,6 +3,7 @@ batches of labels it sends (order, one check per label, receipts, refusals)."""
 
 from __future__ import annotations
 
+import orjson
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -345,3 +346,35 @@ def test_a_tab_whose_login_ended_saves_nothing(engine: Engine) -> None:
         users.set_password(session=session, user_id=alice, password="a-new-password-1")  # ends her logins
     act(at, {"seq": 1, "labels": [item], "request": None})
     assert _own_labels(engine, alice) == {}  # her account is active: only the ended login stops it
+
+
+def _sent_article(at: object) -> dict[str, object] | None:
+    """The article as this run sent it (None: only its id and signature)."""
+    from tests.ui_helpers import _labeller
+
+    return orjson.loads(_labeller(at).proto.bytes)["article"]  # type: ignore[arg-type]
+
+
+def test_the_article_is_sent_whole_only_when_the_panel_lacks_it_as_it_is(engine: Engine) -> None:
+    """Each exchange used to carry the whole article; now its signature, unless the article
+    changed, the session has not sent it, or the panel asks for it (a page drawn afresh)."""
+    alice = add_user(engine, "alice")
+    at = app_as(alice)
+    first = _sent_article(at)
+    assert first is not None and len(first["sentences"]) == 3  # type: ignore[arg-type]
+    save(at, 0, is_claim=False)
+    assert _sent_article(at) is None
+    assert (panel(at)["document"], panel(at)["signature"]) == ("doc", first["signature"])
+    with Session(engine) as session:
+        [alpha] = [s for s in documents.list_sources(session=session, document_id="doc") if s.key == "alpha"]
+        assert alpha.id is not None
+        documents.update_source(session=session, source_id=alpha.id, label="Alpha Centauri", aliases=[])
+    save(at, 1, is_claim=False)
+    changed = _sent_article(at)
+    assert changed is not None and changed["signature"] != first["signature"]
+    send(at)
+    assert _sent_article(at) is None
+    send(at, request="article")
+    assert _sent_article(at) == changed
+    # A new session (a reload) gets it whole.
+    assert _sent_article(app_as(alice)) == changed

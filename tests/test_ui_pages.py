@@ -42,6 +42,7 @@ def test_login_with_password_and_wrong_password(engine: Engine) -> None:
     at.text_input(key="login_password").input("password-1")
     at.button[0].click().run()
     assert at.session_state["user_id"] is not None
+    panel(at)  # the panel drawn at login keeps the article it was sent, as in a browser
     at.switch_page("app_pages/annotate.py")
     at.run()
     assert not at.exception

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,8 @@ def app_as(user_id: int | None, page: str | None = None) -> AppTest:
     if page is not None:
         at.switch_page(page)
         at.run()
+    if has_panel(at):
+        panel(at)  # keeps the article, as the panel does
     return at
 
 
@@ -60,9 +63,24 @@ def _labeller(at: AppTest) -> Any:
     return found[0]
 
 
+# The article each AppTest's panel was last sent whole, as the panel's JavaScript keeps it: the
+# server sends it again only when it changed (or the panel asks), otherwise its signature.
+_KEPT_ARTICLE: weakref.WeakKeyDictionary[AppTest, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
 def panel(at: AppTest) -> dict[str, Any]:
-    """What the labelling panel was given to draw in the last run."""
-    return dict(orjson.loads(_labeller(at).proto.bytes))
+    """What the labelling panel was given to draw in the last run, with the article it has:
+    sent in this run, or kept from an earlier one when this run sent only its signature (it
+    must then be the same article as it is now). Call it after each run that may send one."""
+    data = dict(orjson.loads(_labeller(at).proto.bytes))
+    if data["article"] is None:
+        kept = _KEPT_ARTICLE.get(at)
+        same = kept is not None and (kept["id"], kept["signature"]) == (data["document"], data["signature"])
+        assert same, "the server sent no article, and the panel has none or an older one"
+        data["article"] = kept
+    else:
+        _KEPT_ARTICLE[at] = data["article"]
+    return data
 
 
 def has_panel(at: AppTest) -> bool:
@@ -117,4 +135,4 @@ def save(at: AppTest, index: int, **value: Any) -> AppTest:
 
 def acks(at: AppTest) -> dict[str, list[Any]]:
     """The answer to the last exchange: {client_id: [sentence_id, outcome, reason]}."""
-    return dict(panel(at)["acks"])
+    return dict(orjson.loads(_labeller(at).proto.bytes)["acks"])

@@ -24,7 +24,6 @@ from annotator.domain.suggestions import Suggestion
 from annotator.domain.suggestions.anchoring import DEFAULT_AUDIT_SHARE, ShownRecord, hidden_for_audit
 from annotator.domain.suggestions.evaluation import source_answer
 from annotator.store.documents import list_sentences, list_sources, require_document
-from annotator.store.engine import driver_sql
 from annotator.store.models import (
     Document,
     GoldLabel,
@@ -366,15 +365,3 @@ def _existing_salt(session: Session) -> str:
     # Inside a label's transaction: never commit a new salt from here (``audit_salt`` does).
     setting = session.get(ProjectSetting, AUDIT_SALT)
     return "" if setting is None else setting.value
-
-
-def suggestions_stamp(*, session: Session, document_id: str) -> str:
-    """Changes when the article's stored suggestions or the audit share change: a cache key."""
-    connection = session.connection()
-    count, newest = connection.exec_driver_sql(
-        driver_sql(
-            connection.dialect.name, "SELECT count(*), max(created_at) FROM suggestion WHERE document_id = ?"
-        ),
-        (document_id,),
-    ).one()
-    return f"{count}:{newest}:{get_audit_share(session=session)}"

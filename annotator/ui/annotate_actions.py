@@ -61,6 +61,12 @@ OVERALL_TTL_S = 30.0
 # (document, signature, stamp, JSON) of the suggestions this annotator sees on the open
 # article: read again only when the article, its suggestions or the audit share change.
 SUGGESTED = "ann_suggested"
+# (document, signature) of the article this session last sent whole. The panel keeps the
+# article it was given, so an exchange that leaves it as it was sends only its id and
+# signature: the article (most of the payload) is not serialised, hashed and sent again per
+# key. A change elsewhere changes the signature, and the next exchange sends it whole; a
+# panel that lacks it (its page was mounted afresh) asks for it (the request "article").
+ARTICLE_SENT = "ann_article_sent"
 
 
 def init_state(user_id: int) -> bool:
@@ -140,7 +146,9 @@ def apply_action(user_id: int, action: Mapping[str, Any]) -> None:
             )
         _remember(receipts)
     request = action.get("request")
-    if request == "next_needed":
+    if request == "article":
+        state.pop(ARTICLE_SENT, None)
+    elif request == "next_needed":
         next_needed(user_id)
     elif request in DIALOGS:
         state[DIALOG] = request
@@ -272,21 +280,28 @@ def overall_progress(user_id: int, *, in_article: int) -> labels.Progress:
 
 
 def panel_data(user_id: int) -> bytes:
-    """What the labelling panel draws, as JSON: the article (read again only when it changed),
-    this annotator's own labels on it (blind labelling), and the acknowledgements."""
+    """What the labelling panel draws, as JSON: the article (sent when this session has not
+    sent it as it is now; null otherwise, with its id and signature), this annotator's own
+    labels on it (blind labelling), and the acknowledgements."""
     state = st.session_state
     document_id = state[DOC]
     with db_session() as session:
-        signature = annotate_reads.article_signature(session=session, document_id=document_id)
+        stamps = annotate_reads.panel_stamps(session=session, document_id=document_id)
+        signature = stamps.signature
         mine = annotate_reads.own_labels(session=session, document_id=document_id, user_id=user_id)
-        shown = _suggestions_json(session, user_id, document_id, signature)
+        shown = _suggestions_json(session, user_id, document_id, stamps)
     overall = overall_progress(user_id, in_article=len(mine))
     message = state.get(MESSAGE)
     acks = state.get(ACKS, {})
-    # The article part is cached as bytes: on a 400-sentence article it is most of the payload.
-    article = _article_json(document_id, signature)
+    # The article part is cached as bytes (shared by the sessions), and sent only when this
+    # session's panel does not have it yet: on a 400-sentence article it is most of the payload.
+    shown_article = (document_id, signature)
+    article = b"null" if state.get(ARTICLE_SENT) == shown_article else _article_json(*shown_article)
+    state[ARTICLE_SENT] = shown_article
     rest = orjson.dumps(
         {
+            "document": document_id,
+            "signature": signature,
             "user": user_id,
             "opened": state[OPENED],
             "opened_by": state.get(OPENED_BY, "asked"),
@@ -301,10 +316,12 @@ def panel_data(user_id: int) -> bytes:
     return b'{"article":' + article + b',"suggestions":' + shown + b"," + rest[1:]
 
 
-def _suggestions_json(session: Session, user_id: int, document_id: str, signature: str) -> bytes:
+def _suggestions_json(
+    session: Session, user_id: int, document_id: str, stamps: annotate_reads.PanelStamps
+) -> bytes:
     """The suggestions the panel pre-selects, by sentence index, less those the anchoring
     audit hides from this annotator: those never reach the browser."""
-    stamp = suggestions.suggestions_stamp(session=session, document_id=document_id)
+    signature, stamp = stamps.signature, stamps.suggestions
     cached = st.session_state.get(SUGGESTED)
     if cached is not None and cached[:3] == (document_id, signature, stamp):
         return bytes(cached[3])

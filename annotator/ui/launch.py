@@ -10,9 +10,12 @@ reach: its full collections, which `runner.postScriptGC` used to force after eve
 
 from __future__ import annotations
 
+import atexit
 import gc
 import importlib
+import os
 import pkgutil
+import signal
 import sys
 from pathlib import Path
 
@@ -21,6 +24,12 @@ import annotator.ui
 APP = Path(__file__).with_name("app.py")
 # Scripts (run by Streamlit, never imported) and this launcher itself.
 NOT_PRELOADED = frozenset({"app", "app_pages", "launch", "server"})
+# Set to a file name, the server profiles itself (CPU time, every thread: the script runs in
+# one, the event loop serialises and sends in another) and writes a pstats file there when it
+# stops; SIGUSR1 starts the profile afresh (tests/bench/wsload.py sends it when its measured
+# window opens, so that start-up and logins stay out). For measuring only: it needs
+# ``pip install yappi`` and slows every call.
+PROFILE_ENV = "ANNOTATOR_PROFILE"
 
 
 def preload_page_modules() -> list[str]:
@@ -35,7 +44,26 @@ def preload_page_modules() -> list[str]:
     return names
 
 
+def profile_until_exit(path: str) -> None:
+    """Profile every thread from now on; write the pstats file ``path`` at exit."""
+    try:
+        import yappi  # type: ignore[import-not-found]
+    except ImportError as error:
+        raise SystemExit(f"{PROFILE_ENV} is set: profiling needs yappi (pip install yappi)") from error
+
+    def save() -> None:
+        yappi.stop()
+        yappi.get_func_stats().save(path, type="pstat")
+
+    yappi.set_clock_type("cpu")
+    yappi.start()
+    signal.signal(signal.SIGUSR1, lambda _signum, _frame: yappi.clear_stats())
+    atexit.register(save)
+
+
 def main() -> None:
+    if profile := os.environ.get(PROFILE_ENV):
+        profile_until_exit(profile)
     preload_page_modules()
     gc.collect()
     gc.freeze()

@@ -75,6 +75,7 @@ async def _measure(
             drawn, _ = await connection.rerun({"seq": seq, "labels": labels, "request": None})
             after = wsload.cpu_seconds(server.pid)
             assert drawn is not None and wsload.acknowledges({"labels": labels}, drawn), "not acknowledged"
+            assert wsload.keeps_article(panel, drawn), "the article changed but was not sent whole"
             costs[size].append(after - before)
             cursor += size
             panel = drawn

@@ -14,9 +14,10 @@ does:
 * it keeps Streamlit's message cache as the browser does (``cached_message_hashes`` up,
   ``ref_hash`` down), so the server does the same work as for a browser.
 
-Two small functions know the panel's protocol and are the only ones to change with it:
-``label_payload`` (what a finished label sends) and ``acknowledges`` (how the panel's data says
-the label was handled). Everything else is Streamlit's own protocol.
+Three small functions know the panel's protocol and are the only ones to change with it:
+``label_payload`` (what a finished label sends), ``acknowledges`` (how the panel's data says
+the label was handled) and ``keeps_article`` (the article comes whole once, then by its
+signature). Everything else is Streamlit's own protocol.
 
 The parent process prepares the store with the store's own functions, starts the server,
 spreads the clients over a few worker processes (so that the generator is not the
@@ -39,6 +40,7 @@ import json
 import multiprocessing
 import os
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -100,6 +102,16 @@ def acknowledges(action: Mapping[str, Any], panel: Mapping[str, Any]) -> bool:
         item["client_id"] in acks and acks[item["client_id"]][1] in ("saved", "unchanged")
         for item in action["labels"]
     )
+
+
+def keeps_article(panel: Mapping[str, Any], drawn: dict[str, Any]) -> bool:
+    """Whether ``drawn`` has an article to label, taking the one the panel has when the server
+    sent none (it sends the article whole only when this session's panel lacks it as it is)."""
+    if drawn["article"] is None:
+        if (panel["document"], panel["signature"]) != (drawn["document"], drawn["signature"]):
+            return False
+        drawn["article"] = panel["article"]
+    return True
 
 
 # --- one annotator over the websocket -----------------------------------------------------
@@ -213,6 +225,9 @@ async def _annotate(
                     return result
                 if drawn is None or not acknowledges(action, drawn):
                     result.errors.append(f"label on sentence {panel['cursor']} not acknowledged")
+                    return result
+                if not keeps_article(panel, drawn):
+                    result.errors.append("the article changed but was not sent whole")
                     return result
                 result.latencies.append((sent_wall, arrived - sent))
                 result.expected[int(panel["cursor"])] = expected
@@ -410,7 +425,9 @@ def running_server(db_url: str, workdir: Path, *, defaults: bool = False) -> Ite
         finally:
             process.terminate()
             try:
-                process.wait(timeout=15)
+                # A profiled server (ANNOTATOR_PROFILE, annotator/ui/launch.py) writes its
+                # profile as it stops, which takes a while.
+                process.wait(timeout=120 if os.environ.get("ANNOTATOR_PROFILE") else 15)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
@@ -528,6 +545,9 @@ def measure(
             for url, group in by_url.items()
         ]
         time.sleep(max(0.0, window_start - time.time()))
+        if os.environ.get("ANNOTATOR_PROFILE"):  # a profiled server: profile the window only
+            for pid in pids:
+                os.kill(pid, signal.SIGUSR1)
         cpu_start = sum(cpu_seconds(pid) for pid in pids)
         rss_logged_in = sum(rss_mib(pid) for pid in pids)
         time.sleep(max(0.0, stop_at - time.time()))

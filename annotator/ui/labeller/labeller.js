@@ -135,10 +135,10 @@ function groupBy(items, keyOf) {
 // --- the panel's state --------------------------------------------------------------------
 
 function newPanel(data) {
-  const stored = loadStored(data.user, data.article.id);
+  const stored = loadStored(data.user, data.document);
   return {
     user: data.user,
-    documentId: data.article.id,
+    documentId: data.document,
     opened: data.opened,
     signature: null,
     root: null,
@@ -147,7 +147,7 @@ function newPanel(data) {
     saved: new Map(), // sentence id -> label, as the server last said
     outbox: stored.outbox, // {client_id, sentence_id, revision, value, action}, in typing order
     refused: stored.refused, // {item, reason, text}
-    elsewhere: otherArticlesOutbox(data.user, data.article.id),
+    elsewhere: otherArticlesOutbox(data.user, data.document),
     undo: [], // {sentence_id, revision, before}: this page's own saves, newest last
     cursor: 0,
     stage: "source", // "source" | "confidence" | "other" | "goto" | "mention" | "cue" | "via"
@@ -219,7 +219,23 @@ function draftFor(p, index) {
 export default function ({ parentElement, data: payload, setTriggerValue }) {
   const data = JSON.parse(decoder.decode(payload));
   const root = parentElement.querySelector(".ann-labeller");
-  const sameArticle = panel !== null && panel.user === data.user && panel.documentId === data.article.id;
+  const sameArticle = panel !== null && panel.user === data.user && panel.documentId === data.document;
+  if (data.article === null) {
+    // The server sends the article whole only when this page's session has not had it as it
+    // is now; otherwise its id and signature, and the panel keeps the one it has.
+    if (sameArticle && panel.signature === data.signature) {
+      data.article = panel.article;
+    } else {
+      // Not here (a render cut short, a page drawn afresh): ask for it, with the outbox.
+      if (panel !== null && panel.user === data.user) {
+        panel.send = setTriggerValue;
+        flush(panel, "article");
+      } else {
+        setTriggerValue("action", { seq: data.seq, labels: [], request: "article" });
+      }
+      return () => {};
+    }
+  }
   let moveToStart = false;
   if (sameArticle && panel.opened !== data.opened) {
     // The same article opened again: a new server session (a reconnect, a restart) or the
