@@ -12,9 +12,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from annotator.domain.article import ArticleDraft, SentenceSpan, SourceSpec
-from annotator.domain.label import LabelValue
+from annotator.domain.label import LabelValue, TextSpan
 from annotator.exchange.schemas import schemas_dir
 from annotator.store import documents, labels, users
+from annotator.store.engine import create_tables, make_engine
 from annotator.store.models import Label, LabelHistory, Role, Sentence, UserCreate
 
 TEXT = "Alpha said one thing. Beta said another. Gamma was silent."
@@ -67,3 +68,36 @@ def record_validator(kind: str) -> Draft202012Validator:
     ``gold``): the app does not validate against them at run time (msgspec and the import checks
     do the work, a million lines at a time), so jsonschema is a test dependency."""
     return Draft202012Validator(orjson.loads((schemas_dir() / f"{kind}.schema.json").read_bytes()))
+
+
+def fresh_engine() -> Engine:
+    """An empty in-memory store."""
+    engine = make_engine("sqlite://")
+    create_tables(engine)
+    return engine
+
+
+def labelled_with_evidence(engine: Engine | None = None) -> Engine:
+    """The small article labelled by two annotators, with every field an exchange format carries:
+    evidence and a chain, an `other` source, a note over two lines, a flag, a non-claim, and
+    sentences ben left unlabelled."""
+    engine = engine or fresh_engine()
+    add_small_article(engine)
+    ana, ben = add_user(engine, "ana"), add_user(engine, "ben")
+    label(
+        engine,
+        ana,
+        0,
+        is_claim=True,
+        source="alpha",
+        confidence=5,
+        note="first\nline",
+        flagged=True,
+        cue=TextSpan(6, 10, "said"),
+        source_mention=TextSpan(0, 5, "Alpha"),
+        via=("beta", "other:A neighbour"),
+    )
+    label(engine, ana, 1, is_claim=True, source="other", source_other="A neighbour", confidence=2)
+    label(engine, ana, 2, is_claim=False)
+    label(engine, ben, 1, is_claim=True, source=None, confidence=None)  # ben left 0 and 2 unlabelled
+    return engine

@@ -19,9 +19,8 @@ from annotator.domain.label import LabelValue, TextSpan
 from annotator.exchange.formats.brat import ann_lines, export_brat, import_brat, parse_ann
 from annotator.exchange.formats.records import Article, Attribution, sentence_labels, stored_articles
 from annotator.exchange.schemas import load_label_schema
-from annotator.store.engine import create_tables, make_engine
 from annotator.store.models import Document, Label
-from tests.helpers import TEXT, add_small_article, add_user, label
+from tests.helpers import TEXT, add_small_article, fresh_engine, labelled_with_evidence
 
 SCHEMA = load_label_schema()
 SOURCES = (SourceSpec("alpha", "Alpha", ("A.",)), SourceSpec("beta", "Beta"))
@@ -292,12 +291,6 @@ def _polnear(root: Path) -> Path:
     return root
 
 
-def _fresh() -> Engine:
-    engine = make_engine("sqlite://")
-    create_tables(engine)
-    return engine
-
-
 def _store_labels(engine: Engine) -> dict[tuple[str, int, str], LabelValue]:
     return {
         (item.article.id, index, annotator): value
@@ -338,7 +331,7 @@ def test_cli_imports_a_corpus_and_agreement_runs_on_it(tmp_path: Path) -> None:
 
 
 def test_bad_file_in_a_corpus_changes_nothing(tmp_path: Path) -> None:
-    engine = _fresh()
+    engine = fresh_engine()
     root = _polnear(tmp_path / "dev")
     (root / "attributions" / "flynn_zz99.ann").write_text("T1\tContent 0 5\tFlynX\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"flynn_zz99\.ann:1: field 'T1'"):
@@ -349,7 +342,7 @@ def test_bad_file_in_a_corpus_changes_nothing(tmp_path: Path) -> None:
 
 
 def test_a_stored_article_with_another_text_is_refused(tmp_path: Path) -> None:
-    engine = _fresh()
+    engine = fresh_engine()
     add_small_article(engine, "flynn")
     with pytest.raises(InputError, match="stored with another text"):
         import_brat(engine, _polnear(tmp_path / "dev"))
@@ -359,38 +352,15 @@ def test_ann_without_its_text_is_named(tmp_path: Path) -> None:
     (tmp_path / "ana").mkdir()
     (tmp_path / "ana" / "doc.ann").write_text("", encoding="utf-8")
     with pytest.raises(InputError, match=r"doc\.ann: no text for these annotations"):
-        import_brat(_fresh(), tmp_path)
+        import_brat(fresh_engine(), tmp_path)
 
 
 # ------------------------------------------------------------------ export -> import -> export
 
 
-def _labelled_store(engine: Engine | None = None) -> Engine:
-    engine = engine or _fresh()
-    add_small_article(engine)
-    ana, ben = add_user(engine, "ana"), add_user(engine, "ben")
-    label(
-        engine,
-        ana,
-        0,
-        is_claim=True,
-        source="alpha",
-        confidence=5,
-        note="first\nline",
-        flagged=True,
-        cue=TextSpan(6, 10, "said"),
-        source_mention=TextSpan(0, 5, "Alpha"),
-        via=("beta", "other:A neighbour"),
-    )
-    label(engine, ana, 1, is_claim=True, source="other", source_other="A neighbour", confidence=2)
-    label(engine, ana, 2, is_claim=False)
-    label(engine, ben, 1, is_claim=True, source=None, confidence=None)  # ben left 0 and 2 unlabelled
-    return engine
-
-
 def test_export_import_export_is_lossless(engine: Engine, tmp_path: Path) -> None:
     """From SQLite or PostgreSQL (the ``engine`` fixture) into a fresh SQLite store and out again."""
-    engine = _labelled_store(engine)
+    engine = labelled_with_evidence(engine)
     assert export_brat(engine, tmp_path / "one") == 2
     assert sorted(p.relative_to(tmp_path / "one").as_posix() for p in (tmp_path / "one").rglob("*.*")) == [
         "ana/doc.ann",
@@ -399,7 +369,7 @@ def test_export_import_export_is_lossless(engine: Engine, tmp_path: Path) -> Non
         "ben/doc.ann",
         "ben/doc.txt",
     ]
-    again = _fresh()
+    again = fresh_engine()
     import_brat(again, tmp_path / "one")
     assert _store_labels(again) == _store_labels(engine)
     export_brat(again, tmp_path / "two")
@@ -408,7 +378,7 @@ def test_export_import_export_is_lossless(engine: Engine, tmp_path: Path) -> Non
 
 
 def test_reimport_onto_the_stored_article_changes_nothing(tmp_path: Path) -> None:
-    engine = _labelled_store()
+    engine = labelled_with_evidence()
     export_brat(engine, tmp_path / "out")
     before = _store_labels(engine)
     report = import_brat(engine, tmp_path / "out")
@@ -419,7 +389,7 @@ def test_reimport_onto_the_stored_article_changes_nothing(tmp_path: Path) -> Non
 def test_export_refuses_a_directory_that_holds_files(tmp_path: Path) -> None:
     (tmp_path / "keep.txt").write_text("mine", encoding="utf-8")
     with pytest.raises(InputError, match="not an empty directory"):
-        export_brat(_labelled_store(), tmp_path)
+        export_brat(labelled_with_evidence(), tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 
 
@@ -473,11 +443,11 @@ def test_the_seed_nested_sentence_keeps_its_chain(tmp_path: Path) -> None:
 
 
 def test_spans_survive_the_store_import_export(tmp_path: Path) -> None:
-    engine = _fresh()
+    engine = fresh_engine()
     root = _polnear(tmp_path / "dev")
     import_brat(engine, root)
     export_brat(engine, tmp_path / "out")
-    again = _fresh()
+    again = fresh_engine()
     import_brat(again, tmp_path / "out")
     labels = _store_labels(again)
     assert labels[("flynn", 0, "4b22")].cue == TextSpan(6, 10, "says")

@@ -16,7 +16,7 @@ from sqlmodel import Session, func, select
 
 from annotator.cli import cli
 from annotator.domain.errors import InputError
-from annotator.domain.label import LabelValue, TextSpan
+from annotator.domain.label import LabelValue
 from annotator.exchange.formats.labelstudio import (
     export_labelstudio,
     import_labelstudio,
@@ -24,38 +24,8 @@ from annotator.exchange.formats.labelstudio import (
 )
 from annotator.exchange.formats.records import stored_articles
 from annotator.exchange.suggest import suggest_documents
-from annotator.store.engine import create_tables, make_engine
 from annotator.store.models import Document, Label
-from tests.helpers import TEXT, add_small_article, add_user, label
-
-
-def _fresh() -> Engine:
-    engine = make_engine("sqlite://")
-    create_tables(engine)
-    return engine
-
-
-def _labelled_store() -> Engine:
-    engine = _fresh()
-    add_small_article(engine)
-    ana, ben = add_user(engine, "ana"), add_user(engine, "ben")
-    label(
-        engine,
-        ana,
-        0,
-        is_claim=True,
-        source="alpha",
-        confidence=5,
-        note="first\nline",
-        flagged=True,
-        cue=TextSpan(6, 10, "said"),
-        source_mention=TextSpan(0, 5, "Alpha"),
-        via=("beta", "other:A neighbour"),
-    )
-    label(engine, ana, 1, is_claim=True, source="other", source_other="A neighbour", confidence=2)
-    label(engine, ana, 2, is_claim=False)
-    label(engine, ben, 1, is_claim=True, source=None, confidence=None)
-    return engine
+from tests.helpers import TEXT, add_small_article, fresh_engine, labelled_with_evidence
 
 
 def _tasks(engine: Engine) -> list[dict[str, Any]]:
@@ -75,7 +45,7 @@ def _store_labels(engine: Engine) -> dict[tuple[str, int, str], LabelValue]:
 
 
 def test_a_task_per_article_with_one_annotation_per_annotator() -> None:
-    [task] = _tasks(_labelled_store())
+    [task] = _tasks(labelled_with_evidence())
     assert task["data"]["text"] == TEXT
     assert task["data"]["sources"] == [{"value": "alpha", "html": "Alpha"}, {"value": "beta", "html": "Beta"}]
     assert [a["annotator"] for a in task["annotations"]] == ["ana", "ben"]
@@ -103,7 +73,7 @@ def test_a_task_per_article_with_one_annotation_per_annotator() -> None:
 def test_every_result_names_control_and_object_of_the_label_config() -> None:
     from annotator.exchange.formats.labelstudio import LABEL_CONFIG
 
-    [task] = _tasks(_labelled_store())
+    [task] = _tasks(labelled_with_evidence())
     for result in task["annotations"][0]["result"]:
         if result["type"] == "relation":
             continue
@@ -114,7 +84,7 @@ def test_every_result_names_control_and_object_of_the_label_config() -> None:
 
 
 def test_unlabelled_articles_are_tasks_with_predictions_only() -> None:
-    engine = _labelled_store()
+    engine = labelled_with_evidence()
     add_small_article(engine, "fresh")
     suggest_documents(engine)
     tasks = _tasks(engine)
@@ -126,7 +96,7 @@ def test_unlabelled_articles_are_tasks_with_predictions_only() -> None:
 
 
 def test_suggestions_become_predictions() -> None:
-    engine = _labelled_store()
+    engine = labelled_with_evidence()
     suggest_documents(engine)
     [task] = _tasks(engine)
     [prediction] = task["predictions"]
@@ -135,10 +105,10 @@ def test_suggestions_become_predictions() -> None:
 
 
 def test_export_import_export_is_lossless(tmp_path: Path) -> None:
-    engine = _labelled_store()
+    engine = labelled_with_evidence()
     path = tmp_path / "tasks.json"
     path.write_bytes(orjson.dumps(_tasks(engine)))
-    again = _fresh()
+    again = fresh_engine()
     report = import_labelstudio(again, path)
     assert report.documents_created == ["doc"]
     assert _store_labels(again) == _store_labels(engine)
@@ -178,7 +148,7 @@ def _label_studio_export() -> list[dict[str, Any]]:
 def test_a_label_studio_export_imports_by_the_span_rule(tmp_path: Path) -> None:
     path = tmp_path / "export.json"
     path.write_bytes(orjson.dumps(_label_studio_export()))
-    engine = _fresh()
+    engine = fresh_engine()
     report = import_labelstudio(engine, path)
     assert report.documents_created == ["label-studio-17"]
     assert report.users_created == ["label-studio-7"]  # the cancelled annotation is no label
@@ -215,7 +185,7 @@ def test_bad_task_names_where_and_changes_nothing(tmp_path: Path, change: Any, e
     change(tasks)
     path = tmp_path / "bad.json"
     path.write_bytes(orjson.dumps(tasks))
-    engine = _fresh()
+    engine = fresh_engine()
     with pytest.raises(InputError, match=expected) as error:
         import_labelstudio(engine, path)
     assert str(error.value).startswith(str(path))
@@ -230,7 +200,7 @@ def test_tasks_are_read_one_at_a_time(tmp_path: Path) -> None:
     first = orjson.dumps(_label_studio_export()[0])
     path = tmp_path / "broken.json"
     path.write_bytes(b"[" + first + b', {"data": {"text": "A"' + b" oops}]")
-    engine = _fresh()
+    engine = fresh_engine()
     tasks = read_labelstudio(engine, path)
     item, new = next(tasks)
     assert (item.article.id, new) == ("label-studio-17", True)
@@ -250,13 +220,13 @@ def test_not_a_list_of_tasks(tmp_path: Path, content: bytes, expected: str) -> N
     path = tmp_path / "tasks.json"
     path.write_bytes(content)
     with pytest.raises(InputError, match=expected):
-        import_labelstudio(_fresh(), path)
+        import_labelstudio(fresh_engine(), path)
 
 
 def test_one_task_object_imports(tmp_path: Path) -> None:
     path = tmp_path / "task.json"
     path.write_bytes(orjson.dumps(_label_studio_export()[0]))
-    engine = _fresh()
+    engine = fresh_engine()
     assert import_labelstudio(engine, path).documents_created == ["label-studio-17"]
 
 
@@ -265,7 +235,7 @@ def test_tasks_without_annotations_store_nothing(tmp_path: Path) -> None:
     tasks[0]["annotations"] = []
     path = tmp_path / "unlabelled.json"
     path.write_bytes(orjson.dumps(tasks))
-    engine = _fresh()
+    engine = fresh_engine()
     with pytest.raises(InputError, match="no labels in the file"):
         import_labelstudio(engine, path)
     with Session(engine) as session:
@@ -296,7 +266,7 @@ def test_label_studio_sdk_accepts_config_annotations_and_predictions() -> None:
 
     interface = sdk.LabelInterface(LABEL_CONFIG)
     interface.validate()
-    engine = _labelled_store()
+    engine = labelled_with_evidence()
     suggest_documents(engine)
     [task] = _tasks(engine)
     for item in task["annotations"] + task["predictions"]:

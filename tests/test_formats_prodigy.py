@@ -19,23 +19,16 @@ from annotator.domain.errors import InputError
 from annotator.domain.label import LabelValue, TextSpan
 from annotator.exchange.formats.prodigy import export_prodigy, import_prodigy, lines
 from annotator.exchange.formats.records import Article, stored_articles
-from annotator.store.engine import create_tables, make_engine
 from annotator.store.models import Label
-from tests.helpers import TEXT, add_small_article, add_user, label
+from tests.helpers import TEXT, add_small_article, add_user, fresh_engine, label
 
 ARTICLE = Article(
     "doc", "Doc", TEXT, (SentenceSpan(0, 21, 0), SentenceSpan(22, 40, 0), SentenceSpan(41, 58, 0))
 )
 
 
-def _fresh() -> Engine:
-    engine = make_engine("sqlite://")
-    create_tables(engine)
-    return engine
-
-
 def _labelled_store() -> Engine:
-    engine = _fresh()
+    engine = fresh_engine()
     add_small_article(engine)
     ana, ben = add_user(engine, "ana"), add_user(engine, "ben")
     label(
@@ -96,7 +89,7 @@ def test_export_import_export_is_lossless(tmp_path: Path) -> None:
     engine = _labelled_store()
     path = tmp_path / "prodigy.jsonl"
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in _export(engine)))
-    again = _fresh()
+    again = fresh_engine()
     add_small_article(again)  # the sentences' article; prodigy lines carry sentences only
     report = import_prodigy(again, path)
     assert report.inserted == 3
@@ -109,7 +102,7 @@ def test_a_mention_in_a_sentence_no_line_gives_needs_the_article_first(tmp_path:
     value = LabelValue(True, "beta", cue=TextSpan(27, 31, "said"), source_mention=TextSpan(0, 5, "Alpha"))
     path = tmp_path / "carried.jsonl"
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in lines(ARTICLE, "ana", {1: value})))
-    engine = _fresh()
+    engine = fresh_engine()
     with pytest.raises(InputError, match=r":1: field 'source_mention': the source mention at 0-5") as error:
         import_prodigy(engine, path)
     assert "import-articles" in str(error.value)
@@ -134,7 +127,7 @@ def test_bad_line_names_line_and_field_and_changes_nothing(
     change(exported[1])
     path = tmp_path / "bad.jsonl"
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in exported))
-    engine = _fresh()
+    engine = fresh_engine()
     add_small_article(engine)
     with pytest.raises(InputError, match=expected):
         import_prodigy(engine, path)
