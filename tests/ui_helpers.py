@@ -84,7 +84,10 @@ def panel(at: AppTest) -> dict[str, Any]:
 
 
 def has_panel(at: AppTest) -> bool:
-    return any(getattr(node, "type", None) == "bidi_component" for node in at.main)
+    """Whether the page shows the labelling panel (the Review page has a component of its own)."""
+    return any(
+        getattr(node, "type", None) == "bidi_component" and node.key == LABELLER_KEY for node in at.main
+    )
 
 
 def act(at: AppTest, action: dict[str, Any]) -> AppTest:
