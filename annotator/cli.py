@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from annotator.domain.errors import AnnotatorError
 from annotator.domain.names import printable
+from annotator.exchange.formats import FORMATS
 from annotator.settings import get_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -389,15 +390,12 @@ def _one_line(text: str, width: int = 90) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-_FORMATS = ("jsonl", "brat", "labelstudio", "prodigy")
-
-
 @cli.command("import-labels")
 @click.argument("file", type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--format",
     "file_format",
-    type=click.Choice(_FORMATS),
+    type=click.Choice(FORMATS),
     default="jsonl",
     show_default=True,
     help="jsonl: our labels export; brat: a directory of .txt/.ann files (PolNeAR layout too); "
@@ -471,7 +469,7 @@ def import_labels_command(ctx: click.Context, file: Path, file_format: str) -> N
 @click.option(
     "--format",
     "file_format",
-    type=click.Choice(_FORMATS),
+    type=click.Choice(FORMATS),
     default="jsonl",
     show_default=True,
     help="jsonl, or labels for another tool: brat (a directory), labelstudio (JSON tasks, "

@@ -11,8 +11,6 @@ import orjson
 
 from annotator.domain.label_schema import LabelSchema, schema_from_dict
 
-RECORD_KINDS = ("labels", "sentences", "documents", "gold", "suggestions")
-
 
 def schemas_dir() -> Path:
     """``schemas/`` of a source checkout, or the copy a wheel installs inside the package."""

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Literal
+from typing import IO, TYPE_CHECKING, Literal
 
 from sqlalchemy.engine import Engine
 
-from annotator.exchange.import_labels import ImportReport
+if TYPE_CHECKING:  # the CLI reads FORMATS at start-up; the import machinery loads when used
+    from annotator.exchange.import_labels import ImportReport
 
 Format = Literal["jsonl", "brat", "labelstudio", "prodigy"]
 FORMATS: tuple[Format, ...] = ("jsonl", "brat", "labelstudio", "prodigy")

@@ -92,19 +92,6 @@ class _Span:
     line: int
 
 
-@dataclass(frozen=True)
-class BratFile:
-    """One annotator's annotations on one article, as read."""
-
-    article_id: str
-    annotator: str
-    txt: Path
-    ann: Path
-    text: str
-    attributions: tuple[Attribution, ...]
-    unlabelled: tuple[tuple[int, int], ...]
-
-
 # ------------------------------------------------------------------ reading
 
 

@@ -40,7 +40,7 @@ from sqlmodel import Session
 
 from annotator.domain.article import ArticleDraft, SentenceSpan, SourceSpec
 from annotator.domain.errors import InputError
-from annotator.domain.label import VIA_OTHER_PREFIX, LabelValue, TextSpan, evidence_problems
+from annotator.domain.label import LabelValue, TextSpan, evidence_problems
 from annotator.domain.label_schema import LabelSchema, check_label
 from annotator.exchange.articles import article_from_trusted_text
 from annotator.exchange.import_labels import ImportReport, import_labels_file, iter_label_records
@@ -263,11 +263,6 @@ def check_fields(fields: Any, *, file: str, line: int | None, where: str) -> dic
     return fields
 
 
-def via_names(via: Sequence[str]) -> list[str]:
-    """``via`` entries as names a person reads: ``other:NAME`` becomes NAME."""
-    return [e[len(VIA_OTHER_PREFIX) :] if e.startswith(VIA_OTHER_PREFIX) else e for e in via]
-
-
 # ------------------------------------------------------------------ reading the store
 
 
@@ -479,8 +474,3 @@ def store_label_file(
             field=error.field,
             hint=error.hint,
         ) from None
-
-
-def one_of(paths: Sequence[Path]) -> str:
-    """How an import of several files names itself in errors that concern all of them."""
-    return str(paths[0]) if len(paths) == 1 else f"{paths[0]} (and {len(paths) - 1} more)"
