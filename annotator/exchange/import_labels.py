@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import gc
 import io
+import operator
 import re
+import typing
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, ClassVar, NoReturn
+from types import UnionType
+from typing import IO, Any, NoReturn
 
 import msgspec
 import orjson
@@ -29,7 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from annotator.domain.errors import InputError
-from annotator.domain.label import VIA_OTHER_PREFIX, LabelValue, TextSpan
+from annotator.domain.label import EVIDENCE_FIELDS, LABEL_FIELDS, VIA_OTHER_PREFIX, LabelValue, TextSpan
 from annotator.domain.label_schema import LabelSchema, check_label, check_label_text
 from annotator.domain.names import (
     MAX_DOCUMENT_ID,
@@ -50,27 +53,6 @@ MAX_OFFSET = 50_000_000
 """Largest sentence index or character offset: no article is longer (the article importer's
 file limit). Beyond it the database overflows, or a document rebuilt from the labels eats memory."""
 
-_REQUIRED: dict[str, tuple[type, ...]] = {
-    "document_id": (str,),
-    "sentence_index": (int,),
-    "text": (str,),
-    "char_start": (int,),
-    "char_end": (int,),
-    "annotator": (str,),
-    "is_claim": (bool,),
-}
-_OPTIONAL: dict[str, tuple[type, ...]] = {
-    "source": (str, type(None)),
-    "source_other": (str, type(None)),
-    "confidence": (int, type(None)),
-    "note": (str, type(None)),
-    "flagged": (bool,),
-    "created_at": (str, type(None)),
-    "updated_at": (str, type(None)),
-    "cue": (dict, type(None)),
-    "source_mention": (dict, type(None)),
-    "via": (list,),
-}
 _SPAN_FIELDS: dict[str, type] = {"char_start": int, "char_end": int, "text": str}
 _TYPE_NAMES = {
     str: "a string",
@@ -97,7 +79,9 @@ class _Span(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 
 class _Line(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    """The fields of a labels line, with the types the slow path checks.
+    """A labels line: the one declaration of the format's fields, their types and the defaults of
+    those a line may leave out. The slow path checks each field's type from it (``_JSON_TYPES``),
+    and the fast path's structs are derived from it (``_exporter_line``).
 
     Unknown fields are refused (the slow path then takes the line and ignores them): msgspec
     skips their values without orjson's checks (UTF-8, number range), so it could accept a
@@ -125,48 +109,37 @@ class _Line(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     via: list[str] = []
 
 
-class _ExportFields(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    """The fields the exporter writes on every line, each once."""
-
-    document_id: str
-    sentence_index: int
-    text: str
-    char_start: int
-    char_end: int
-    annotator: str
-    is_claim: bool
-    source: str | None
-    source_other: str | None
-    confidence: int | None
-    note: str | None
-    flagged: bool
-    created_at: str | None
-    updated_at: str | None
-    schema_version: int | None
+_FIELDS = msgspec.structs.fields(_Line)
+_EVIDENCE = frozenset(EVIDENCE_FIELDS)
 
 
-class _ExportLine(_ExportFields):
-    """A line as the exporter wrote it before labels had evidence. The fast path takes only
-    these and ``_EvidenceExportLine``."""
-
-    cue: ClassVar[None] = None
-    source_mention: ClassVar[None] = None
-    via: ClassVar[tuple[str, ...]] = ()
+def _json_types(kind: Any) -> tuple[type, ...]:
+    """The Python types orjson reads a field of this declared type as (a span is a dict)."""
+    options = typing.get_args(kind) if isinstance(kind, UnionType) else (kind,)
+    return tuple(dict if option is _Span else typing.get_origin(option) or option for option in options)
 
 
-class _EvidenceExportLine(_ExportFields):
-    """A line as the exporter writes it with evidence."""
-
-    cue: _Span | None
-    source_mention: _Span | None
-    via: list[str]
+_JSON_TYPES = {f.name: _json_types(f.type) for f in _FIELDS}
+_REQUIRED = [f.name for f in _FIELDS if f.required]
+_LINE_FIELDS = tuple(_JSON_TYPES)
 
 
-_DECODE_EXPORT_LINE = msgspec.json.Decoder(_ExportLine).decode
-_DECODE_EVIDENCE_LINE = msgspec.json.Decoder(_EvidenceExportLine).decode
-_LINE_FIELDS = (*_REQUIRED, *_OPTIONAL)
-_KEY_ENDS = len(_ExportLine.__struct_fields__)
-_EVIDENCE_KEY_ENDS = len(_EvidenceExportLine.__struct_fields__)
+def _exporter_line(name: str, *, evidence: bool) -> type[_Line]:
+    """A ``_Line`` whose every field is required, as the exporter writes each on every line:
+    with ``evidence`` or, as it did before labels had evidence, without (those fields keep their
+    defaults). The fast path takes only these."""
+    required = [(f.name, f.type) for f in _FIELDS if evidence or f.name not in _EVIDENCE]
+    line = msgspec.defstruct(
+        name, required, bases=(_Line,), kw_only=True, forbid_unknown_fields=True, gc=False
+    )
+    assert issubclass(line, _Line)
+    return line
+
+
+_DECODE_EXPORT_LINE = msgspec.json.Decoder(_exporter_line("_ExportLine", evidence=False)).decode
+_DECODE_EVIDENCE_LINE = msgspec.json.Decoder(_exporter_line("_EvidenceExportLine", evidence=True)).decode
+_KEY_ENDS = len(_FIELDS) - len(_EVIDENCE)
+_EVIDENCE_KEY_ENDS = len(_FIELDS)
 _SPAN_KEY_ENDS = len(_Span.__struct_fields__)
 """msgspec, like orjson, keeps the last of two equal keys. A line holding every field and
 exactly as many ``":`` (a key's end) as its keys has each key once; any other line goes to
@@ -174,7 +147,7 @@ the slow path, which tells a repeated key from ``":`` inside a value. One count:
 lines must import within a few times a raw insert."""
 
 
-def decode_fast(raw: bytes) -> _ExportLine | _EvidenceExportLine:
+def decode_fast(raw: bytes) -> _Line:
     """The line as msgspec decodes it, when it is a complete exporter line with each key once;
     ValueError otherwise (the slow path then decides)."""
     key_ends = raw.count(b'":')
@@ -185,6 +158,17 @@ def decode_fast(raw: bytes) -> _ExportLine | _EvidenceExportLine:
     if key_ends != _EVIDENCE_KEY_ENDS + spans * _SPAN_KEY_ENDS:
         raise ValueError("not exactly one key per field")
     return line
+
+
+_LABEL_VALUES = operator.attrgetter(*LABEL_FIELDS)
+"""A line's ``LABEL_FIELDS`` values, in that order."""
+
+
+def _label_value(values: tuple[Any, ...], **evidence: Any) -> LabelValue:
+    """The label of a line's ``LABEL_FIELDS`` values (a missing note is an empty one)."""
+    fields = dict(zip(LABEL_FIELDS, values, strict=True))
+    fields["note"] = fields["note"] or ""
+    return LabelValue(**fields, **evidence)
 
 
 _VALUES_KEPT = 4096
@@ -347,15 +331,13 @@ def _parse_line(raw: bytes, *, line: int, checker: _RecordChecker) -> bulk.Label
 
 
 def _check_types(obj: dict[str, Any], *, file: str, line: int) -> None:
-    for name, types in _REQUIRED.items():
-        if name not in obj:
+    for name, types in _JSON_TYPES.items():  # in the order of the format: the first bad field is named
+        if name in obj:
+            _check_type(obj[name], types, file=file, line=line, field=name)
+        elif name in _REQUIRED:
             raise InputError(
                 "missing", file=file, line=line, field=name, hint="labels lines need " + ", ".join(_REQUIRED)
             )
-        _check_type(obj[name], types, file=file, line=line, field=name)
-    for name, types in _OPTIONAL.items():
-        if name in obj:
-            _check_type(obj[name], types, file=file, line=line, field=name)
     for name in ("cue", "source_mention"):
         span = obj.get(name)
         if span is None:
@@ -404,7 +386,7 @@ class _RecordChecker:
         latest = datetime.now(UTC) + FUTURE_SLACK
         self._latest_time = latest.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
-    def record(self, line: _Line | _ExportLine | _EvidenceExportLine, number: int) -> bulk.LabelRecord:
+    def record(self, line: _Line, number: int) -> bulk.LabelRecord:
         document_id = self._document_ids.get(line.document_id)
         annotator = self._annotators.get(line.annotator)
         if document_id is None or annotator is None:
@@ -440,24 +422,19 @@ class _RecordChecker:
             updated_at=updated,
         )
 
-    def _value(self, line: _Line | _ExportLine | _EvidenceExportLine, number: int) -> LabelValue:
+    def _value(self, line: _Line, number: int) -> LabelValue:
+        key: tuple[Any, ...] = _LABEL_VALUES(line)
         if line.cue is None and line.source_mention is None and not line.via:
             # Most labels repeat a few values: one shared (immutable) LabelValue for each, so a
             # million lines do not each build one (1.5 µs a line, an eighth of the import).
-            key = (line.is_claim, line.source, line.source_other, line.confidence, line.note, line.flagged)
             value = self._values.get(key)
             if value is None:
                 if len(self._values) >= _VALUES_KEPT:
                     self._values.clear()
-                value = self._values[key] = LabelValue(*key[:4], line.note or "", line.flagged)
+                value = self._values[key] = _label_value(key)
             return value
-        return LabelValue(
-            is_claim=line.is_claim,
-            source=line.source,
-            source_other=line.source_other,
-            confidence=line.confidence,
-            note=line.note or "",
-            flagged=line.flagged,
+        return _label_value(
+            key,
             cue=None if line.cue is None else self._span(line.cue, number, "cue"),
             source_mention=(
                 None
@@ -495,7 +472,7 @@ class _RecordChecker:
                 )
         return tuple(via)
 
-    def _new_names(self, line: _Line | _ExportLine | _EvidenceExportLine, number: int) -> tuple[str, str]:
+    def _new_names(self, line: _Line, number: int) -> tuple[str, str]:
         """Check a document id or annotator not seen before, and keep it: one string for all its records."""
         if (
             not line.document_id.strip()
@@ -512,9 +489,7 @@ class _RecordChecker:
         annotator = self._annotators.setdefault(line.annotator, line.annotator.strip())
         return document_id, annotator
 
-    def _report_first_bad_field(
-        self, line: _Line | _ExportLine | _EvidenceExportLine, number: int
-    ) -> NoReturn:
+    def _report_first_bad_field(self, line: _Line, number: int) -> NoReturn:
         """Raise the error for the first bad identity or offset field, in the order of the file format."""
         file = self.file
         if not line.document_id.strip():
@@ -550,7 +525,7 @@ class _RecordChecker:
             hint="offsets must slice the sentence out of its document",
         )
 
-    def _check_label(self, line: _Line | _ExportLine | _EvidenceExportLine, number: int) -> None:
+    def _check_label(self, line: _Line, number: int) -> None:
         key = (line.is_claim, line.source, line.confidence, not (line.source_other or "").strip())
         if key in self._labels_passed:
             return
