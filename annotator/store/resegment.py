@@ -1,14 +1,17 @@
-"""Fixing a sentence split (merge two sentences, split one) without losing a label."""
+"""Fixing a sentence split (merge two sentences, split one) without losing a label or gold."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from annotator.domain.errors import InputError, NotFoundError
 from annotator.store.engine import run_write
+from annotator.store.gold import get_gold, record_gold
 from annotator.store.labels import LabelChange, record_label_changes, reopen
-from annotator.store.models import Document, Label, Sentence, utcnow
+from annotator.store.models import Document, GoldLabel, Label, Sentence, utcnow
 
 
 def merge_with_next(*, session: Session, document_id: str, index: int) -> Sentence:
@@ -16,7 +19,10 @@ def merge_with_next(*, session: Session, document_id: str, index: int) -> Senten
 
     Labels on the second sentence move to the merged one; where an annotator labelled both,
     the first label stays current and the second is closed with a final history row, so its
-    values remain in the history.
+    values remain in the history. Gold follows the same rule: the second sentence's gold moves
+    to the merged sentence when the first has none (history row ``merged``), otherwise it is
+    closed with a final ``merged-away`` history row; either way the merged sentence's gold is
+    re-opened for review. Evidence needs no change: the merged sentence holds both.
     """
 
     def write() -> Sentence:
@@ -44,6 +50,7 @@ def merge_with_next(*, session: Session, document_id: str, index: int) -> Senten
                 label.sentence_id = first.id
                 session.add(label)
         session.flush()
+        _merge_gold(session, into=first.id, merged=second.id, now=now)
         reopen(session, [first.id])
         session.delete(second)
         session.flush()
@@ -56,7 +63,9 @@ def merge_with_next(*, session: Session, document_id: str, index: int) -> Senten
 
 
 def split_sentence(*, session: Session, document_id: str, index: int, at: int) -> tuple[Sentence, Sentence]:
-    """Split sentence ``index`` at character ``at`` of its text; labels stay on the first part.
+    """Split sentence ``index`` at character ``at`` of its text; labels and gold stay on the
+    first part, which has none of their evidence past its end (``_drop_evidence_past``), and
+    its gold is re-opened for review.
 
     The whitespace at the cut belongs to neither part, so both stay exact slices of the text.
     """
@@ -100,20 +109,16 @@ def split_sentence(*, session: Session, document_id: str, index: int, at: int) -
 
 
 def _drop_evidence_past(session: Session, sentence_id: int, end: int) -> None:
-    """A label stays on the first part of a split sentence; a cue or mention that now lies
-    past that part's end no longer names words of it, so it is cleared (a new version, whose
-    history row keeps the label as it was before the split visible in the one before)."""
+    """Labels and gold stay on the first part of a split sentence; a cue or mention that now
+    lies past that part's end no longer names words of it, so it is cleared (a new version,
+    whose ``split`` history row follows the one that keeps the value from before the split).
+
+    Only offsets past the end are wrong: a mention may lie in an earlier sentence."""
     now = utcnow()
     changed = []
     for label in _labels(session, sentence_id):
-        cue_past = label.cue_end is not None and label.cue_end > end
-        mention_past = label.mention_end is not None and label.mention_end > end
-        if not (cue_past or mention_past):
+        if not _clear_spans_past(label, end):
             continue
-        if cue_past:
-            label.cue_start = label.cue_end = None
-        if mention_past:
-            label.mention_start = label.mention_end = None
         label.version += 1
         label.updated_at = now
         session.add(label)
@@ -122,6 +127,45 @@ def _drop_evidence_past(session: Session, sentence_id: int, end: int) -> None:
     record_label_changes(
         session, [LabelChange.of(label, "split", now) for label in changed], reopen_gold=False
     )
+    settled = get_gold(session=session, sentence_id=sentence_id)
+    if settled is not None and _clear_spans_past(settled, end):
+        _record_gold_change(session, settled, "split", now)
+
+
+def _clear_spans_past(row: Label | GoldLabel, end: int) -> bool:
+    """Clear the cue and the mention of ``row`` that end past ``end``; whether any did."""
+    cue_past = row.cue_end is not None and row.cue_end > end
+    mention_past = row.mention_end is not None and row.mention_end > end
+    if cue_past:
+        row.cue_start = row.cue_end = None
+    if mention_past:
+        row.mention_start = row.mention_end = None
+    return cue_past or mention_past
+
+
+def _merge_gold(session: Session, *, into: int, merged: int, now: datetime) -> None:
+    """Gold of sentence ``merged`` before its sentence is deleted (which would take it along,
+    unrecorded): moved to sentence ``into`` if that has no gold, otherwise closed with a final
+    history row that keeps its values."""
+    closing = get_gold(session=session, sentence_id=merged)
+    if closing is None:
+        return
+    if get_gold(session=session, sentence_id=into) is None:
+        closing.sentence_id = into
+        _record_gold_change(session, closing, "merged", now)
+    else:
+        _record_gold_change(session, closing, "merged-away", now)
+        session.delete(closing)
+        session.flush()
+
+
+def _record_gold_change(session: Session, settled: GoldLabel, action: str, now: datetime) -> None:
+    """A resegmentation changed gold: a new version, re-opened for review (a reviewer decides
+    on the new sentence), with its history row."""
+    settled.version += 1
+    settled.updated_at = now
+    settled.needs_review = True
+    record_gold(session, settled, action, now)
 
 
 def _sentence(session: Session, document_id: str, index: int) -> Sentence:
