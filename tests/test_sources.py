@@ -183,7 +183,9 @@ def test_a_merge_or_reject_renames_the_source_in_via_chains_and_history_keeps_th
 # The store's rules on an article's source list hold on every path that adds or renames a source,
 # not only where the Articles page or the articles import happened to check them.
 
-BAD_KEYS = ["Bad Key", "-dash-first", "x" * 65, "wp/../x", ""]
+BAD_KEYS = ["Bad Key", "-dash-first", "x" * 65, "wp/../x", "", "author", "other"]
+"""Broken key syntax, and the special sources' keys: a label saying ``other`` could not tell the
+special from an article's source of that key."""
 
 
 @pytest.mark.parametrize("key", BAD_KEYS)
@@ -199,13 +201,16 @@ def test_add_source_refuses_a_key_that_breaks_the_key_syntax(engine: Engine, key
         ]
 
 
-def test_add_articles_refuses_a_source_key_that_breaks_the_syntax_and_stores_nothing(engine: Engine) -> None:
+@pytest.mark.parametrize("bad_key", ["Not OK", "other", "author"])
+def test_add_articles_refuses_a_source_key_that_breaks_the_syntax_and_stores_nothing(
+    engine: Engine, bad_key: str
+) -> None:
     draft = ArticleDraft(
         id="other-doc",
         title="T",
         text="One. Two.",
         sentences=(SentenceSpan(0, 4, 0), SentenceSpan(5, 9, 0)),
-        sources=(SourceSpec("fine", "Fine"), SourceSpec("Not OK", "Not OK")),
+        sources=(SourceSpec("fine", "Fine"), SourceSpec(bad_key, "Not OK")),
         origin="articles.jsonl",
     )
     with Session(engine) as session, pytest.raises(InputError) as caught:
@@ -251,3 +256,11 @@ def test_every_path_that_names_a_source_refuses_a_name_a_label_could_not_carry(
             ("beta", "Beta", []),
             ("harbour-master", "Harbour Master", []),
         ]
+
+
+def test_the_reserved_keys_are_the_label_schemas_special_sources_and_have_shortcuts() -> None:
+    from annotator.domain import keys
+    from annotator.domain.source_keys import RESERVED_KEYS
+    from annotator.exchange.schemas import load_label_schema
+
+    assert load_label_schema().special_keys == RESERVED_KEYS == set(keys.SPECIAL_KEYS)

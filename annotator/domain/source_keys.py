@@ -11,6 +11,9 @@ import unicodedata
 from collections.abc import Collection
 
 MAX_KEY_LENGTH = 64
+RESERVED_KEYS = frozenset({"author", "other"})
+"""The label schema's special sources (``schemas/label-schema.json``): no article's source may
+take one of these keys, or a label saying ``other`` could not tell which it means."""
 _NOT_KEY = re.compile(r"[^a-z0-9]+")
 
 
@@ -19,7 +22,7 @@ def source_key_for(name: str, *, taken: Collection[str] = (), reserved: Collecti
 
     >>> source_key_for("Fire chief María López")
     'fire-chief-maria-lopez'
-    >>> source_key_for("Other", reserved={"author", "other"})
+    >>> source_key_for("Other", reserved=RESERVED_KEYS)
     'other-2'
     >>> source_key_for("The mayor", taken={"the-mayor"})
     'the-mayor-2'

@@ -17,6 +17,7 @@ from annotator.domain.article import ArticleDraft, SourceSpec
 from annotator.domain.errors import AnnotatorError, InputError, NotFoundError
 from annotator.domain.label import SOURCE_KEY
 from annotator.domain.names import MAX_OTHER_SOURCE_NAME, check_free_text, check_identifier
+from annotator.domain.source_keys import RESERVED_KEYS
 from annotator.store.engine import run_write
 from annotator.store.models import (
     ArticleAssignment,
@@ -208,7 +209,8 @@ def count_sentences(*, session: Session, document_id: str | None = None) -> int:
 def check_source_spec(spec: SourceSpec, *, field: str = "source", file: str | None = None) -> None:
     """The store's rules for a source on an article's list, whichever path adds or renames it.
 
-    The key has the one key syntax (``SOURCE_KEY``, as labels and exports carry it). The name
+    The key has the one key syntax (``SOURCE_KEY``, as labels and exports carry it) and is not
+    a special source's (``RESERVED_KEYS``). The name
     is what a rejected proposal leaves in its labels' ``source_other`` and ``via`` (``other:NAME``),
     so it obeys their rules: not empty, at most ``MAX_OTHER_SOURCE_NAME`` characters, no
     control characters. Aliases are free text.
@@ -219,6 +221,13 @@ def check_source_spec(spec: SourceSpec, *, field: str = "source", file: str | No
             file=file,
             field=f"{field}.key",
             hint="use 1-64 lower-case letters, digits, '-' or '_', starting with a letter or digit",
+        )
+    if spec.key in RESERVED_KEYS:
+        raise InputError(
+            f"source key {spec.key!r} is a special source of the label schema",
+            file=file,
+            field=f"{field}.key",
+            hint=f"give it another key: {', '.join(sorted(RESERVED_KEYS))} are kept for the specials",
         )
     check_source_name(spec.label, field=f"{field}.label", file=file)
     for index, alias in enumerate(spec.aliases):

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from annotator.domain.article import SourceSpec
 from annotator.domain.errors import InputError, NotFoundError
 from annotator.domain.label import VIA_OTHER_PREFIX
-from annotator.domain.source_keys import source_key_for
+from annotator.domain.source_keys import RESERVED_KEYS, source_key_for
 from annotator.store.documents import (
     add_source,
     awaits_decision,
@@ -37,8 +37,6 @@ from annotator.store.models import (
 )
 
 OTHER = "other"
-SPECIAL_KEYS = frozenset({"author", OTHER})
-"""The label schema's special sources; a key made from a name never takes one of them."""
 
 
 def add_named_source(
@@ -54,7 +52,7 @@ def add_named_source(
     cleaned = " ".join(name.split())
     check_source_name(cleaned)
     taken = {s.key for s in list_sources(session=session, document_id=document_id)}
-    key = source_key_for(cleaned, taken=taken, reserved=SPECIAL_KEYS)
+    key = source_key_for(cleaned, taken=taken, reserved=RESERVED_KEYS)
     spec = SourceSpec(key, cleaned, tuple(a.strip() for a in aliases if a.strip()))
     return add_source(
         session=session, document_id=document_id, spec=spec, origin=origin, proposed_by_id=proposed_by_id
