@@ -289,7 +289,7 @@ def test_field_agreement_reproduces_krippendorff_2011() -> None:
 # Each rater is an annotator, each category a source key; every label is a claim with that source.
 # AC1's q is then the number of categories observed (irrCAC's rule, which Gwet's figures use):
 # before, "not a claim" and "unattributed" were counted although nobody used them (0.8728 for
-# the abstractors' 0.8493, 0.7918 for the four raters' 0.7754).
+# the abstractors' 0.8493, 0.7918 for the four raters' 0.7754, 0.4854 for the six raters' 0.4448).
 
 END_TO_END = {
     **{name: (ratings, ac1) for name, (ratings, _q, (_pa, _k, ac1, _a)) in GWET_RAW.items()},
@@ -299,7 +299,37 @@ END_TO_END = {
     ),
     "Gwet2014-cont4x4diagnosis": (np.stack(table_to_pairs(TABLES["Gwet2014-cont4x4diagnosis"][0]), 1), 0.456),
 }
-FOUR_DECIMALS = {"Gwet2014-cont3x3abstractors": 0.8493, "Gwet2014-p120-raw4raters": 0.7754}
+# irrCAC's distrib.6raters (Gwet 2014; the README of Gwet's R package, kgwet/irrCAC, prints
+# gwet.ac1.dist(distrib.6raters) = 0.4448007, q = 5): six psychiatrists put each of 15 patients
+# in one of five categories; a row counts the raters per category. Which rater said what does not
+# matter to a multi-rater AC1, so each row becomes raters 0-5 in category order. Before the q fix
+# this came out 0.4854.
+DISTRIB_6RATERS = [
+    [0, 0, 0, 6, 0],
+    [0, 3, 0, 0, 3],
+    [0, 1, 4, 0, 1],
+    [0, 0, 0, 0, 6],
+    [0, 3, 0, 3, 0],
+    [2, 0, 4, 0, 0],
+    [0, 0, 4, 0, 2],
+    [2, 0, 3, 1, 0],
+    [2, 0, 0, 4, 0],
+    [0, 0, 0, 0, 6],
+    [1, 0, 0, 5, 0],
+    [1, 1, 0, 4, 0],
+    [0, 3, 3, 0, 0],
+    [1, 0, 0, 5, 0],
+    [0, 2, 0, 3, 1],
+]
+END_TO_END["irrCAC-distrib-6raters"] = (
+    np.array([[c for c, n in enumerate(row) for _ in range(n)] for row in DISTRIB_6RATERS]),
+    0.445,
+)
+FOUR_DECIMALS = {
+    "Gwet2014-cont3x3abstractors": 0.8493,
+    "Gwet2014-p120-raw4raters": 0.7754,
+    "irrCAC-distrib-6raters": 0.4448,
+}
 
 
 def _labels_jsonl(ratings: np.ndarray) -> bytes:
