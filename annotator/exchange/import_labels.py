@@ -78,22 +78,16 @@ class _Span(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     text: str
 
 
-class _Line(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    """A labels line: the one declaration of the format's fields, their types and the defaults of
-    those a line may leave out. The slow path checks each field's type from it (``_JSON_TYPES``),
-    and the fast path's structs are derived from it (``_exporter_line``).
+class _Line(bulk.LabelPlace, frozen=True, forbid_unknown_fields=True, gc=False):
+    """A labels line: with ``LabelPlace``'s, the one declaration of the format's fields, their
+    types and the defaults of those a line may leave out. The slow path checks each field's type
+    from it (``_JSON_TYPES``), and the fast path's structs are derived from it (``_exporter_line``).
 
     Unknown fields are refused (the slow path then takes the line and ignores them): msgspec
     skips their values without orjson's checks (UTF-8, number range), so it could accept a
     line orjson refuses. gc=False: a million of these need no cycle collection.
     """
 
-    document_id: str
-    sentence_index: int
-    text: str
-    char_start: int
-    char_end: int
-    annotator: str
     is_claim: bool
     source: str | None = None
     source_other: str | None = None

@@ -46,7 +46,20 @@ offsets and ``via``), as the model declares them."""
 assert VALUE_COLUMNS[: len(LABEL_FIELDS)] == LABEL_FIELDS, "LabelBase must start with LABEL_FIELDS"
 
 
-class LabelRecord(msgspec.Struct, frozen=True, gc=False):
+class LabelPlace(msgspec.Struct, frozen=True, gc=False):
+    """Where a label goes: its sentence (by article and position, with the sentence's text and
+    offsets, so a missing sentence can be made) and its annotator. The first fields of a labels
+    line, declared once for the file's lines (``exchange.import_labels``) and the records here."""
+
+    document_id: str
+    sentence_index: int
+    text: str
+    char_start: int
+    char_end: int
+    annotator: str
+
+
+class LabelRecord(LabelPlace, frozen=True, gc=False):
     """One checked line of a labels file.
 
     Times are UTC text as SQLite stores them (``stored_time``): a million of them go into
@@ -55,12 +68,6 @@ class LabelRecord(msgspec.Struct, frozen=True, gc=False):
     """
 
     line: int
-    document_id: str
-    sentence_index: int
-    text: str
-    char_start: int
-    char_end: int
-    annotator: str
     value: LabelValue
     created_at: str | None
     updated_at: str | None
