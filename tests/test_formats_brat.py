@@ -13,18 +13,18 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from annotator.cli import cli
-from annotator.domain.article import SentenceSpan, SourceSpec
+from annotator.domain.article import ArticleDraft, SentenceSpan, SourceSpec
 from annotator.domain.errors import InputError
 from annotator.domain.label import LabelValue, TextSpan
 from annotator.exchange.formats.brat import ann_lines, export_brat, import_brat, parse_ann
-from annotator.exchange.formats.records import Article, Attribution, sentence_labels, stored_articles
+from annotator.exchange.formats.records import Attribution, sentence_labels, stored_articles
 from annotator.exchange.schemas import load_label_schema
 from annotator.store.models import Document, Label
 from tests.helpers import TEXT, add_small_article, fresh_engine, labelled_with_evidence
 
 SCHEMA = load_label_schema()
 SOURCES = (SourceSpec("alpha", "Alpha", ("A.",)), SourceSpec("beta", "Beta"))
-ARTICLE = Article(
+ARTICLE = ArticleDraft(
     "doc", "Doc", TEXT, (SentenceSpan(0, 21, 0), SentenceSpan(22, 40, 0), SentenceSpan(41, 58, 0)), SOURCES
 )
 # "Alpha said one thing. Beta said another. Gamma was silent."
@@ -35,7 +35,7 @@ def _span(start: int, end: int) -> TextSpan:
     return TextSpan(start, end, TEXT[start:end])
 
 
-def _labels(ann: str, article: Article = ARTICLE) -> dict[int, LabelValue]:
+def _labels(ann: str, article: ArticleDraft = ARTICLE) -> dict[int, LabelValue]:
     attributions, unlabelled = parse_ann(ann, text=article.text, file="a.ann")
     return sentence_labels(article, attributions, unlabelled=unlabelled, file="a.ann", schema=SCHEMA)
 
@@ -74,7 +74,7 @@ def test_an_unknown_source_name_becomes_other_with_the_name_and_no_source_span_n
 
 
 def test_alias_matching_ignores_case_and_surrounding_punctuation() -> None:
-    article = Article("d", "D", "a. said so.", (SentenceSpan(0, 11, 0),), SOURCES)
+    article = ArticleDraft("d", "D", "a. said so.", (SentenceSpan(0, 11, 0),), SOURCES)
     ann = (
         "T1\tSource 0 2\ta.\nT2\tContent 3 10\tsaid so\nT3\tAttribution 3 10\tsaid so\n"
         "E1\tAttribution:T3 Content:T2 Source:T1\n"
@@ -196,7 +196,7 @@ def test_our_fields_round_trip_through_ann_lines() -> None:
 
 
 def test_a_new_article_takes_via_keys_it_does_not_list_yet() -> None:
-    bare = Article("doc", "Doc", TEXT, ARTICLE.sentences)  # a new article: no source list yet
+    bare = ArticleDraft("doc", "Doc", TEXT, ARTICLE.sentences)  # a new article: no source list yet
     labels = {0: LabelValue(True, "washington-post", via=("us-official", "other:A neighbour"))}
     lines = ann_lines(TEXT, [(s.start, s.end) for s in bare.sentences], labels)
     assert _labels("\n".join(lines), bare)[0] == labels[0]
@@ -432,7 +432,7 @@ def test_the_seed_nested_sentence_keeps_its_chain(tmp_path: Path) -> None:
         source_mention=TextSpan(post, post + 19, "The Washington Post"),
         via=("us-official", "intercepts"),
     )
-    article = Article(draft.id, draft.title, text, draft.sentences, draft.sources)
+    article = ArticleDraft(draft.id, draft.title, text, draft.sentences, draft.sources)
     lines = ann_lines(text, [(s.start, s.end) for s in draft.sentences], {index: value})
     assert any('"via":["us-official","intercepts"]' in line for line in lines)
     attributions, unlabelled = parse_ann("\n".join(lines), text=text, file="seed.ann")

@@ -14,15 +14,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from annotator.cli import cli
-from annotator.domain.article import SentenceSpan
+from annotator.domain.article import ArticleDraft, SentenceSpan
 from annotator.domain.errors import InputError
 from annotator.domain.label import LabelValue, TextSpan
 from annotator.exchange.formats.prodigy import export_prodigy, import_prodigy, lines
-from annotator.exchange.formats.records import Article, stored_articles
+from annotator.exchange.formats.records import stored_articles
 from annotator.store.models import Label
 from tests.helpers import TEXT, add_small_article, add_user, fresh_engine, label
 
-ARTICLE = Article(
+ARTICLE = ArticleDraft(
     "doc", "Doc", TEXT, (SentenceSpan(0, 21, 0), SentenceSpan(22, 40, 0), SentenceSpan(41, 58, 0))
 )
 

@@ -42,12 +42,12 @@ import orjson
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from annotator.domain.article import ArticleDraft
 from annotator.domain.errors import InputError
 from annotator.domain.label import LabelValue, TextSpan
 from annotator.domain.names import check_identifier, check_user_name
 from annotator.exchange.formats.records import (
     AnnotatedArticle,
-    Article,
     Attribution,
     check_fields,
     label_fields,
@@ -129,7 +129,7 @@ def _claim_results(
     return results
 
 
-def annotation_results(article: Article, labels: dict[int, LabelValue]) -> list[dict[str, Any]]:
+def annotation_results(article: ArticleDraft, labels: dict[int, LabelValue]) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
     for index, span in enumerate(article.sentences):
         sentence = TextSpan(span.start, span.end, article.text[span.start : span.end])
@@ -158,7 +158,7 @@ def task(item: AnnotatedArticle, predictions: list[dict[str, Any]]) -> dict[str,
     }
 
 
-def _predictions(engine: Engine, article: Article) -> list[dict[str, Any]]:
+def _predictions(engine: Engine, article: ArticleDraft) -> list[dict[str, Any]]:
     """Our stored suggestions for the article as one Label Studio prediction (empty when none)."""
     results: list[dict[str, Any]] = []
     scores: list[float] = []

@@ -28,13 +28,14 @@ from typing import IO, Any
 import orjson
 from sqlalchemy.engine import Engine
 
+from annotator.domain.article import ArticleDraft
 from annotator.domain.errors import InputError
 from annotator.domain.label import LabelValue
-from annotator.exchange.formats.records import Article, span_record, store_label_file, stored_articles
+from annotator.exchange.formats.records import span_record, store_label_file, stored_articles
 from annotator.exchange.import_labels import ImportReport
 
 
-def lines(article: Article, annotator: str, labels: dict[int, LabelValue]) -> Iterator[dict[str, Any]]:
+def lines(article: ArticleDraft, annotator: str, labels: dict[int, LabelValue]) -> Iterator[dict[str, Any]]:
     for index, value in sorted(labels.items()):
         sentence = article.sentences[index]
         spans = []

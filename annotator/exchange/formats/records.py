@@ -58,21 +58,10 @@ MAX_OTHER_NAME = 200
 
 
 @dataclass(frozen=True)
-class Article:
-    """An article as the formats see it: id, title, text, sentences and its source list."""
-
-    id: str
-    title: str
-    text: str
-    sentences: tuple[SentenceSpan, ...]
-    sources: tuple[SourceSpec, ...] = ()
-
-
-@dataclass(frozen=True)
 class AnnotatedArticle:
     """An article with each annotator's labels: ``labels[annotator][sentence_index]``."""
 
-    article: Article
+    article: ArticleDraft
     labels: dict[str, dict[int, LabelValue]] = field(default_factory=dict)
 
 
@@ -96,7 +85,7 @@ class Attribution:
 
 
 def sentence_labels(
-    article: Article,
+    article: ArticleDraft,
     attributions: Sequence[Attribution],
     *,
     unlabelled: Sequence[tuple[int, int]] = (),
@@ -172,7 +161,7 @@ def _overlap(span: tuple[int, int], sentence: SentenceSpan) -> int:
     return max(0, min(span[1], sentence.end) - max(span[0], sentence.start))
 
 
-def _claim(article: Article, sentence: SentenceSpan, attribution: Attribution) -> LabelValue:
+def _claim(article: ArticleDraft, sentence: SentenceSpan, attribution: Attribution) -> LabelValue:
     cue = attribution.cue
     if cue is not None and not (sentence.start <= cue.start and cue.end <= sentence.end):
         cue = None
@@ -291,7 +280,7 @@ def label_value(line: dict[str, Any]) -> LabelValue:
     )
 
 
-def label_line(article: Article, index: int, annotator: str, value: LabelValue) -> dict[str, Any]:
+def label_line(article: ArticleDraft, index: int, annotator: str, value: LabelValue) -> dict[str, Any]:
     """A labels-JSONL line (the ``import-labels`` input) for one sentence label."""
     span = article.sentences[index]
     return {
@@ -351,12 +340,12 @@ def stored_articles(
             yield AnnotatedArticle(stored_article(engine, current), by_annotator)
 
 
-def stored_article(engine: Engine, document_id: str) -> Article:
+def stored_article(engine: Engine, document_id: str) -> ArticleDraft:
     with Session(engine) as session:
         inputs = article_inputs(session=session, document_id=document_id)
         document = get_document(session=session, document_id=document_id)
         title = document.title if document is not None else document_id
-    return Article(document_id, title, inputs.text, inputs.sentences, inputs.sources)
+    return ArticleDraft(document_id, title, inputs.text, inputs.sentences, inputs.sources)
 
 
 # ------------------------------------------------------------------ importing
@@ -371,7 +360,7 @@ def stored_ids(engine: Engine) -> set[str]:
 
 def resolve_article(
     engine: Engine, *, id: str, title: str, text: str, file: str, stored_ids: Container[str]
-) -> tuple[Article, bool]:
+) -> tuple[ArticleDraft, bool]:
     """The stored article with this id (its sentences and sources: labels land on them), or a
     new one segmented from the text; True when it is new. A stored article with another
     text is an error naming the file. ``stored_ids``: :func:`stored_ids`, read before."""
@@ -389,7 +378,7 @@ def resolve_article(
             )
         return stored_article(engine, id), False
     draft = article_from_trusted_text(text, id=id, title=title, file=file)
-    return Article(id, title, text, draft.sentences), True
+    return ArticleDraft(id, title, text, draft.sentences), True
 
 
 def store_annotated(
@@ -434,7 +423,7 @@ def store_annotated(
     return replace(report, documents_created=created)
 
 
-def _article_line(article: Article) -> bytes:
+def _article_line(article: ArticleDraft) -> bytes:
     """A new article as one line of the articles spool (what ``add_articles`` needs of it)."""
     sentences = [(s.start, s.end, s.paragraph) for s in article.sentences]
     record = {"id": article.id, "title": article.title, "text": article.text, "sentences": sentences}
