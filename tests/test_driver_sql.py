@@ -129,8 +129,11 @@ def test_marks_in_literals_are_characters_and_marks_outside_are_parameters(engin
 
 def test_run_binds_marks_outside_literals_on_every_driver(engine: Engine) -> None:
     with Session(engine) as session:
-        row = run(session.connection(), "SELECT 'a ? b', ?, '50%'", ("x",)).one()
+        connection = session.connection()
+        row = run(connection, "SELECT 'a ? b', ?, '50%'", ("x",)).one()
+        unbound = run(connection, "SELECT '50%', 'why?'").one()
     assert tuple(row) == ("a ? b", "x", "50%")
+    assert tuple(unbound) == ("50%", "why?")  # a statement without parameters too
 
 
 def test_the_driver_modules_examples_hold() -> None:

@@ -436,14 +436,19 @@ DOCUMENT_TITLES = "SELECT id, title FROM document ORDER BY created_at, id"
 
 # --- the agreement report (store.agreement_reads) ---------------------------------------------
 
-AGREEMENT_LABELS = """
-SELECT l.sentence_id, l.user_id, l.is_claim, l.source, l.confidence,
-       COALESCE(l.mention_start, -1), COALESCE(l.mention_end, -1),
-       COALESCE(l.cue_start, -1), COALESCE(l.cue_end, -1), l.via
-FROM label AS l {join}
-{where}
-"""
-"""``{join}``: ``AGREEMENT_JOIN_SENTENCE`` or nothing; ``{where}``: conditions with ``?``."""
+_AGREED = columns_of(Label, ("sentence_id", "user_id", "is_claim", "source", "confidence"))
+_AGREED_SPANS = columns_of(Label, ("mention_start", "mention_end", "cue_start", "cue_end"))
+AGREEMENT_LABELS = (
+    "\nSELECT "
+    + ", ".join(f"l.{name}" for name in _AGREED)
+    + ",\n       "
+    + ", ".join(f"COALESCE(l.{name}, -1)" for name in _AGREED_SPANS[:2])
+    + ",\n       "
+    + ", ".join(f"COALESCE(l.{name}, -1)" for name in _AGREED_SPANS[2:])
+    + f", l.{columns_of(Label, ('via',))[0]}\nFROM label AS l {{join}}\n{{where}}\n"
+)
+"""Each label's answer, spans (-1 for none: they go into numpy without a test per value) and
+``via``. ``{join}``: ``AGREEMENT_JOIN_SENTENCE`` or nothing; ``{where}``: conditions with ``?``."""
 AGREEMENT_JOIN_SENTENCE = "JOIN sentence AS s ON s.id = l.sentence_id"
 USER_NAMES = 'SELECT id, name FROM "user"'
 SOURCE_KEYS_OF_DOCUMENT = "SELECT DISTINCT key FROM source WHERE document_id = ?"
