@@ -81,8 +81,7 @@ class LabelImport:
         self.special_keys = special_keys
         self.first_line = first_line
         connection = session.connection()
-        self.dialect = connection.dialect.name
-        if self.dialect == "postgresql":
+        if connection.dialect.name == "postgresql":
             # New labels are told apart by id (above the largest before each insert): no other
             # writer's label may fall in between.
             driver.run(connection, driver.LOCK_LABELS)
