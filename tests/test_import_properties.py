@@ -38,7 +38,8 @@ from annotator.exchange.import_labels import (
 )
 from annotator.exchange.schemas import load_label_schema
 from annotator.store.bulk import LabelRecord
-from annotator.store.engine import create_tables, make_engine, stored_time
+from annotator.store.driver import stored_time
+from annotator.store.engine import create_tables, make_engine
 from annotator.store.models import Document, Label, LabelHistory, Sentence, Source, User
 from tests.helpers import TEXT, add_small_article
 

@@ -2,9 +2,10 @@
 and the source keys offered to annotators.
 
 Agreement on a million sentences must load within 2× of a raw ``sqlite3`` read, so this
-goes through the driver cursor and builds columns without ORM objects. Evidence (spans and
-``via``) is empty on most labels, so its columns are built only for the labels that carry some,
-and the texts read are those of the articles a span lies in.
+goes through the driver cursor (``store.driver.AGREEMENT_LABELS``) and builds columns
+without ORM objects. Evidence (spans and ``via``) is empty on most labels, so its columns are
+built only for the labels that carry some, and the texts read are those of the articles a span
+lies in.
 """
 
 from __future__ import annotations
@@ -18,19 +19,13 @@ from sqlalchemy.engine import Connection
 
 from annotator.domain.agreement.evidence import SPAN_FIELDS, EvidenceColumns, SpanColumns
 from annotator.domain.agreement.report import LabelTable
+from annotator.store import driver
 
-# Where each span's start column is in a row of _LABELS_SQL (its end follows; -1 for none, so
+# Where each span's start column is in a row of driver.AGREEMENT_LABELS (its end follows; -1 for none, so
 # the columns go into numpy without a Python test per value); the span's text is never
 # stored, it is read from the document.
 _SPAN_AT = {"source_mention": 5, "cue": 7}
 _VIA_AT = 9
-_LABELS_SQL = """
-SELECT l.sentence_id, l.user_id, l.is_claim, l.source, l.confidence,
-       COALESCE(l.mention_start, -1), COALESCE(l.mention_end, -1),
-       COALESCE(l.cue_start, -1), COALESCE(l.cue_end, -1), l.via
-FROM label AS l {join}
-{where}
-"""
 
 
 def load_label_table(
@@ -40,22 +35,22 @@ def load_label_table(
     annotators: Sequence[str] | None = None,
 ) -> LabelTable:
     """Current labels (optionally of one document and some annotators) as a LabelTable."""
-    qmark = connection.dialect.paramstyle == "qmark"
-    mark = "?" if qmark else "%s"
     conditions: list[str] = []
     params: list[object] = []
     join = ""
     if document_id is not None:
-        join = "JOIN sentence AS s ON s.id = l.sentence_id"
-        conditions.append(f"s.document_id = {mark}")
+        join = driver.AGREEMENT_JOIN_SENTENCE
+        conditions.append("s.document_id = ?")
         params.append(document_id)
     names = _user_names(connection)
     if annotators is not None:
         wanted = [uid for uid, name in names.items() if name in set(annotators)]
-        conditions.append(f"l.user_id IN ({', '.join([mark] * len(wanted)) or 'NULL'})")
+        conditions.append(f"l.user_id IN ({driver.marks(len(wanted)) or 'NULL'})")
         params.extend(wanted)
     where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
-    cursor = connection.exec_driver_sql(_LABELS_SQL.format(join=join, where=where), tuple(params)).cursor
+    cursor = driver.run(
+        connection, driver.AGREEMENT_LABELS.format(join=join, where=where), tuple(params)
+    ).cursor
     assert cursor is not None
     rows = cursor.fetchall()
     n = len(rows)
@@ -75,12 +70,12 @@ def load_label_table(
         is_claim=np.fromiter((bool(r[2]) for r in rows), dtype=np.int64, count=n),
         source=np.fromiter((code[r[3]] for r in rows), dtype=np.int64, count=n),
         confidence=np.fromiter((-1 if r[4] is None else r[4] for r in rows), dtype=np.int64, count=n),
-        evidence=_evidence(connection, rows, mark),
+        evidence=_evidence(connection, rows),
     )
 
 
-def _evidence(connection: Connection, rows: Sequence[Any], mark: str) -> EvidenceColumns | None:
-    """The spans and chains of the labels that have any (rows as read by ``_LABELS_SQL``)."""
+def _evidence(connection: Connection, rows: Sequence[Any]) -> EvidenceColumns | None:
+    """The spans and chains of the labels that have any (rows as read by ``driver.AGREEMENT_LABELS``)."""
     # Passes over every label, spelt out and building whole columns: they run on millions of rows.
     mention, cue, chain_at = _SPAN_AT["source_mention"], _SPAN_AT["cue"], _VIA_AT
     spanned = [i for i, r in enumerate(rows) if r[mention] >= 0 or r[cue] >= 0]
@@ -108,10 +103,10 @@ def _evidence(connection: Connection, rows: Sequence[Any], mark: str) -> Evidenc
     if spanned:
         sentence = np.fromiter((rows[i][0] for i in spanned), dtype=np.int64, count=len(at))
         sentence_ids, back = np.unique(sentence, return_inverse=True)
-        doc_of = _by_id(connection, "sentence", "document_id", sentence_ids.tolist(), mark)
+        doc_of = _by_id(connection, "sentence", "document_id", sentence_ids.tolist())
         names = sorted(set(doc_of.values()))
         index = {name: k for k, name in enumerate(names)}
-        text_of = _by_id(connection, "document", "text", names, mark)
+        text_of = _by_id(connection, "document", "text", names)
         texts = [text_of[name] for name in names]
         codes = np.fromiter((index[doc_of[s]] for s in sentence_ids.tolist()), dtype=np.int64)
         document[at] = codes[back]
@@ -121,30 +116,26 @@ def _evidence(connection: Connection, rows: Sequence[Any], mark: str) -> Evidenc
 _BATCH = 500  # bound parameters per statement, well under SQLite's limit
 
 
-def _by_id(connection: Connection, table: str, column: str, ids: Sequence[Any], mark: str) -> dict[Any, Any]:
+def _by_id(connection: Connection, table: str, column: str, ids: Sequence[Any]) -> dict[Any, Any]:
     """``{id: column}`` of the rows of ``table`` (a name written here, not input) whose id is in ``ids``."""
     found: dict[Any, Any] = {}
     for at in range(0, len(ids), _BATCH):
         batch = tuple(ids[at : at + _BATCH])
-        sql = f"SELECT id, {column} FROM {table} WHERE id IN ({', '.join([mark] * len(batch))})"
-        found.update(tuple(row) for row in connection.exec_driver_sql(sql, batch))
+        sql = driver.column_by_id(table, column, len(batch))
+        found.update(tuple(row) for row in driver.run(connection, sql, batch))
     return found
 
 
 def offered_source_keys(connection: Connection, *, document_id: str | None = None) -> list[str]:
     """The source keys of the article (or of every article with labels): what annotators could pick."""
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     params: tuple[str, ...] = ()
     if document_id is not None:
-        sql, params = f"SELECT DISTINCT key FROM source WHERE document_id = {mark}", (document_id,)
+        sql, params = driver.SOURCE_KEYS_OF_DOCUMENT, (document_id,)
     else:
-        sql = (
-            "SELECT DISTINCT key FROM source WHERE document_id IN (SELECT s.document_id FROM sentence AS s "
-            "JOIN label AS l ON l.sentence_id = s.id)"
-        )
-    return sorted(str(row[0]) for row in connection.exec_driver_sql(sql, params))
+        sql = driver.SOURCE_KEYS_OF_LABELLED
+    return sorted(str(row[0]) for row in driver.run(connection, sql, params))
 
 
 def _user_names(connection: Connection) -> dict[int, str]:
-    result = connection.exec_driver_sql('SELECT id, name FROM "user"')
+    result = driver.run(connection, driver.USER_NAMES)
     return {int(uid): str(name) for uid, name in result}

@@ -16,37 +16,9 @@ from sqlmodel import Session
 
 from annotator.domain.errors import NotFoundError
 from annotator.domain.label import STORED_FIELDS, LabelValue, sentence_revision, stored_label
-from annotator.store.engine import fetch_rows
+from annotator.store import driver
+from annotator.store.driver import fetch_rows
 from annotator.store.suggestions import AUDIT_SHARE
-
-# With the article's sources, changes whenever a sentence is merged, split or added, or the
-# title changes: then (and only then) the article is read and sent whole again.
-_SIGNATURE = (
-    "SELECT d.title, "
-    "(SELECT count(*) FROM sentence WHERE document_id = d.id), "
-    "(SELECT coalesce(sum(char_end), 0) FROM sentence WHERE document_id = d.id), "
-    "(SELECT coalesce(max(id), 0) FROM sentence WHERE document_id = d.id) "
-    "FROM document d WHERE d.id = ?"
-)
-# The same, with what the panel's suggestions depend on (the article's stored suggestions and
-# the audit share) in the same statement: every exchange with the panel asks both, and a
-# statement costs more than its few subqueries.
-_STAMPS = _SIGNATURE.replace(
-    " FROM document d",
-    ", (SELECT count(*) FROM suggestion WHERE document_id = d.id), "
-    "(SELECT max(created_at) FROM suggestion WHERE document_id = d.id), "
-    "(SELECT value FROM project_setting WHERE key = ?) FROM document d",
-)
-_SENTENCES = (
-    'SELECT id, "index", paragraph, char_start, char_end, text FROM sentence WHERE document_id = ? '
-    'ORDER BY "index"'
-)
-_SOURCES = "SELECT key, label FROM source WHERE document_id = ? ORDER BY id"
-_MINE = (
-    "SELECT l.sentence_id, "
-    + ", ".join(f"l.{name}" for name in STORED_FIELDS)
-    + " FROM label l JOIN sentence s ON s.id = l.sentence_id WHERE s.document_id = ? AND l.user_id = ?"
-)
 
 
 @dataclass(frozen=True)
@@ -69,7 +41,7 @@ class ArticleForLabelling:
 
 def article_signature(*, session: Session, document_id: str) -> str:
     """A short text that changes when the article's title, sentences or sources change."""
-    found = fetch_rows(session, _SIGNATURE, document_id)
+    found = fetch_rows(session, driver.ARTICLE_SIGNATURE, document_id)
     if not found:
         raise NotFoundError(f"no document {document_id!r}: 'annotator documents' lists the ids")
     return _signature(session, document_id, found[0])
@@ -88,7 +60,7 @@ class PanelStamps:
 
 def panel_stamps(*, session: Session, document_id: str) -> PanelStamps:
     """The article's signature and its suggestions' stamp, in two statements (not four)."""
-    found = fetch_rows(session, _STAMPS, AUDIT_SHARE, document_id)
+    found = fetch_rows(session, driver.PANEL_STAMPS, AUDIT_SHARE, document_id)
     if not found:
         raise NotFoundError(f"no document {document_id!r}: 'annotator documents' lists the ids")
     *signed, count, newest, share = found[0]
@@ -100,7 +72,7 @@ def panel_stamps(*, session: Session, document_id: str) -> PanelStamps:
 
 def _signature(session: Session, document_id: str, signed: Sequence[Any]) -> str:
     title, *counts = signed
-    sources = fetch_rows(session, _SOURCES, document_id)
+    sources = fetch_rows(session, driver.ARTICLE_SOURCES, document_id)
     digest = hashlib.sha1(repr((title, sources)).encode(), usedforsecurity=False).hexdigest()[:16]
     return ":".join(str(int(n)) for n in counts) + f":{digest}"
 
@@ -108,16 +80,18 @@ def _signature(session: Session, document_id: str, signed: Sequence[Any]) -> str
 def read_article(*, session: Session, document_id: str) -> ArticleForLabelling:
     """The whole article as the labelling panel shows it: every sentence with its revision."""
     signature = article_signature(session=session, document_id=document_id)
-    title = fetch_rows(session, "SELECT title FROM document WHERE id = ?", document_id)[0][0]
+    title = fetch_rows(session, driver.DOCUMENT_TITLE, document_id)[0][0]
+    sentences = fetch_rows(session, driver.PANEL_SENTENCES, document_id)
+    sources = fetch_rows(session, driver.ARTICLE_SOURCES, document_id)
     return ArticleForLabelling(
         document_id=document_id,
         title=str(title),
         signature=signature,
         sentences=tuple(
             PanelSentence(int(i), int(index), int(paragraph), sentence_revision(start, end), str(text))
-            for i, index, paragraph, start, end, text in fetch_rows(session, _SENTENCES, document_id)
+            for i, index, paragraph, start, end, text in sentences
         ),
-        sources=tuple((str(key), str(label)) for key, label in fetch_rows(session, _SOURCES, document_id)),
+        sources=tuple((str(key), str(label)) for key, label in sources),
     )
 
 
@@ -125,10 +99,8 @@ def own_labels(*, session: Session, document_id: str, user_id: int) -> dict[int,
     """This annotator's labels on the article by sentence id, and nobody else's: blind labelling
     is enforced here, not in the page. Each with its evidence, its spans' words read from the
     article's text (read only when a label has a span)."""
-    rows = fetch_rows(session, _MINE, document_id, user_id)
+    rows = fetch_rows(session, driver.OWN_LABELS, document_id, user_id)
     spans = STORED_FIELDS.index("cue_start"), STORED_FIELDS.index("mention_start")
     needs_text = any(row[1 + i] is not None for row in rows for i in spans)
-    text = (
-        fetch_rows(session, "SELECT text FROM document WHERE id = ?", document_id)[0][0] if needs_text else ""
-    )
+    text = fetch_rows(session, driver.DOCUMENT_TEXT, document_id)[0][0] if needs_text else ""
     return {int(row[0]): stored_label(row[1:], lambda start, end: text[start:end]) for row in rows}

@@ -15,35 +15,28 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-import orjson
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
 from annotator.domain import passwords
 from annotator.domain.errors import InputError
-from annotator.domain.label import LABEL_FIELDS, SOURCE_KEY, VIA_OTHER_PREFIX, LabelValue, evidence_problems
-from annotator.store.engine import driver_sql, stored_time
+from annotator.domain.label import SOURCE_KEY, VIA_OTHER_PREFIX, LabelValue, evidence_problems
+from annotator.store import driver
+from annotator.store.driver import bound_values, stored_time
 from annotator.store.gold import reopen
 from annotator.store.models import (
     Document,
     Label,
-    LabelBase,
     Role,
     Sentence,
     Source,
-    SourceOrigin,
     User,
     as_utc,
     utcnow,
 )
 
 _IN_CHUNK = 900  # stays under SQLite's bound-parameter limit on old builds
-
-VALUE_COLUMNS: tuple[str, ...] = tuple(LabelBase.model_fields)
-"""The stored columns of a label's value: ``LABEL_FIELDS``, then the evidence columns (span
-offsets and ``via``), as the model declares them."""
-assert VALUE_COLUMNS[: len(LABEL_FIELDS)] == LABEL_FIELDS, "LabelBase must start with LABEL_FIELDS"
 
 
 class LabelPlace(msgspec.Struct, frozen=True, gc=False):
@@ -73,25 +66,6 @@ class LabelRecord(LabelPlace, frozen=True, gc=False):
     updated_at: str | None
 
 
-def stored_values(value: LabelValue) -> tuple[Any, ...]:
-    """``value`` in ``VALUE_COLUMNS`` order, as the driver statements bind it (``via`` as JSON text)."""
-    cue, mention = value.cue, value.source_mention
-    return (
-        *value.as_tuple(),
-        None if cue is None else cue.start,
-        None if cue is None else cue.end,
-        None if mention is None else mention.start,
-        None if mention is None else mention.end,
-        orjson.dumps(value.via).decode() if value.via else None,  # NULL: the source cites nobody
-    )
-
-
-def _comparable(stored: Sequence[Any]) -> tuple[Any, ...]:
-    """A stored label's values as ``stored_values`` gives them: ``via`` is read back as a list."""
-    *rest, via = stored
-    return (*rest, orjson.dumps(via).decode() if via else None)
-
-
 SentenceIds = dict[int, int]
 """Sentence id by sentence index, for one document."""
 
@@ -114,12 +88,11 @@ class LabelImport:
         self.special_keys = special_keys
         self.first_line = first_line
         connection = session.connection()
-        self.dialect = connection.dialect.name
-        if self.dialect == "postgresql":
+        if connection.dialect.name == "postgresql":
             # New labels are told apart by id (above the largest before each insert): no other
             # writer's label may fall in between.
-            connection.exec_driver_sql("LOCK TABLE label IN SHARE ROW EXCLUSIVE MODE")
-        self.labels_before = connection.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM label").scalar_one()
+            driver.run(connection, driver.LOCK_LABELS)
+        self.labels_before = driver.run(connection, driver.LARGEST_LABEL_ID).scalar_one()
         # Labels stored before the import that a line has already matched: a second line for
         # one of them is a duplicate. One bit a label id, not a set of a million ints.
         self._matched = bytearray(self.labels_before // 8 + 1)
@@ -185,8 +158,9 @@ class LabelImport:
         """Check what waited for the whole file, store the new annotators' password hashes;
         the counts of the import."""
         for names, hashes in self._hashes:
-            self.session.connection().exec_driver_sql(
-                driver_sql(self.dialect, 'UPDATE "user" SET password_hash = ? WHERE name = ?'),
+            driver.run(
+                self.session.connection(),
+                driver.SET_PASSWORD_HASH,
                 [(password_hash, name) for name, password_hash in zip(names, hashes.result(), strict=True)],
             )
         if self._pending_evidence:
@@ -282,14 +256,7 @@ class LabelImport:
 
     def _insert_sentences(self, rows: list[tuple[Any, ...]]) -> None:
         # Plain executemany, then the ids by position: RETURNING made SQLAlchemy send one INSERT a row.
-        self.session.connection().exec_driver_sql(
-            driver_sql(
-                self.dialect,
-                'INSERT INTO sentence (document_id, "index", char_start, char_end, text, paragraph) '
-                "VALUES (?, ?, ?, ?, ?, 0)",
-            ),
-            rows,
-        )
+        driver.run(self.session.connection(), driver.INSERT_SENTENCE, rows)
 
     def _new_sentences(
         self,
@@ -342,8 +309,9 @@ class LabelImport:
         if not rows:
             return {}
         self._insert_sentences(rows)
-        self.session.connection().exec_driver_sql(
-            driver_sql(self.dialect, "UPDATE document SET text = ? WHERE id = ?"),
+        driver.run(
+            self.session.connection(),
+            driver.SET_DOCUMENT_TEXT,
             (_document_text(ordered), document_id),
         )
         indexes = [row[1] for row in rows]
@@ -431,12 +399,9 @@ class LabelImport:
                     hint="1-64 lower-case letters, digits, '-' or '_', starting with a letter or digit",
                 )
         if missing:
-            self.session.connection().exec_driver_sql(
-                driver_sql(
-                    self.dialect,
-                    'INSERT INTO source (document_id, "key", label, aliases, origin) '
-                    f"VALUES (?, ?, ?, '[]', '{SourceOrigin.imported.name}')",
-                ),
+            driver.run(
+                self.session.connection(),
+                driver.INSERT_IMPORTED_SOURCE,
                 [(doc_id, key, key) for doc_id, key in missing],
             )
             self.sources_added += len(missing)
@@ -535,14 +500,14 @@ class LabelImport:
             values = stored.get(id(record.value))
             if values is None:
                 values = stored[id(record.value)] = (
-                    stored_values(record.value) if evidence else record.value.as_tuple()
+                    bound_values(record.value.as_row()) if evidence else record.value.as_tuple()
                 )
             if current is None:
                 updated = record.updated_at or now
                 new_rows.append((sentence_id, user_id, 1, record.created_at or updated, updated, *values))
                 continue
             matched[current.id >> 3] |= 1 << (current.id & 7)
-            if _comparable(current[5:]) == (values if evidence else (*values, *_NO_EVIDENCE)):
+            if bound_values(current[5:]) == (values if evidence else (*values, *_NO_EVIDENCE)):
                 unchanged += 1
             elif record.updated_at is not None and _as_datetime(record.updated_at) > as_utc(
                 current.updated_at
@@ -553,7 +518,7 @@ class LabelImport:
 
         connection = self.session.connection()
         if new_rows:
-            _insert_new_labels(connection, new_rows, _NEW_LABEL_COLUMNS if evidence else _NEW_PLAIN_COLUMNS)
+            _insert_new_labels(connection, new_rows, evidence=evidence)
         reopen(self.session, [row[0] for row in new_rows] + [current.sentence_id for current, _ in updates])
         if updates:
             _update_labels(connection, updates)
@@ -611,7 +576,7 @@ def _throwaway_password_hashes(count: int) -> list[str]:
 
 def _existing_labels(session: Session, sentence_ids: Iterable[int]) -> dict[tuple[int, int], Any]:
     """Stored labels of these sentences by (sentence, user): id, sentence_id, user_id, version,
-    updated_at, then the ``VALUE_COLUMNS``."""
+    updated_at, then ``driver.LABEL_VALUE_COLUMNS``."""
     found: dict[tuple[int, int], Any] = {}
     unique = sorted(set(sentence_ids))
     columns = [
@@ -620,7 +585,7 @@ def _existing_labels(session: Session, sentence_ids: Iterable[int]) -> dict[tupl
         col(Label.user_id),
         col(Label.version),
         col(Label.updated_at),
-        *(getattr(Label, c) for c in VALUE_COLUMNS),
+        *(getattr(Label, c) for c in driver.LABEL_VALUE_COLUMNS),
     ]
     for start in range(0, len(unique), _IN_CHUNK):
         chunk = unique[start : start + _IN_CHUNK]
@@ -639,16 +604,10 @@ def _time_param(dialect: str, text: str) -> Any:
     return text if dialect == "sqlite" else _as_datetime(text)
 
 
-_NEW_PLAIN_COLUMNS = ("sentence_id", "user_id", "version", "created_at", "updated_at", *LABEL_FIELDS)
-_NEW_LABEL_COLUMNS = (*_NEW_PLAIN_COLUMNS, *VALUE_COLUMNS[len(LABEL_FIELDS) :])
-_NO_EVIDENCE = (None,) * (len(VALUE_COLUMNS) - len(LABEL_FIELDS))
-_VALUES = ", ".join(VALUE_COLUMNS)
-_HISTORY_INSERT = (
-    f"INSERT INTO label_history (label_id, sentence_id, user_id, version, action, changed_at, {_VALUES}) "
-)
+_NO_EVIDENCE = (None,) * len(driver.LABEL_EVIDENCE_COLUMNS)
 
 
-def _insert_new_labels(connection: Connection, rows: list[tuple[Any, ...]], names: Sequence[str]) -> None:
+def _insert_new_labels(connection: Connection, rows: list[tuple[Any, ...]], *, evidence: bool) -> None:
     """One executemany for the labels, one INSERT … SELECT for their history rows.
 
     The new labels are those above the largest id before the insert: the import holds the
@@ -658,40 +617,23 @@ def _insert_new_labels(connection: Connection, rows: list[tuple[Any, ...]], name
     dialect = connection.dialect.name
     if dialect != "sqlite":
         rows = [(*row[:3], _as_datetime(row[3]), _as_datetime(row[4]), *row[5:]) for row in rows]
-    before = connection.exec_driver_sql("SELECT COALESCE(MAX(id), 0) FROM label").scalar_one()
-    columns = ", ".join(names)
-    marks = ", ".join("?" for _ in names)
-    connection.exec_driver_sql(driver_sql(dialect, f"INSERT INTO label ({columns}) VALUES ({marks})"), rows)
-    connection.exec_driver_sql(
-        driver_sql(
-            dialect,
-            _HISTORY_INSERT + f"SELECT id, sentence_id, user_id, 1, 'import', updated_at, {_VALUES} "
-            "FROM label WHERE id > ?",
-        ),
-        (before,),
-    )
+    before = driver.run(connection, driver.LARGEST_LABEL_ID).scalar_one()
+    driver.run(connection, driver.insert_imported_labels(evidence=evidence), rows)
+    driver.run(connection, driver.HISTORY_OF_NEW_LABELS, (before,))
 
 
 def _update_labels(connection: Connection, updates: list[tuple[Any, LabelRecord]]) -> None:
     """The newer records replace their labels; each change is a history row too."""
     dialect = connection.dialect.name
-    assignments = ", ".join(f"{c} = ?" for c in VALUE_COLUMNS)
     label_rows = []
     history_rows = []
     for current, record in updates:
         assert record.updated_at is not None  # only newer records update
         changed_at = _time_param(dialect, record.updated_at)
-        values = stored_values(record.value)
+        values = bound_values(record.value.as_row())
         label_rows.append((*values, current.version + 1, changed_at, current.id))
         history_rows.append(
             (current.id, current.sentence_id, current.user_id, current.version + 1, changed_at, *values)
         )
-    connection.exec_driver_sql(
-        driver_sql(dialect, f"UPDATE label SET {assignments}, version = ?, updated_at = ? WHERE id = ?"),
-        label_rows,
-    )
-    marks = ", ".join("?" for _ in VALUE_COLUMNS)
-    connection.exec_driver_sql(
-        driver_sql(dialect, _HISTORY_INSERT + f"VALUES (?, ?, ?, ?, 'import', ?, {marks})"),
-        history_rows,
-    )
+    driver.run(connection, driver.UPDATE_IMPORTED_LABEL, label_rows)
+    driver.run(connection, driver.INSERT_IMPORTED_HISTORY, history_rows)

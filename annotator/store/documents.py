@@ -18,6 +18,7 @@ from annotator.domain.errors import AnnotatorError, InputError, NotFoundError
 from annotator.domain.label import SOURCE_KEY
 from annotator.domain.names import MAX_OTHER_SOURCE_NAME, check_free_text, check_identifier
 from annotator.domain.source_keys import RESERVED_KEYS
+from annotator.store import driver
 from annotator.store.engine import run_write
 from annotator.store.models import (
     ArticleAssignment,
@@ -162,9 +163,7 @@ def list_document_ids(*, session: Session) -> list[str]:
 
     A plain driver statement: the annotate page's picker reads it on every key press.
     """
-    connection = session.connection()
-    sql = "SELECT id FROM document ORDER BY created_at, id"
-    return [row[0] for row in connection.exec_driver_sql(sql)]
+    return [row[0] for row in driver.run(session.connection(), driver.DOCUMENT_IDS)]
 
 
 def get_document(*, session: Session, document_id: str) -> Document | None:
@@ -301,9 +300,7 @@ def document_titles(*, session: Session) -> list[tuple[str, str]]:
     ``titles = dict(document_titles(session=s))`` and
     ``st.selectbox("Article", list(titles), format_func=titles.__getitem__)``.
     """
-    connection = session.connection()
-    sql = "SELECT id, title FROM document ORDER BY created_at, id"
-    return [(row[0], row[1]) for row in connection.exec_driver_sql(sql)]
+    return [(row[0], row[1]) for row in driver.run(session.connection(), driver.DOCUMENT_TITLES)]
 
 
 @dataclass(frozen=True)

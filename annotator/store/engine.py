@@ -5,12 +5,10 @@ from __future__ import annotations
 import fcntl
 import os
 import random
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import event
@@ -21,6 +19,7 @@ from sqlmodel import Session, SQLModel, create_engine
 
 from annotator.domain.errors import StoreBusyError, StoreFullError
 from annotator.store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from annotator.store.driver import begin_immediate, set_sqlite_pragmas
 
 T = TypeVar("T")
 
@@ -66,14 +65,7 @@ def create_private_file(path: str | os.PathLike[str]) -> None:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    # WAL lets annotators read while one of them writes; NORMAL sync is durable across
-    # a killed process (only an OS crash may lose the last commits).
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.close()
+    set_sqlite_pragmas(dbapi_connection, SQLITE_BUSY_TIMEOUT_MS)
 
 
 def create_tables(engine: Engine) -> None:
@@ -152,9 +144,7 @@ def begin_write(session: Session) -> None:
     """
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        driver = connection.connection.driver_connection
-        if driver is not None and not driver.in_transaction:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        begin_immediate(connection)
 
 
 def run_write(session: Session, action: Callable[[], T], *, again_on_conflict: bool = False) -> T:
@@ -184,47 +174,6 @@ def run_write(session: Session, action: Callable[[], T], *, again_on_conflict: b
         return run()
     except IntegrityError:
         return run()
-
-
-_LITERAL_OR_MARK = re.compile(r"'(?:[^']|'')*'|\?")
-
-
-def driver_sql(dialect: str, sql: str) -> str:
-    """A statement written with ``?`` in the driver's own parameter style (psycopg: ``%s``).
-
-    Hot paths (a save, a bulk import, an export) skip SQLAlchemy's statement building this way.
-    A ``?`` inside a quoted literal stays a character, and psycopg's ``%`` is doubled
-    everywhere (it reads the whole statement, literals included, for placeholders).
-
-    >>> driver_sql("postgresql", "SELECT '?', '100%' FROM t WHERE a = ? AND b LIKE 'x'")
-    "SELECT '?', '100%%' FROM t WHERE a = %s AND b LIKE 'x'"
-    """
-    if dialect == "sqlite":
-        return sql
-    return _LITERAL_OR_MARK.sub(lambda m: "%s" if m.group() == "?" else m.group(), sql.replace("%", "%%"))
-
-
-def fetch_rows(session: Session, sql: str, *params: object) -> list[tuple[Any, ...]]:
-    """Rows as plain tuples, straight from the driver's cursor (``sql`` written with ``?``).
-
-    For the reads behind every key press: there, building SQLAlchemy's Row objects cost more
-    than running the queries.
-    """
-    connection = session.connection()
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(driver_sql(connection.dialect.name, sql), params)
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
-
-
-def stored_time(dialect: str, moment: datetime) -> Any:
-    """A UTC datetime as SQLAlchemy stores it: text on SQLite, the datetime on PostgreSQL."""
-    if dialect == "sqlite":
-        # isoformat, not strftime: %Y drops the leading zeros of years before 1000.
-        return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-    return moment
 
 
 def is_lock_error(error: OperationalError) -> bool:

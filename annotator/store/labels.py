@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import func
+from sqlalchemy import Boolean, func
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
@@ -26,7 +25,9 @@ from annotator.domain.label import (
     stored_via,
 )
 from annotator.domain.label_schema import LabelSchema, check_label, check_label_text, schema_from_dict
-from annotator.store.engine import driver_sql, run_write, stored_time
+from annotator.store import driver
+from annotator.store.driver import bound_values, stored_time
+from annotator.store.engine import run_write
 from annotator.store.models import Document, Label, LabelHistory, Sentence, User, as_utc, utcnow
 from annotator.store.suggestions import record_labels_against_suggestions
 
@@ -152,68 +153,26 @@ def label_places(
     """The place of each of these sentences that exists, with the document's text if asked."""
     if not sentence_ids:
         return {}
-    dialect = connection.dialect.name
 
     def rows(sql: str, params: Sequence[Any]) -> list[Any]:
-        return list(connection.exec_driver_sql(driver_sql(dialect, sql), tuple(params)).all())
+        return list(driver.run(connection, sql, tuple(params)).all())
 
     ids = sorted(set(sentence_ids))
-    sentences = rows(
-        f"SELECT id, document_id, char_start, char_end FROM sentence WHERE id IN ({_marks(ids)})", ids
-    )
+    sentences = rows(driver.sentence_spans(len(ids)), ids)
     documents = sorted({document_id for _, document_id, _, _ in sentences})
     keys: dict[str, set[str]] = {document_id: set() for document_id in documents}
     texts: dict[str, str] = {}
     if documents:
-        for document_id, key in rows(
-            f"SELECT document_id, key FROM source WHERE document_id IN ({_marks(documents)})", documents
-        ):
+        for document_id, key in rows(driver.source_keys_of_documents(len(documents)), documents):
             keys[document_id].add(key)
         if needs_text:
-            texts = dict(rows(f"SELECT id, text FROM document WHERE id IN ({_marks(documents)})", documents))
+            texts = dict(rows(driver.texts_of_documents(len(documents)), documents))
     return {
         sentence_id: LabelPlace(
             document_id, start, end, frozenset(keys[document_id]), texts.get(document_id, "")
         )
         for sentence_id, document_id, start, end in sentences
     }
-
-
-def _marks(values: Sequence[Any]) -> str:
-    return ", ".join("?" for _ in values)
-
-
-_COLUMNS = ", ".join(STORED_FIELDS)
-_MARKS = _marks(STORED_FIELDS)
-_SQL = {
-    "current": "SELECT id, version, created_at, updated_at, "
-    + _COLUMNS
-    + " FROM label WHERE sentence_id = ? AND user_id = ?",
-    "sentence": "SELECT 1 FROM sentence WHERE id = ?",
-    "insert": "INSERT INTO label (sentence_id, user_id, version, created_at, updated_at, "
-    + _COLUMNS
-    + ") VALUES (?, ?, ?, ?, ?, "
-    + _MARKS
-    + ") RETURNING id",
-    "update": "UPDATE label SET version = ?, updated_at = ?, "
-    + ", ".join(f"{name} = ?" for name in STORED_FIELDS)
-    + " WHERE id = ?",
-    "history": "INSERT INTO label_history (label_id, sentence_id, user_id, version, action, changed_at, "
-    + _COLUMNS
-    + ") VALUES (?, ?, ?, ?, ?, ?, "
-    + _MARKS
-    + ")",
-    "delete": "DELETE FROM label WHERE id = ?",
-    "last_version": "SELECT coalesce(max(version), 0) FROM label_history "
-    "WHERE sentence_id = ? AND user_id = ?",
-    "receipt": "INSERT INTO submission_receipt "
-    "(user_id, client_id, sentence_id, outcome, received_at) VALUES (?, ?, ?, ?, ?)",
-}
-
-
-def _driver_sql(dialect: str, name: str) -> str:
-    sql = driver_sql(dialect, _SQL[name])
-    return sql + " FOR UPDATE" if dialect != "sqlite" and name == "current" else sql
 
 
 @dataclass(frozen=True)
@@ -266,7 +225,7 @@ def record_label_changes(
         )
         for change in changes
     ]
-    connection.exec_driver_sql(_driver_sql(dialect, "history"), rows[0] if len(rows) == 1 else rows)
+    driver.run(connection, driver.INSERT_HISTORY, rows[0] if len(rows) == 1 else rows)
     if reopen_gold:
         reopen(session, sorted({change.sentence_id for change in changes}))
 
@@ -280,43 +239,25 @@ def reopen(session: Session, sentence_ids: Sequence[int]) -> None:
     if not sentence_ids:
         return
     connection = session.connection()
-    dialect = connection.dialect.name
-    if (
-        len(sentence_ids) > 1
-        and connection.exec_driver_sql("SELECT 1 FROM gold_label LIMIT 1").first() is None
-    ):
+    if len(sentence_ids) > 1 and driver.run(connection, driver.ANY_GOLD).first() is None:
         return  # a bulk import into a project without gold: nothing to re-open
     for start in range(0, len(sentence_ids), 900):  # under SQLite's bound-parameter limit
         chunk = list(sentence_ids[start : start + 900])
-        connection.exec_driver_sql(
-            driver_sql(
-                dialect,
-                "UPDATE gold_label SET needs_review = ? WHERE needs_review = ? "
-                f"AND sentence_id IN ({_marks(chunk)})",
-            ),
-            (True, False, *chunk),
-        )
+        driver.run(connection, driver.reopen_gold(len(chunk)), (True, False, *chunk))
 
 
-def bound_values(values: Sequence[Any]) -> tuple[Any, ...]:
-    """A label's ``STORED_FIELDS`` values as driver statements bind them: ``via`` as JSON text
-    (what SQLAlchemy's JSON type writes; PostgreSQL casts it)."""
-    *plain, via = values
-    return (*plain, None if via is None else json.dumps(list(via)))
+_LABEL_TABLE = Label.__table__  # type: ignore[attr-defined]
+_BOOLEAN_AT = frozenset(
+    i for i, name in enumerate(driver.LABEL_VALUE_COLUMNS) if isinstance(_LABEL_TABLE.c[name].type, Boolean)
+)
 
 
 def _comparable(row: Sequence[Any]) -> tuple[Any, ...]:
     """Stored ``STORED_FIELDS`` columns in ``LabelValue.as_row``'s form: drivers hand booleans back
     as integers (SQLite) and ``via`` as JSON text (SQLite) or a list (PostgreSQL)."""
-    is_claim, source, source_other, confidence, note, flagged, *spans, via = row
+    *columns, via = row
     return (
-        bool(is_claim),
-        source,
-        source_other,
-        confidence,
-        note,
-        bool(flagged),
-        *spans,
+        *(bool(value) if i in _BOOLEAN_AT else value for i, value in enumerate(columns)),
         list(stored_via(via)) or None,
     )
 
@@ -341,22 +282,22 @@ def _write_label(
     connection = session.connection()
     dialect = connection.dialect.name
 
-    def run(name: str, params: tuple[Any, ...]) -> Any:
-        return connection.exec_driver_sql(_driver_sql(dialect, name), params)
+    def run(sql: str, params: tuple[Any, ...]) -> Any:
+        return driver.run(connection, sql, params)
 
     now = utcnow()
     stamp = stored_time(dialect, now)
-    current = run("current", (sentence_id, user_id)).first()
+    current = run(driver.current_label(dialect), (sentence_id, user_id)).first()
     if current is None:
-        if run("sentence", (sentence_id,)).first() is None:
+        if run(driver.SENTENCE_EXISTS, (sentence_id,)).first() is None:
             raise NotFoundError(f"no sentence with id {sentence_id}")
         if value is None:
             return _Written(0, 0, now, now, changed=False)
         new_values = value.as_row()
         # A label taken back and given again goes on from its history's last version.
-        version, created_at = run("last_version", (sentence_id, user_id)).scalar_one() + 1, now
+        version, created_at = run(driver.LAST_HISTORY_VERSION, (sentence_id, user_id)).scalar_one() + 1, now
         label_id = run(
-            "insert", (sentence_id, user_id, version, stamp, stamp, *bound_values(new_values))
+            driver.INSERT_LABEL, (sentence_id, user_id, version, stamp, stamp, *bound_values(new_values))
         ).scalar_one()
     else:
         label_id, version = current[0], current[1] + 1
@@ -367,10 +308,10 @@ def _write_label(
         if value is None:
             # The history row keeps the values taken back, so nothing said is ever lost.
             new_values, action = stored, "clear"
-            run("delete", (label_id,))
+            run(driver.DELETE_LABEL, (label_id,))
         else:
             new_values = value.as_row()
-            run("update", (version, stamp, *bound_values(new_values), label_id))
+            run(driver.UPDATE_LABEL, (version, stamp, *bound_values(new_values), label_id))
     record_label_changes(
         session, [LabelChange(label_id, sentence_id, user_id, version, action, now, new_values)]
     )
@@ -428,9 +369,9 @@ def _apply_submissions(
     dialect = connection.dialect.name
 
     def rows(sql: str, params: Sequence[Any]) -> list[Any]:
-        return list(connection.exec_driver_sql(driver_sql(dialect, sql), tuple(params)).all())
+        return list(driver.run(connection, sql, tuple(params)).all())
 
-    active = rows('SELECT active FROM "user" WHERE id = ?', (user_id,))
+    active = rows(driver.USER_ACTIVE, (user_id,))
     if not active or not active[0][0]:
         reason = "this account is no longer active; ask a lead to reactivate it, then reload"
         return [Receipt(s.client_id, s.sentence_id, "refused", reason) for s in submissions]
@@ -438,9 +379,7 @@ def _apply_submissions(
     received = {
         client_id: Receipt(client_id, sentence_id, outcome)
         for client_id, sentence_id, outcome in rows(
-            "SELECT client_id, sentence_id, outcome FROM submission_receipt WHERE user_id = ? "
-            f"AND client_id IN ({_marks(client_ids)})",
-            (user_id, *client_ids),
+            driver.receipts_of(len(client_ids)), (user_id, *client_ids)
         )
     }
     places = label_places(
@@ -458,8 +397,9 @@ def _apply_submissions(
             )
             if receipt.outcome != "refused":
                 received[submission.client_id] = receipt
-                connection.exec_driver_sql(
-                    driver_sql(dialect, _SQL["receipt"]),
+                driver.run(
+                    connection,
+                    driver.INSERT_RECEIPT,
                     (
                         user_id,
                         receipt.client_id,

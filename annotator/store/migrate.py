@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
@@ -80,11 +80,11 @@ SCHEMA_LOCK_TIMEOUT_S = 600.0
 def _one_at_a_time(engine: Engine) -> Iterator[None]:
     if engine.dialect.name == "postgresql":
         with engine.connect() as holder:
-            holder.exec_driver_sql(f"SELECT pg_advisory_lock({SCHEMA_LOCK_KEY})")
+            holder.execute(select(func.pg_advisory_lock(SCHEMA_LOCK_KEY)))
             try:
                 yield
             finally:
-                holder.exec_driver_sql(f"SELECT pg_advisory_unlock({SCHEMA_LOCK_KEY})")
+                holder.execute(select(func.pg_advisory_unlock(SCHEMA_LOCK_KEY)))
                 holder.commit()
         return
     with write_lock(engine, timeout_s=SCHEMA_LOCK_TIMEOUT_S):

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from annotator.domain import passwords
 from annotator.domain.errors import AuthenticationError, InputError, NotFoundError
 from annotator.domain.names import check_user_name
-from annotator.store.engine import fetch_rows, stored_time
+from annotator.store.driver import fetch_rows, stored_time
 from annotator.store.models import LoginSession, Role, User, UserCreate, utcnow
 
 MIN_PASSWORD_LENGTH = 8

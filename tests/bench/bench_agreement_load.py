@@ -21,10 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import bench_dir, build_label_db, log, main, median, row, time_runs  # noqa: E402
 
-from annotator.store.agreement_reads import _LABELS_SQL  # noqa: E402
+from annotator.store.driver import AGREEMENT_LABELS  # noqa: E402
 
 # The floor reads exactly what load_label_table reads (all labels, no filter).
-QUERY = _LABELS_SQL.format(join="", where="")
+QUERY = AGREEMENT_LABELS.format(join="", where="")
 # Evidence on every claim label: the mention is the sentence's first 6-8 characters (their
 # lengths differ by annotator, so spans partly agree), the cue the next 5.
 ADD_EVIDENCE = """

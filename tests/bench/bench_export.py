@@ -4,7 +4,7 @@
 
 Data: 200k sentences × 5 annotators = 1M labels (+1.2M history rows) in a SQLite file
 built by raw inserts into the real schema. Floor, measured in the same run and
-interleaved with ours: the same join query (``annotator.store.exports._LABELS_SQL``)
+interleaved with ours: the same join query (``annotator.store.driver.EXPORT_LABELS``)
 through a raw ``sqlite3`` cursor, ``orjson.dumps`` of the same dicts, written to a file
 and fsync'd like the export's atomic writer does; both outputs are checked to be
 byte-identical. Memory: each side runs once in a fresh interpreter; peak RSS
@@ -53,14 +53,14 @@ def export_floor(db: Path, out: Path) -> int:
     import orjson
 
     from annotator.exchange.schemas import load_label_schema
-    from annotator.store.exports import _LABELS_SQL
+    from annotator.store.driver import EXPORT_LABELS
 
     version = load_label_schema().version
     dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
     count = 0
     con = sqlite3.connect(db)
     try:
-        cursor = con.execute(_LABELS_SQL.format(where=""))
+        cursor = con.execute(EXPORT_LABELS.format(where=""))
         with open(out, "wb") as stream:
             write = stream.write  # one write per record into the buffered file: see the docstring
             while batch := cursor.fetchmany(20_000):
