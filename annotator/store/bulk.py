@@ -24,7 +24,7 @@ from annotator.domain.errors import InputError
 from annotator.domain.label import SOURCE_KEY, VIA_OTHER_PREFIX, LabelValue, evidence_problems
 from annotator.store import driver
 from annotator.store.driver import bound_values, stored_time
-from annotator.store.gold import reopen
+from annotator.store.labels import reopen
 from annotator.store.models import (
     Document,
     Label,

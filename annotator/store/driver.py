@@ -234,6 +234,11 @@ LAST_HISTORY_VERSION = (
     "SELECT coalesce(max(version), 0) FROM label_history WHERE sentence_id = ? AND user_id = ?"
 )
 USER_ACTIVE = 'SELECT active FROM "user" WHERE id = ?'
+LOGIN_IDENTITY = (
+    'SELECT u.id, u.name, u.role FROM login_session l JOIN "user" u ON u.id = l.user_id '
+    "WHERE l.token_hash = ? AND l.expires_at > ? AND u.active"
+)
+"""The account of a login token: every page run and every action asks it."""
 INSERT_RECEIPT = (
     "INSERT INTO submission_receipt (user_id, client_id, sentence_id, outcome, received_at) "
     "VALUES (?, ?, ?, ?, ?)"

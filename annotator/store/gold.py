@@ -17,9 +17,9 @@ from annotator.domain.label import STORED_FIELDS, LabelValue, stored_label
 from annotator.domain.label_schema import LabelSchema
 from annotator.domain.review import field_disagreement
 from annotator.domain.settling import Policy, Vote, disagreement_share, evidence_split, settle
+from annotator.store import driver
 from annotator.store.engine import run_write
 from annotator.store.labels import check_label_value, default_label_schema, label_places
-from annotator.store.labels import reopen as reopen  # where store.bulk and older callers look for it
 from annotator.store.models import (
     Document,
     GoldBase,
@@ -145,8 +145,8 @@ def settle_gold(
     return run_write(session, write)
 
 
-GOLD_VALUE_FIELDS = tuple(name for name in STORED_FIELDS if name not in ("note", "flagged"))
-"""A gold label's own columns (``STORED_FIELDS`` but a note and a flag, which are the annotators')."""
+GOLD_VALUE_FIELDS = (*driver.GOLD_VALUE_COLUMNS, *driver.GOLD_EVIDENCE_COLUMNS)
+"""A gold label's own columns: the ``STORED_FIELDS`` its table has (not an annotator's note and flag)."""
 
 
 def _gold_values(value: LabelValue) -> dict[str, Any]:

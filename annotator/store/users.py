@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from annotator.domain import passwords
 from annotator.domain.errors import AuthenticationError, InputError, NotFoundError
 from annotator.domain.names import check_user_name
+from annotator.store import driver
 from annotator.store.driver import fetch_rows, stored_time
 from annotator.store.models import LoginSession, Role, User, UserCreate, utcnow
 
@@ -167,8 +168,7 @@ def login_identity(*, session: Session, token: str) -> tuple[int, str, Role] | N
     """
     rows = fetch_rows(
         session,
-        'SELECT u.id, u.name, u.role FROM login_session l JOIN "user" u ON u.id = l.user_id '
-        "WHERE l.token_hash = ? AND l.expires_at > ? AND u.active",
+        driver.LOGIN_IDENTITY,
         _token_hash(token),
         stored_time(session.get_bind().dialect.name, utcnow()),
     )
