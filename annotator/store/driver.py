@@ -12,6 +12,7 @@ with SQLAlchemy. ``tests/test_driver_sql.py`` checks that no other module runs d
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -52,6 +53,7 @@ def columns_of(model: type[SQLModel], names: Sequence[str]) -> tuple[str, ...]:
 _LITERAL_OR_MARK = re.compile(r"'(?:[^']|'')*'|\?")
 
 
+@functools.lru_cache(maxsize=1024)  # a few dozen statements, rewritten on every save otherwise
 def driver_sql(dialect: str, sql: str) -> str:
     """A statement written with ``?`` in the driver's own parameter style (psycopg: ``%s``).
 
