@@ -137,6 +137,8 @@ class _Connection:
         self.page_script_hash = ""
         self.cache: dict[str, Any] = {}
         self.component_id = ""
+        self.received_bytes = 0
+        """Bytes of every message the server sent on this connection so far."""
 
     async def rerun(self, trigger: Mapping[str, Any] | None) -> tuple[dict[str, Any] | None, float]:
         """Send a rerun (with the panel's trigger value, if any); the last panel data drawn in
@@ -159,7 +161,9 @@ class _Connection:
         arrived = 0.0
         while True:
             received = ForwardMsg()
-            received.ParseFromString(await self.ws.recv())
+            raw = await self.ws.recv()
+            self.received_bytes += len(raw)
+            received.ParseFromString(raw)
             kind = received.WhichOneof("type")
             if kind == "ref_hash":
                 received = self.cache[received.ref_hash]
@@ -378,6 +382,14 @@ class Server:
         return f"ws://127.0.0.1:{self.port}/_stcore/stream"
 
 
+def app_command(script: Path, port: int) -> list[str]:
+    """Any Streamlit script served with the options of ``annotator serve`` (the floor of a rerun)."""
+    from annotator.ui.options import APP_OPTIONS, PRODUCTION_OPTIONS, command_line
+
+    options = {**APP_OPTIONS, **PRODUCTION_OPTIONS, "server.address": "127.0.0.1", "server.port": port}
+    return [sys.executable, "-m", "streamlit", "run", str(script.resolve()), *command_line(options)]
+
+
 def serve_command(db_url: str, port: int, *, defaults: bool) -> list[str]:
     """``annotator serve`` as a user runs it; with ``defaults``, the app as ``serve`` ran it before
     the production options (``streamlit run`` with APP_OPTIONS only): the "before" figures."""
@@ -409,13 +421,33 @@ def running_server(db_url: str, workdir: Path, *, defaults: bool = False) -> Ite
     from tests.browser_helpers import free_port
 
     port = free_port()
+    with running_command(
+        serve_command(db_url, port, defaults=defaults), port, workdir, env={"ANNOTATOR_DB_URL": db_url}
+    ) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def running_app(script: Path, workdir: Path) -> Iterator[Server]:
+    """``script`` served as ``annotator serve`` serves the app (``app_command``)."""
+    from tests.browser_helpers import free_port
+
+    port = free_port()
+    with running_command(app_command(script, port), port, workdir) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def running_command(
+    command: list[str], port: int, workdir: Path, *, env: Mapping[str, str] | None = None
+) -> Iterator[Server]:
+    """A Streamlit server started by ``command`` on ``port``, until it answers its health check."""
     log = workdir / f"serve-{port}.log"
-    env = {**c.python_env(), "ANNOTATOR_DB_URL": db_url}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            serve_command(db_url, port, defaults=defaults),
+            command,
             cwd=workdir,
-            env=env,
+            env={**c.python_env(), **(env or {})},
             stdout=out,
             stderr=subprocess.STDOUT,
         )
