@@ -137,6 +137,9 @@ class _Connection:
         self.page_script_hash = ""
         self.cache: dict[str, Any] = {}
         self.component_id = ""
+        self.fragment_id = ""
+        """The fragment the panel was drawn in, if any: the browser names it in the panel's reruns,
+        and Streamlit then reruns only that fragment."""
         self.received_bytes = 0
         """Bytes of every message the server sent on this connection so far."""
 
@@ -156,6 +159,7 @@ class _Connection:
             widget = state.widget_states.widgets.add()
             widget.id = _make_trigger_id(self.component_id, "events")
             widget.json_trigger_value = json.dumps([{"event": "action", "value": dict(trigger)}])
+            state.fragment_id = self.fragment_id
         await self.ws.send(message.SerializeToString())
         panel: dict[str, Any] | None = None
         arrived = 0.0
@@ -178,6 +182,7 @@ class _Connection:
                 element = received.delta.new_element
                 if element.WhichOneof("type") == "bidi_component":
                     self.component_id = element.bidi_component.id
+                    self.fragment_id = received.delta.fragment_id
                     panel = json.loads(element.bidi_component.bytes)
                     arrived = time.perf_counter()
             elif (
