@@ -6,6 +6,7 @@ by Streamlit's test harness; a module is compiled once.
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import streamlit as st
@@ -29,9 +30,13 @@ PAGES = {
     "account": ("app_pages/account.py", "My account", ":material/key:"),
 }
 PAGES_MADE = "pages_made"
-FAVICON = (Path(__file__).parent / "static" / "favicon.png").read_bytes()
-"""The tab's icon, served by the app itself: a ":material/…:" page icon is fetched by every
-browser from fonts.gstatic.com (51 console errors a session behind a firewall). Read once."""
+FAVICON = "data:image/png;base64," + base64.b64encode(
+    (Path(__file__).parent / "static" / "favicon.png").read_bytes()
+).decode("ascii")
+"""The tab's icon, from the app itself: a ":material/…:" page icon is fetched by every browser
+from fonts.gstatic.com (51 console errors a session behind a firewall). A data URL (550 bytes),
+not the image's bytes: Streamlit passes a URL on as it is, but opens bytes with PIL (format and
+size) and stores them in its media manager on every run, i.e. on every exchange of the panel."""
 BY_ROLE = {
     Role.annotator: ["annotate", "progress", "account"],
     Role.reviewer: ["annotate", "progress", "agreement", "review", "exports", "account"],

@@ -137,6 +137,11 @@ class _Connection:
         self.page_script_hash = ""
         self.cache: dict[str, Any] = {}
         self.component_id = ""
+        self.fragment_id = ""
+        """The fragment the panel was drawn in, if any: the browser names it in the panel's reruns,
+        and Streamlit then reruns only that fragment."""
+        self.received_bytes = 0
+        """Bytes of every message the server sent on this connection so far."""
 
     async def rerun(self, trigger: Mapping[str, Any] | None) -> tuple[dict[str, Any] | None, float]:
         """Send a rerun (with the panel's trigger value, if any); the last panel data drawn in
@@ -154,12 +159,15 @@ class _Connection:
             widget = state.widget_states.widgets.add()
             widget.id = _make_trigger_id(self.component_id, "events")
             widget.json_trigger_value = json.dumps([{"event": "action", "value": dict(trigger)}])
+            state.fragment_id = self.fragment_id
         await self.ws.send(message.SerializeToString())
         panel: dict[str, Any] | None = None
         arrived = 0.0
         while True:
             received = ForwardMsg()
-            received.ParseFromString(await self.ws.recv())
+            raw = await self.ws.recv()
+            self.received_bytes += len(raw)
+            received.ParseFromString(raw)
             kind = received.WhichOneof("type")
             if kind == "ref_hash":
                 received = self.cache[received.ref_hash]
@@ -174,6 +182,7 @@ class _Connection:
                 element = received.delta.new_element
                 if element.WhichOneof("type") == "bidi_component":
                     self.component_id = element.bidi_component.id
+                    self.fragment_id = received.delta.fragment_id
                     panel = json.loads(element.bidi_component.bytes)
                     arrived = time.perf_counter()
             elif (
@@ -378,6 +387,14 @@ class Server:
         return f"ws://127.0.0.1:{self.port}/_stcore/stream"
 
 
+def app_command(script: Path, port: int) -> list[str]:
+    """Any Streamlit script served with the options of ``annotator serve`` (the floor of a rerun)."""
+    from annotator.ui.options import APP_OPTIONS, PRODUCTION_OPTIONS, command_line
+
+    options = {**APP_OPTIONS, **PRODUCTION_OPTIONS, "server.address": "127.0.0.1", "server.port": port}
+    return [sys.executable, "-m", "streamlit", "run", str(script.resolve()), *command_line(options)]
+
+
 def serve_command(db_url: str, port: int, *, defaults: bool) -> list[str]:
     """``annotator serve`` as a user runs it; with ``defaults``, the app as ``serve`` ran it before
     the production options (``streamlit run`` with APP_OPTIONS only): the "before" figures."""
@@ -409,13 +426,33 @@ def running_server(db_url: str, workdir: Path, *, defaults: bool = False) -> Ite
     from tests.browser_helpers import free_port
 
     port = free_port()
+    with running_command(
+        serve_command(db_url, port, defaults=defaults), port, workdir, env={"ANNOTATOR_DB_URL": db_url}
+    ) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def running_app(script: Path, workdir: Path) -> Iterator[Server]:
+    """``script`` served as ``annotator serve`` serves the app (``app_command``)."""
+    from tests.browser_helpers import free_port
+
+    port = free_port()
+    with running_command(app_command(script, port), port, workdir) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def running_command(
+    command: list[str], port: int, workdir: Path, *, env: Mapping[str, str] | None = None
+) -> Iterator[Server]:
+    """A Streamlit server started by ``command`` on ``port``, until it answers its health check."""
     log = workdir / f"serve-{port}.log"
-    env = {**c.python_env(), "ANNOTATOR_DB_URL": db_url}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            serve_command(db_url, port, defaults=defaults),
+            command,
             cwd=workdir,
-            env=env,
+            env={**c.python_env(), **(env or {})},
             stdout=out,
             stderr=subprocess.STDOUT,
         )
