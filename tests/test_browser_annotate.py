@@ -366,3 +366,26 @@ def test_the_panel_labels_on_after_another_page_of_the_same_session(
     fay.keys("N")
     fay.wait_saved()
     assert _mine(engine, "fay") == {0: (False, None, None), 1: (False, None, None)}
+
+
+def test_a_label_sent_after_the_login_ended_shows_the_login_form_and_saves_nothing(
+    app: tuple[str, Engine, Path], browser: Any
+) -> None:
+    """The panel reruns as a fragment, which skips the entry file's login check: the callback
+    refuses the label, and the fragment then reruns the whole app, which shows the login form."""
+    base, engine, _ = app
+    gina = _annotator(engine, base, browser, "gina")
+    gina.keys("N")
+    gina.wait_saved()
+    assert _mine(engine, "gina") == {0: (False, None, None)}  # control: saving works
+    with Session(engine) as session:
+        user = users.get_user_by_name(session=session, name="gina")
+        assert user is not None and user.id is not None
+        users.set_password(session=session, user_id=user.id, password="gina-pass-2")
+    gina.keys("N")
+    expect(gina.page.locator(".st-key-login_name input")).to_be_visible(timeout=20_000)
+    assert _mine(engine, "gina") == {0: (False, None, None)}  # the second label was not saved
+    gina.log_in("gina", "gina-pass-2")
+    gina.caption()
+    gina.wait_saved()  # it waited in the browser's outbox, and goes after the new login
+    assert _mine(engine, "gina") == {0: (False, None, None), 1: (False, None, None)}

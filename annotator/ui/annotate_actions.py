@@ -67,6 +67,10 @@ SUGGESTED = "ann_suggested"
 # key. A change elsewhere changes the signature, and the next exchange sends it whole; a
 # panel that lacks it (its page was mounted afresh) asks for it (the request "article").
 ARTICLE_SENT = "ann_article_sent"
+# Set by the callback when the tab's login has ended. The panel reruns as a fragment, which
+# skips the entry file's login check; seeing this, it reruns the whole app, which shows the
+# login form.
+LOGIN_ENDED = "ann_login_ended"
 
 
 def init_state(user_id: int) -> bool:
@@ -140,6 +144,7 @@ def apply_action(user_id: int, action: Mapping[str, Any]) -> None:
                     "error",
                     "Your login has ended: log in again. Your labels wait in this browser.",
                 )
+                state[LOGIN_ENDED] = True
                 return
             receipts = labels.submit_labels(
                 session=session, user_id=user_id, submissions=submissions, schema=schema()
