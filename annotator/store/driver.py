@@ -255,6 +255,21 @@ def receipts_of(count: int) -> str:
     )
 
 
+def suggestions_of_sentences(count: int) -> str:
+    """What a save compares its labels with: (sentence id, model, is_claim, source, source_other)."""
+    return (
+        "SELECT sentence_id, model, is_claim, source, source_other FROM suggestion "
+        f"WHERE sentence_id IN ({marks(count)})"
+    )
+
+
+PROJECT_SETTINGS_2 = "SELECT key, value FROM project_setting WHERE key IN (?, ?)"
+INSERT_SHOWN = (
+    "INSERT INTO suggestion_shown (sentence_id, user_id, label_version, model, shown, agrees, recorded_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
 ANY_GOLD = "SELECT 1 FROM gold_label LIMIT 1"
 
 

@@ -23,6 +23,7 @@ from annotator.domain.label import LabelValue
 from annotator.domain.suggestions import Suggestion
 from annotator.domain.suggestions.anchoring import DEFAULT_AUDIT_SHARE, ShownRecord, hidden_for_audit
 from annotator.domain.suggestions.evaluation import source_answer
+from annotator.store import driver
 from annotator.store.documents import list_sentences, list_sources, require_document
 from annotator.store.models import (
     Document,
@@ -241,17 +242,22 @@ def record_shown(
     shown: bool,
     agrees: bool,
 ) -> None:
-    """Record what was on screen when a label version was saved. Added to the session, not
-    committed: call it inside the label's own transaction, so both are stored or neither."""
-    session.add(
-        SuggestionShown(
-            sentence_id=sentence_id,
-            user_id=user_id,
-            label_version=label_version,
-            model=model,
-            shown=shown,
-            agrees=agrees,
-        )
+    """Record what was on screen when a label version was saved. Written in the session's
+    transaction, not committed: call it inside the label's own transaction, so both are stored
+    or neither. A driver statement: it runs with every save of a suggested sentence."""
+    connection = session.connection()
+    driver.run(
+        connection,
+        driver.INSERT_SHOWN,
+        (
+            sentence_id,
+            user_id,
+            label_version,
+            model,
+            shown,
+            agrees,
+            driver.stored_time(connection.dialect.name, utcnow()),
+        ),
     )
 
 
@@ -338,30 +344,24 @@ def record_labels_against_suggestions(
         return
     ids = sorted({sentence_id for sentence_id, _, _ in saved})
     suggested = {
-        row.sentence_id: row
-        for row in session.exec(select(SuggestionRow).where(col(SuggestionRow.sentence_id).in_(ids))).all()
+        row[0]: row for row in driver.fetch_rows(session, driver.suggestions_of_sentences(len(ids)), *ids)
     }
     if not suggested:
         return
-    share = get_audit_share(session=session)
-    salt = _existing_salt(session) if share > 0 else ""
+    settings = dict(driver.fetch_rows(session, driver.PROJECT_SETTINGS_2, AUDIT_SHARE, AUDIT_SALT))
+    share = float(settings[AUDIT_SHARE]) if AUDIT_SHARE in settings else DEFAULT_AUDIT_SHARE
+    salt = settings.get(AUDIT_SALT, "") if share > 0 else ""
     for sentence_id, version, value in saved:
-        row = suggested.get(sentence_id)
-        if row is None:
+        if sentence_id not in suggested:
             continue
+        _, model, is_claim, source, source_other = suggested[sentence_id]
         record_shown(
             session=session,
             sentence_id=sentence_id,
             user_id=user_id,
             label_version=version,
-            model=row.model,
+            model=model,
             shown=not hidden_for_audit(user_id=user_id, sentence_id=sentence_id, share=share, salt=salt),
             agrees=source_answer(value.is_claim, value.source, value.source_other)
-            == source_answer(row.is_claim, row.source, row.source_other),
+            == source_answer(bool(is_claim), source, source_other),
         )
-
-
-def _existing_salt(session: Session) -> str:
-    # Inside a label's transaction: never commit a new salt from here (``audit_salt`` does).
-    setting = session.get(ProjectSetting, AUDIT_SALT)
-    return "" if setting is None else setting.value
