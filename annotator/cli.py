@@ -223,7 +223,7 @@ def serve_command(ctx: click.Context, host: str, port: int, processes: int) -> N
         annotator --db postgresql+psycopg://user@dbhost/annotator serve --processes 2
     """
     from annotator.exchange.first_run import prepare_database
-    from annotator.ui.options import APP_OPTIONS, PRODUCTION_OPTIONS, command_line
+    from annotator.ui.options import APP_OPTIONS, PRODUCTION_ENVIRONMENT, PRODUCTION_OPTIONS, command_line
 
     db_url = ctx.obj["db_url"]
     report = prepare_database(_engine(ctx, prepares_store=True), admin_password=get_settings().admin_password)
@@ -240,7 +240,8 @@ def serve_command(ctx: click.Context, host: str, port: int, processes: int) -> N
     }
     # annotator.ui.launch loads and freezes the pages' modules, adds the security headers of
     # every response, then runs Streamlit.
-    env = {**os.environ, "ANNOTATOR_DB_URL": db_url}
+    # glibc reads MALLOC_ARENA_MAX as the process starts: it is set for the server process here.
+    env = {**PRODUCTION_ENVIRONMENT, **os.environ, "ANNOTATOR_DB_URL": db_url}
     commands = [
         [sys.executable, "-m", "annotator.ui.launch", *command_line({**options, "server.port": p})]
         for p in ports

@@ -9,6 +9,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
+from annotator.cli import cli
 from tests.proxy_helpers import served
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "bench"))
@@ -17,6 +21,11 @@ import wsload  # noqa: E402
 
 def _command_line(pid: int) -> list[str]:
     return Path(f"/proc/{pid}/cmdline").read_bytes().decode().rstrip("\0").split("\0")
+
+
+def _environment(pid: int) -> dict[str, str]:
+    entries = Path(f"/proc/{pid}/environ").read_bytes().decode().rstrip("\0").split("\0")
+    return dict(entry.split("=", 1) for entry in entries)
 
 
 def _alive(pid: int) -> bool:
@@ -40,6 +49,7 @@ def test_two_processes_take_labels_with_production_options_and_stop_together(tmp
             assert options["--server.port"] == str(port)
             assert options["--runner.postScriptGC"] == "false"
             assert options["--server.fileWatcherType"] == "none"
+            assert _environment(pid)["MALLOC_ARENA_MAX"] == "2"
         # One headless annotator per process, labelling as the panel does (the bench's client:
         # this also fails when the panel's protocol changes and tests/bench/wsload.py does not).
         results = [
@@ -76,3 +86,23 @@ def test_stopping_serve_stops_every_server_process(tmp_path: Path) -> None:
         servers.process.terminate()  # what systemd or Ctrl+C does
         assert servers.process.wait(timeout=30) == 0  # asked to stop: a clean exit
         assert not any(_alive(pid) for pid in children)
+
+
+def test_serve_limits_malloc_arenas_unless_the_user_chose(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server process starts with MALLOC_ARENA_MAX=2 (glibc reads it at start-up: see
+    ui/options.PRODUCTION_ENVIRONMENT); a value in the user's environment is kept. os.execve is
+    captured instead of replacing the test process."""
+    execs: list[dict[str, str]] = []
+    monkeypatch.setattr(os, "execve", lambda _path, _argv, env: execs.append(dict(env)))
+    monkeypatch.setenv("ANNOTATOR_ADMIN_PASSWORD", "admin-pass-for-tests")
+    monkeypatch.chdir(tmp_path)
+    serve = ["--db", f"sqlite:///{tmp_path / 'serve.db'}", "serve", "--port", "8599"]
+
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    assert CliRunner().invoke(cli, serve, catch_exceptions=False).exit_code == 0
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    assert CliRunner().invoke(cli, serve, catch_exceptions=False).exit_code == 0
+
+    assert [env.get("MALLOC_ARENA_MAX") for env in execs] == ["2", "4"]

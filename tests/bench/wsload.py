@@ -128,6 +128,37 @@ class ClientResult:
     errors: list[str] = field(default_factory=list)
 
 
+class _MessageCache:
+    """Streamlit's message cache kept as the browser keeps it (its ForwardMsgCache): a cacheable
+    message is kept until ``max_age`` script runs have finished without it being used; a
+    fragment's run ages only that fragment's messages.
+
+    Kept forever instead, a client sends an ever longer list of hashes with every rerun (and
+    the server parses it), and grows by every panel it was sent: gigabytes over a soak.
+    """
+
+    def __init__(self) -> None:
+        self.max_age = 2
+        """Replaced by the server's ``global.maxCachedMessageAge`` when its session starts."""
+        self.runs = 0
+        self.entries: dict[str, tuple[Any, int, str]] = {}
+        """hash → (message, run it was last used in, the fragment that drew it or "")."""
+
+    def put(self, message: Any) -> None:
+        self.entries[message.hash] = (message, self.runs, message.delta.fragment_id)
+
+    def use(self, hash_: str) -> Any:
+        message, _, fragment_id = self.entries[hash_]
+        self.entries[hash_] = (message, self.runs, fragment_id)
+        return message
+
+    def run_finished(self, fragment_id: str) -> None:
+        self.runs += 1
+        for hash_, (_, used, drawn_by) in list(self.entries.items()):
+            if (not fragment_id or drawn_by == fragment_id) and self.runs - used > self.max_age:
+                del self.entries[hash_]
+
+
 class _Connection:
     """One Streamlit session: send reruns, read what the server draws until the run finishes."""
 
@@ -135,7 +166,7 @@ class _Connection:
         self.ws = ws
         self.query_string = query_string
         self.page_script_hash = ""
-        self.cache: dict[str, Any] = {}
+        self.cache = _MessageCache()
         self.component_id = ""
         self.fragment_id = ""
         """The fragment the panel was drawn in, if any: the browser names it in the panel's reruns,
@@ -154,7 +185,7 @@ class _Connection:
         state = message.rerun_script
         state.query_string = self.query_string
         state.page_script_hash = self.page_script_hash
-        state.cached_message_hashes.extend(self.cache)
+        state.cached_message_hashes.extend(self.cache.entries)
         if trigger is not None:
             widget = state.widget_states.widgets.add()
             widget.id = _make_trigger_id(self.component_id, "events")
@@ -170,11 +201,13 @@ class _Connection:
             received.ParseFromString(raw)
             kind = received.WhichOneof("type")
             if kind == "ref_hash":
-                received = self.cache[received.ref_hash]
+                received = self.cache.use(received.ref_hash)
                 kind = received.WhichOneof("type")
             elif received.metadata.cacheable:
-                self.cache[received.hash] = received
-            if kind == "navigation":  # the page now on screen, as the browser keeps it
+                self.cache.put(received)
+            if kind == "new_session":
+                self.cache.max_age = received.new_session.config.max_cached_message_age
+            elif kind == "navigation":  # the page now on screen, as the browser keeps it
                 self.page_script_hash = received.navigation.page_script_hash
             elif kind == "page_info_changed":
                 self.query_string = received.page_info_changed.query_string
@@ -188,6 +221,7 @@ class _Connection:
             elif (
                 kind == "script_finished" and received.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN
             ):
+                self.cache.run_finished(state.fragment_id)
                 return panel, arrived
 
 
