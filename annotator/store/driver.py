@@ -263,7 +263,11 @@ def suggestions_of_sentences(count: int) -> str:
     )
 
 
-PROJECT_SETTINGS_2 = "SELECT key, value FROM project_setting WHERE key IN (?, ?)"
+def project_settings(count: int) -> str:
+    """(key, value) of these project settings, those that are set."""
+    return f"SELECT key, value FROM project_setting WHERE key IN ({marks(count)})"
+
+
 INSERT_SHOWN = (
     "INSERT INTO suggestion_shown (sentence_id, user_id, label_version, model, shown, agrees, recorded_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)"

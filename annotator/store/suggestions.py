@@ -193,7 +193,11 @@ AUDIT_SALT = "suggestion_audit_salt"
 def get_audit_share(*, session: Session) -> float:
     """The share of sentences each annotator sees without a suggestion (default 10 %)."""
     setting = session.get(ProjectSetting, AUDIT_SHARE)
-    return DEFAULT_AUDIT_SHARE if setting is None else float(setting.value)
+    return _audit_share(None if setting is None else setting.value)
+
+
+def _audit_share(stored: str | None) -> float:
+    return DEFAULT_AUDIT_SHARE if stored is None else float(stored)
 
 
 def set_audit_share(*, session: Session, share: float) -> None:
@@ -348,8 +352,8 @@ def record_labels_against_suggestions(
     }
     if not suggested:
         return
-    settings = dict(driver.fetch_rows(session, driver.PROJECT_SETTINGS_2, AUDIT_SHARE, AUDIT_SALT))
-    share = float(settings[AUDIT_SHARE]) if AUDIT_SHARE in settings else DEFAULT_AUDIT_SHARE
+    settings = dict(driver.fetch_rows(session, driver.project_settings(2), AUDIT_SHARE, AUDIT_SALT))
+    share = _audit_share(settings.get(AUDIT_SHARE))
     salt = settings.get(AUDIT_SALT, "") if share > 0 else ""
     for sentence_id, version, value in saved:
         if sentence_id not in suggested:
