@@ -3,7 +3,8 @@
 AppTest has no handle for custom components (st.components.v2), so the tests send a component's
 events the way Streamlit itself does: a trigger value under the id Streamlit gives it, added to
 the widget states of the next run. ``annotator serve`` adds response headers through the
-middleware list of Streamlit's Starlette server (annotator/ui/server.py). None of these names is
+middleware list of Streamlit's Starlette server, and the panel's save route through its route
+list (annotator/ui/server.py). None of these names is
 public; tests/test_streamlit_private.py fails with a clear message when an upgrade moves one.
 """
 
@@ -19,6 +20,7 @@ PRIVATE_NAMES = (
     "streamlit.testing.v1.AppTest._tree.get_widget_states()",
     "streamlit.testing.v1.AppTest._run(widget_state)",
     "streamlit.web.server.starlette.starlette_app.create_streamlit_middleware()",
+    "streamlit.web.server.starlette.starlette_app.create_streamlit_routes(runtime)",
 )
 
 

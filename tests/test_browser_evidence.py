@@ -60,8 +60,9 @@ def browser() -> Iterator[Any]:
 
 
 class Sent:
-    """The labels the page sends to the server, read off its websocket (Streamlit's own
-    protobuf messages): what the browser sends, whatever the server makes of it."""
+    """The labels the page sends to the server, read off the wire: its posts to the save route
+    and its websocket (Streamlit's own protobuf messages, for labels that go with a request):
+    what the browser sends, whatever the server makes of it."""
 
     def __init__(self, page: StreamlitPage) -> None:
         from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -85,7 +86,12 @@ class Sent:
                         if trigger.get("event") == "action":
                             self.labels.extend(trigger["value"].get("labels", []))
 
+        def on_request(request: Any) -> None:
+            if request.method == "POST" and request.url.endswith("/annotator-api/labels"):
+                self.labels.extend(request.post_data_json.get("labels", []))
+
         page.page.on("websocket", lambda ws: ws.on("framesent", on_sent))
+        page.page.on("request", on_request)
 
     def last_for(self, sentence_id: int) -> dict[str, Any]:
         found = [item for item in self.labels if item["sentence_id"] == sentence_id]

@@ -78,3 +78,17 @@ def test_the_server_middleware_hook_exists() -> None:
                 where="annotator/ui/server.py (the security headers)",
             )
         )
+
+
+def test_the_server_route_hook_exists() -> None:
+    from streamlit.web.server.starlette import starlette_app
+
+    hook = getattr(starlette_app, "create_streamlit_routes", None)
+    if hook is None or list(inspect.signature(hook).parameters) != ["runtime"]:
+        pytest.fail(
+            MOVED.format(
+                version=_version(),
+                what="starlette_app.create_streamlit_routes(runtime)",
+                where="annotator/ui/server.py (the labelling panel's save route)",
+            )
+        )

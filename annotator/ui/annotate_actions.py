@@ -20,16 +20,17 @@ import streamlit as st
 from sqlmodel import Session
 
 from annotator.domain import keys
-from annotator.domain.errors import AnnotatorError, InputError
-from annotator.domain.label import LabelValue, parse_span, parse_via, span_json
+from annotator.domain.errors import AnnotatorError
+from annotator.domain.label import LabelValue, span_json
 from annotator.domain.label_schema import LabelSchema
-from annotator.domain.names import MAX_NOTE
 from annotator.domain.suggestions.confidence import suggested_confidence
 from annotator.store import annotate_reads, documents, labels, queue, sources, suggestions, users
 from annotator.store.labels import Receipt, Submission
 from annotator.store.models import SourceOrigin
+from annotator.ui import save_route
 from annotator.ui.common import db_session, schema
 from annotator.ui.labeller import last_action
+from annotator.ui.panel_input import MAX_BATCH, parse_submission
 
 DOC, START, MESSAGE = "ann_doc", "ann_start", "ann_message"
 ARTICLE_PARAM = "a"  # the open article, in the page's address
@@ -49,8 +50,6 @@ ACKS, WAITING = "ann_acks", "ann_waiting"
 # missing from the acknowledgements were typed after it, not lost.
 SEQ = "ann_seq"
 MAX_ACKS = 1000
-# The most labels one exchange applies; the panel sends the rest with the next one.
-MAX_BATCH = 100
 # The dialog the panel asked for: the page draws it on each run until it is done or dismissed.
 DIALOG, DIALOGS = "ann_dialog", ("choose_article", "propose_source", "guidelines")
 # (read at, Progress, labels in the open article then): the count runs over all of the
@@ -161,64 +160,6 @@ def apply_action(user_id: int, action: Mapping[str, Any]) -> None:
         state[MESSAGE] = ("error", "The page sent a request this version does not know: reload the page.")
 
 
-def parse_submission(item: Any) -> Submission | None:
-    """A label from the browser, if every field has its type and they agree with each other."""
-    if not isinstance(item, Mapping):
-        return None
-    client_id, sentence_id, revision = item.get("client_id"), item.get("sentence_id"), item.get("revision")
-    action, value = item.get("action", "save"), item.get("value")
-    if not (
-        isinstance(client_id, str)
-        and 0 < len(client_id) <= 64
-        and isinstance(sentence_id, int)
-        and not isinstance(sentence_id, bool)
-        and isinstance(revision, str)
-        and action in ("save", "undo")
-    ):
-        return None
-    if value is None:
-        return Submission(client_id, sentence_id, revision, None, "undo") if action == "undo" else None
-    parsed = _label_value(value)
-    return None if parsed is None else Submission(client_id, sentence_id, revision, parsed, action)
-
-
-def _label_value(value: Any) -> LabelValue | None:
-    if not isinstance(value, Mapping):
-        return None
-    try:
-        # Whether the spans fit the article's text is the store's question; here only their shape.
-        cue = parse_span(value.get("cue"), field="cue")
-        mention = parse_span(value.get("source_mention"), field="source_mention")
-        via = parse_via(value.get("via"))
-    except InputError:
-        return None
-    is_claim, source, confidence = value.get("is_claim"), value.get("source"), value.get("confidence")
-    note, flagged, other = value.get("note", ""), value.get("flagged", False), value.get("source_other")
-    well_typed = (
-        isinstance(is_claim, bool)
-        and (source is None or isinstance(source, str))
-        and (confidence is None or (isinstance(confidence, int) and not isinstance(confidence, bool)))
-        and isinstance(note, str)
-        and len(note) <= MAX_NOTE
-        and isinstance(flagged, bool)
-        and (other is None or isinstance(other, str))
-    )
-    if not well_typed or (not is_claim and (source is not None or confidence is not None)):
-        return None
-    other_name = (other or "").strip() or None
-    return LabelValue(
-        is_claim=is_claim,
-        source=source,
-        source_other=other_name if source == "other" else None,
-        confidence=confidence,
-        note=note,
-        flagged=flagged,
-        cue=cue,
-        source_mention=mention,
-        via=via,
-    )
-
-
 def _remember(receipts: list[Receipt]) -> None:
     acks: OrderedDict[str, list[Any]] = st.session_state.setdefault(ACKS, OrderedDict())
     for receipt in receipts:
@@ -307,6 +248,7 @@ def panel_data(user_id: int) -> bytes:
         {
             "document": document_id,
             "signature": signature,
+            "suggested": stamps.suggestions,
             "user": user_id,
             "opened": state[OPENED],
             "opened_by": state.get(OPENED_BY, "asked"),
@@ -315,6 +257,7 @@ def panel_data(user_id: int) -> bytes:
             "labels": {str(sentence_id): _as_list(value) for sentence_id, value in mine.items()},
             "acks": {client_id: acks[client_id] for client_id in state.get(WAITING, ()) if client_id in acks},
             "overall": [overall.done, overall.total],
+            "save": save_route.save_target(st.get_option("server.baseUrlPath"), state.get("login_token")),
             "message": None if message is None else {"kind": message[0], "text": message[1]},
         }
     )

@@ -21,7 +21,9 @@ from annotator.store.models import Role
 TOKEN_PARAM = "s"
 
 
-@st.cache_resource
+# No spinner: the panel's save route (ui/save_route.py) calls it outside any script run, where
+# a spinner has nowhere to go and Streamlit would warn of a missing ScriptRunContext.
+@st.cache_resource(show_spinner=False)
 def engine() -> Engine:
     db = make_engine(get_settings().db_url)
     prepare_schema(db)

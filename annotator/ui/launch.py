@@ -69,9 +69,10 @@ def main() -> None:
     gc.freeze()
     from streamlit.web import cli as streamlit_cli
 
-    from annotator.ui.server import add_security_headers
+    from annotator.ui.server import add_save_route, add_security_headers
 
     add_security_headers()
+    add_save_route()
     sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
     streamlit_cli.main()
 

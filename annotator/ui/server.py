@@ -1,5 +1,5 @@
-"""``streamlit run`` with response headers Streamlit has no option for; ``annotator serve`` runs
-this module instead of ``python -m streamlit``.
+"""What ``annotator serve`` adds to Streamlit's Starlette server: response headers Streamlit has
+no option for, and the labelling panel's save route (``ui/save_route.py``).
 
 - ``Referrer-Policy: no-referrer``: the login token is in the page's URL (``?s=``); a link
   followed from the page must not hand it to another site in the Referer header.
@@ -8,9 +8,13 @@ this module instead of ``python -m streamlit``.
 - ``X-Content-Type-Options: nosniff``: served files are never guessed into HTML.
 
 Streamlit (1.67) serves with Starlette and builds its middleware list in
-``create_streamlit_middleware``; one more middleware goes in front of it. That function is not
-public API: tests/test_hardening.py checks the headers on a real server, so an upgrade that
-moves it fails there, loudly.
+``create_streamlit_middleware`` and its routes in ``create_streamlit_routes``; one more
+middleware goes in front, one more route before Streamlit's own. Neither function is public
+API (the public ``st.App(routes=..., middleware=...)`` runs the app in another launch mode,
+under uvicorn's runner, with its own start-up and signal handling): tests/test_hardening.py
+checks the headers, and tests/test_save_route.py posts labels, on a real server, and
+tests/test_streamlit_private.py names both functions, so an upgrade that moves them fails
+there, loudly.
 """
 
 from __future__ import annotations
@@ -66,9 +70,39 @@ def add_security_headers() -> None:
     starlette_app.create_streamlit_middleware = with_security_headers
 
 
+def add_save_route() -> None:
+    """Serve ``save_route`` (before Streamlit's routes, whose last one answers every path)."""
+    from starlette.concurrency import run_in_threadpool
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+    from streamlit import config
+    from streamlit.web.server.starlette import starlette_app
+
+    from annotator.ui import save_route
+
+    async def post_labels(request: Request) -> JSONResponse:
+        if int(request.headers.get("content-length") or 0) > save_route.MAX_BODY_BYTES:
+            return JSONResponse({"error": save_route.UNREADABLE}, status_code=413)
+        # The store's work is blocking (the database driver): off the event loop, which
+        # carries every session's websocket.
+        status, answer = await run_in_threadpool(save_route.save_labels, await request.body())
+        return JSONResponse(answer, status_code=status, headers={"Cache-Control": "no-store"})
+
+    streamlit_routes = starlette_app.create_streamlit_routes
+
+    def with_save_route(runtime: Any) -> list[Any]:
+        path = save_route.route_path(config.get_option("server.baseUrlPath"))
+        return [Route(path, post_labels, methods=["POST"]), *streamlit_routes(runtime)]
+
+    starlette_app.create_streamlit_routes = with_save_route
+    save_route.mark_installed()
+
+
 if __name__ == "__main__":
     from streamlit.web.cli import main
 
     add_security_headers()
+    add_save_route()
     # prog_name as `python -m streamlit` sets it: Streamlit reads its own command line.
     main(prog_name="streamlit")

@@ -7,17 +7,21 @@ does:
 * it logs in with a login token in the page's query string (``?s=TOKEN``, what a reload of a
   logged-in page sends; tokens come from ``users.open_login_session``),
 * it labels at a human pace: think (``pace`` seconds × 0.5–1.5), send what the labelling panel
-  sends on a finished label (a ``rerun_script`` carrying the component's trigger value), and
-  wait until the panel it is given acknowledges that label; the time from sending to that
-  panel arriving is the *ack latency* (what the annotator waits for before the next sentence
-  is on screen),
+  sends on a finished label, and wait until the server acknowledges it: the panel posts its
+  outbox to the server's save route (``annotator/ui/save_route.py``, over one kept-alive HTTP
+  connection, as a browser's ``fetch`` does) when the page names one, and otherwise sends it
+  as a ``rerun_script`` carrying the component's trigger value and reads the acknowledgement
+  in the panel the rerun draws; the time from sending to the acknowledgement is the *ack
+  latency* (the annotator's next sentence is on screen at once either way: the panel does not
+  wait; the latency is how long a label stays in the outbox),
 * it keeps Streamlit's message cache as the browser does (``cached_message_hashes`` up,
   ``ref_hash`` down), so the server does the same work as for a browser.
 
-Three small functions know the panel's protocol and are the only ones to change with it:
-``label_payload`` (what a finished label sends), ``acknowledges`` (how the panel's data says
-the label was handled) and ``keeps_article`` (the article comes whole once, then by its
-signature). Everything else is Streamlit's own protocol.
+Four small functions know the panel's protocol and are the only ones to change with it:
+``label_payload`` (what a finished label sends), ``post_body`` (the same, for the save route),
+``acknowledges`` (how the panel's data or the route's answer says the label was handled) and
+``keeps_article`` (the article comes whole once, then by its signature). Everything else is
+Streamlit's own protocol and plain HTTP.
 
 The parent process prepares the store with the store's own functions, starts the server,
 spreads the clients over a few worker processes (so that the generator is not the
@@ -94,9 +98,18 @@ def label_payload(panel: Mapping[str, Any], rng: random.Random) -> tuple[dict[st
     return {"seq": int(panel.get("seq", 0)) + 1, "labels": [label], "request": None}, expected
 
 
+def post_body(action: Mapping[str, Any], panel: Mapping[str, Any]) -> bytes:
+    """What the panel posts to the save route for the labels of ``action`` (labeller.js, ``post``)."""
+    save = panel["save"]
+    return json.dumps(
+        {"token": save["token"], "labels": action["labels"], "document": panel["document"]}
+    ).encode()
+
+
 def acknowledges(action: Mapping[str, Any], panel: Mapping[str, Any]) -> bool:
-    """Whether ``panel`` (data the server drew) acknowledges every label ``action`` sent: each
-    client id among its acknowledgements, saved (or already so), none refused."""
+    """Whether ``panel`` (data the server drew, or the save route's answer) acknowledges every
+    label ``action`` sent: each client id among its acknowledgements, saved (or already so),
+    none refused."""
     acks = panel.get("acks", {})
     return all(
         item["client_id"] in acks and acks[item["client_id"]][1] in ("saved", "unchanged")
@@ -234,21 +247,32 @@ async def _annotate(
     pace_s: float,
     seed: int,
 ) -> ClientResult:
+    import aiohttp
     import websockets
 
     result = ClientResult(who["name"], who["user_id"])
     rng = random.Random(seed)
     await asyncio.sleep(max(0.0, start_at - time.time()))
+    # A browser's cookies, e.g. the proxy's route cookie (tests/proxy_helpers.py).
+    cookie = {"Cookie": who["cookie"]} if who.get("cookie") else {}
+    origin = "http://" + url.split("://", 1)[1].split("/", 1)[0]  # the page's own server
     try:
-        async with websockets.connect(
-            url,
-            subprotocols=["streamlit"],
-            max_size=None,
-            open_timeout=60,
-            ping_interval=None,
-            # A browser's cookies, e.g. the proxy's route cookie (tests/proxy_helpers.py).
-            additional_headers={"Cookie": who["cookie"]} if who.get("cookie") else None,
-        ) as ws:
+        async with (
+            websockets.connect(
+                url,
+                subprotocols=["streamlit"],
+                max_size=None,
+                open_timeout=60,
+                ping_interval=None,
+                additional_headers=cookie or None,
+            ) as ws,
+            aiohttp.ClientSession(
+                origin,
+                headers={**cookie, "Content-Type": "application/json"},
+                connector=aiohttp.TCPConnector(limit=1),  # one kept-alive connection, as a tab's fetch
+                timeout=aiohttp.ClientTimeout(total=LABEL_TIMEOUT_S),
+            ) as http,
+        ):
             connection = _Connection(ws, f"s={who['token']}")
             panel, _ = await asyncio.wait_for(connection.rerun(None), 120)
             if panel is None:
@@ -262,12 +286,21 @@ async def _annotate(
                 action, expected = label_payload(panel, rng)
                 sent_wall, sent = time.time(), time.perf_counter()
                 try:
-                    drawn, arrived = await asyncio.wait_for(connection.rerun(action), LABEL_TIMEOUT_S)
+                    if panel.get("save"):
+                        async with http.post(panel["save"]["url"], data=post_body(action, panel)) as answer:
+                            acked = await answer.json() if answer.status == 200 else None
+                        arrived, drawn = time.perf_counter(), panel  # the panel keeps what it has
+                    else:
+                        drawn, arrived = await asyncio.wait_for(connection.rerun(action), LABEL_TIMEOUT_S)
+                        acked = drawn
                 except TimeoutError:
                     result.errors.append(f"no answer within {LABEL_TIMEOUT_S:.0f} s")
                     return result
-                if drawn is None or not acknowledges(action, drawn):
+                if acked is None or drawn is None or not acknowledges(action, acked):
                     result.errors.append(f"label on sentence {panel['cursor']} not acknowledged")
+                    return result
+                if acked is not drawn and acked["article"] != [panel["signature"], panel["suggested"]]:
+                    result.errors.append("the save route says the article changed; nothing changes it here")
                     return result
                 if not keeps_article(panel, drawn):
                     result.errors.append("the article changed but was not sent whole")

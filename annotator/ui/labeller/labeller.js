@@ -166,6 +166,10 @@ function newPanel(data) {
     keysSinceRequest: 0, // keys acted on since the panel last asked the server for something
     keysShown: false,
     send: null,
+    save: null, // {url, token} of the server's save route, when it has one
+    suggested: null, // the stamp of the suggestions shown
+    overallElsewhere: 0,
+    overallTotal: 0,
   };
 }
 
@@ -288,7 +292,12 @@ function receive(p, data, root) {
     ]),
   );
   p.message = data.message;
-  p.overall = data.overall;
+  p.save = data.save || null;
+  p.suggested = data.suggested;
+  // The annotator's labels outside this article; those in it are counted here as they are
+  // acknowledged, which the save route does without a new render from the server.
+  p.overallElsewhere = data.overall[0] - p.saved.size;
+  p.overallTotal = data.overall[1];
   const articleChanged = article.signature !== p.signature;
   if (articleChanged) {
     const shown = p.sentences[p.cursor] || null;
@@ -355,7 +364,6 @@ function flush(p, request = null) {
   if (request === null && p.inFlightSince !== null && now - p.inFlightSince < RESEND_AFTER_MS) return;
   p.inFlightSince = now;
   if (p.unansweredSince === null) p.unansweredSince = now;
-  p.seq += 1;
   const labels = waiting.slice(0, MAX_SENT).map(({ client_id, sentence_id, revision, value, action }) => ({
     client_id,
     sentence_id,
@@ -363,9 +371,56 @@ function flush(p, request = null) {
     value,
     action,
   }));
-  if (request !== null) p.keysSinceRequest = 0;
-  p.send("action", { seq: p.seq, labels, request });
+  if (request === null && p.save) post(p, p.save, labels);
+  else {
+    if (request !== null) p.keysSinceRequest = 0;
+    p.seq += 1;
+    p.send("action", { seq: p.seq, labels, request });
+  }
   renderOutbox(p);
+}
+
+// Labels alone go to the server's save route (ui/save_route.py): one request, no rerun of the
+// page. A request (a dialog, the next article) still goes as the panel's value, which reruns it.
+async function post(p, save, labels) {
+  let status;
+  let answer;
+  try {
+    const response = await fetch(save.url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ token: save.token, labels, document: p.documentId }),
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+    status = response.status;
+    answer = await response.json();
+  } catch {
+    return; // no answer (server down, network gone): the labels are sent again after RESEND_AFTER_MS
+  }
+  p.inFlightSince = null;
+  if (status === 401 || status === 404 || status === 405) {
+    // 401: the login has ended; sent as the panel's value, the labels make the server show the
+    // login form (they wait in the outbox until the next login). 404, 405: a server without
+    // the route; the panel's value carries them instead.
+    p.save = null;
+    flush(p);
+    return;
+  }
+  if (status !== 200) {
+    p.message = { kind: "error", text: (answer && answer.error) || `The server answered ${status}; your labels wait in this browser.` };
+    renderControls(p);
+    return;
+  }
+  p.unansweredSince = null;
+  if (answer.error) p.message = { kind: "error", text: answer.error };
+  takeAcks(p, answer.acks || {});
+  if (p.root) renderAll(p);
+  const [signature, suggested] = answer.article || [null, null];
+  // The article changed under the panel (sentences merged or split, a source added, new
+  // suggestions): the page sends it anew, with whatever is still waiting.
+  if (signature !== p.signature || suggested !== p.suggested) flush(p, "article");
+  else flush(p); // what was typed while this one was on its way
 }
 
 function enqueue(p, sentence, value, action) {
@@ -1098,7 +1153,7 @@ function renderControls(p) {
   const total = p.sentences.length;
   const done = p.sentences.filter((s) => shownLabel(p, s.id) !== null).length;
   renderProgress(root, "article", done, total);
-  renderProgress(root, "overall", p.overall[0], p.overall[1]);
+  renderProgress(root, "overall", p.overallElsewhere + p.saved.size, p.overallTotal);
   const info = sentence ? stateOf(p, p.cursor) : null;
   root.querySelector(".ann-position").textContent = sentence
     ? `Sentence ${p.cursor + 1} of ${total} · ${describe(p, info)}`
