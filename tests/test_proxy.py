@@ -19,6 +19,7 @@ from sqlmodel import Session
 from annotator.store import labels, users
 from annotator.store.engine import make_engine
 from annotator.store.models import Role, UserCreate
+from annotator.ui import save_route
 from tests.browser_helpers import chromium, new_page, run_cli
 from tests.conftest import drop_pg_schema, pg_schema_url
 from tests.proxy_helpers import (
@@ -97,20 +98,34 @@ def test_two_annotators_in_browsers_on_two_servers_behind_the_proxy(team_store: 
     ):
         route_of = routes_to_each(base, servers.ports)
         pages = {}
+        saved_by: dict[str, list[str]] = {}
         for name, key in zip(("alice", "bob"), route_of.values(), strict=True):
             page = new_page(browser)
             page.page.context.add_cookies([{"name": ROUTE_COOKIE, "value": key, "url": base}])
+            upstreams: list[str] = []
+            saved_by[name] = upstreams
+            page.page.on(
+                "response",
+                lambda response, upstreams=upstreams: (
+                    upstreams.append(response.headers.get("x-annotator-upstream", "?"))
+                    if response.url.endswith(save_route.PATH)
+                    else None
+                ),
+            )
             page.goto(base)
             page.log_in(name, f"{name}-password")
             assert page.caption().startswith("Sentence 1 of 17")
             page.focus_page()
-            page.press("N")
+            page.keys("N")
+            page.wait_saved()
             assert page.caption().startswith("Sentence 2 of 17")
             pages[name] = page
-        # Each browser's page came from the process its route cookie names.
+        # Each browser's page, and its label posted to the save route, went to the process its
+        # route cookie names.
         for (name, page), port in zip(pages.items(), route_of, strict=True):
             answer = page.page.request.get(f"{base}/_stcore/health")
             assert answer.headers["x-annotator-upstream"] == f"127.0.0.1:{port}", name
+            assert saved_by[name] == [f"127.0.0.1:{port}"], name
     with Session(engine) as session:
         done = {}
         for name in ("alice", "bob"):

@@ -32,7 +32,8 @@ from annotator.ui.common import db_session, schema
 from annotator.ui.panel_input import MAX_BATCH, parse_submission
 
 PATH = "annotator-api/labels"
-# 100 labels with notes and spans fit in well under this; a larger body is not the panel's.
+# 100 labels with notes and spans fit in well under this; a larger body is not the panel's
+# (the route refuses it with 413 before it is read further).
 MAX_BODY_BYTES = 512 * 1024
 UNREADABLE = "The page sent labels this version cannot read; reload the page."
 LOGIN_ENDED = "Your login has ended: log in again. Your labels wait in this browser."
@@ -62,8 +63,6 @@ def save_target(base_url_path: str, token: str | None) -> dict[str, str] | None:
 
 def save_labels(body: bytes) -> tuple[int, dict[str, Any]]:
     """(HTTP status, JSON answer) for one posted outbox."""
-    if len(body) > MAX_BODY_BYTES:
-        return 413, {"error": UNREADABLE}
     try:
         payload = orjson.loads(body)
     except orjson.JSONDecodeError:

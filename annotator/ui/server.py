@@ -82,11 +82,15 @@ def add_save_route() -> None:
     from annotator.ui import save_route
 
     async def post_labels(request: Request) -> JSONResponse:
-        if int(request.headers.get("content-length") or 0) > save_route.MAX_BODY_BYTES:
-            return JSONResponse({"error": save_route.UNREADABLE}, status_code=413)
+        # Read up to the limit, whatever Content-Length says (or a chunked body leaves out).
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > save_route.MAX_BODY_BYTES:
+                return JSONResponse({"error": save_route.UNREADABLE}, status_code=413)
         # The store's work is blocking (the database driver): off the event loop, which
         # carries every session's websocket.
-        status, answer = await run_in_threadpool(save_route.save_labels, await request.body())
+        status, answer = await run_in_threadpool(save_route.save_labels, bytes(body))
         return JSONResponse(answer, status_code=status, headers={"Cache-Control": "no-store"})
 
     streamlit_routes = starlette_app.create_streamlit_routes
