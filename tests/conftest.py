@@ -31,7 +31,9 @@ def fresh_login_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def pg_admin() -> Iterator[Engine]:
     if not PG_URL:
-        pytest.skip("PostgreSQL tests need ANNOTATOR_TEST_PG_URL (e.g. postgresql+psycopg://postgres@127.0.0.1/test)")
+        pytest.skip(
+            "PostgreSQL tests need ANNOTATOR_TEST_PG_URL (e.g. postgresql+psycopg://postgres@127.0.0.1/test)"
+        )
     admin = make_engine(PG_URL)
     yield admin
     admin.dispose()

@@ -40,8 +40,9 @@ def test_sample_article_is_stored_with_offsets_and_sources(session: Session) -> 
 def test_same_id_with_another_text_stores_nothing(session: Session) -> None:
     first = ArticleDraft(id="a", title="A", text="One. Two.", sentences=(SentenceSpan(0, 4, 0),))
     documents.add_articles(session=session, drafts=[first])
-    other = ArticleDraft(id="b", title="B", text="Three.", sentences=(SentenceSpan(0, 6, 0),),
-                         sources=(SourceSpec("x", "X"),))
+    other = ArticleDraft(
+        id="b", title="B", text="Three.", sentences=(SentenceSpan(0, 6, 0),), sources=(SourceSpec("x", "X"),)
+    )
     clash = ArticleDraft(id="a", title="A", text="Changed.", sentences=(SentenceSpan(0, 8, 0),))
     with pytest.raises(InputError, match="exists already with another text"):
         documents.add_articles(session=session, drafts=[other, clash])
