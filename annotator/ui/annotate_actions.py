@@ -30,7 +30,7 @@ from annotator.store.models import SourceOrigin
 from annotator.ui import save_route
 from annotator.ui.common import db_session, schema
 from annotator.ui.labeller import last_action
-from annotator.ui.panel_input import MAX_BATCH, parse_submission
+from annotator.ui.panel_input import LOGIN_ENDED_TEXT, MAX_BATCH, UNREADABLE, parse_submission
 
 DOC, START, MESSAGE = "ann_doc", "ann_start", "ann_message"
 ARTICLE_PARAM = "a"  # the open article, in the page's address
@@ -132,17 +132,14 @@ def apply_action(user_id: int, action: Mapping[str, Any]) -> None:
             submissions.append(submission)
     state[WAITING] = [s.client_id for s in submissions]
     if malformed or not isinstance(raw, list):
-        state[MESSAGE] = ("error", "The page sent labels this version cannot read; reload the page.")
+        state[MESSAGE] = ("error", UNREADABLE)
     if submissions:
         with db_session() as session:
             # Callbacks run before the entry file checks the login: a tab whose login ended
             # (logout elsewhere, a new password, expiry) must not save. Its labels stay in the
             # browser's outbox and go after the next login.
             if users.login_identity(session=session, token=state.get("login_token", "")) is None:
-                state[MESSAGE] = (
-                    "error",
-                    "Your login has ended: log in again. Your labels wait in this browser.",
-                )
+                state[MESSAGE] = ("error", LOGIN_ENDED_TEXT)
                 state[LOGIN_ENDED] = True
                 return
             receipts = labels.submit_labels(

@@ -13,6 +13,9 @@ from annotator.store.labels import Submission
 
 # The most labels one exchange applies; the panel sends the rest with the next one.
 MAX_BATCH = 100
+# What the panel shows when its labels could not be read, or its login has ended (either path).
+UNREADABLE = "The page sent labels this version cannot read; reload the page."
+LOGIN_ENDED_TEXT = "Your login has ended: log in again. Your labels wait in this browser."
 
 
 def parse_submission(item: Any) -> Submission | None:

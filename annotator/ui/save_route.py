@@ -29,14 +29,12 @@ from annotator.domain.errors import NotFoundError
 from annotator.store import annotate_reads, labels, users
 from annotator.store.labels import Submission
 from annotator.ui.common import db_session, schema
-from annotator.ui.panel_input import MAX_BATCH, parse_submission
+from annotator.ui.panel_input import LOGIN_ENDED_TEXT, MAX_BATCH, UNREADABLE, parse_submission
 
 PATH = "annotator-api/labels"
 # 100 labels with notes and spans fit in well under this; a larger body is not the panel's
 # (the route refuses it with 413 before it is read further).
 MAX_BODY_BYTES = 512 * 1024
-UNREADABLE = "The page sent labels this version cannot read; reload the page."
-LOGIN_ENDED = "Your login has ended: log in again. Your labels wait in this browser."
 
 _installed = False
 
@@ -77,7 +75,7 @@ def save_labels(body: bytes) -> tuple[int, dict[str, Any]]:
     with db_session() as session:
         identity = users.login_identity(session=session, token=token)
         if identity is None:
-            return 401, {"error": LOGIN_ENDED}
+            return 401, {"error": LOGIN_ENDED_TEXT}
         receipts = labels.submit_labels(
             session=session, user_id=identity[0], submissions=submissions, schema=schema()
         )

@@ -218,15 +218,14 @@ def raw_writes(rows: Rows, db: Path) -> tuple[float, float]:
     the real schema (created before timing), one transaction, with our connection's pragmas.
     The history rows are copied from the new labels by one ``INSERT … SELECT``, as the import
     does: ``executemany`` of the same rows costs ~7× as much CPU (0.48 s vs 0.07 s here)."""
-    from annotator.store.driver import HISTORY_OF_NEW_LABELS, LABEL_VALUE_COLUMNS
+    from annotator.store.driver import HISTORY_OF_NEW_LABELS, LABEL_VALUE_COLUMNS, set_sqlite_pragmas
+    from annotator.store.engine import SQLITE_BUSY_TIMEOUT_MS
 
     values = ", ".join(LABEL_VALUE_COLUMNS)
     marks = ", ".join("?" * len(LABEL_VALUE_COLUMNS))
     cpu, start = time.process_time(), time.perf_counter()
     con = sqlite3.connect(db, isolation_level=None)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=NORMAL")
-    con.execute("PRAGMA foreign_keys=ON")
+    set_sqlite_pragmas(con, SQLITE_BUSY_TIMEOUT_MS)
     con.execute("BEGIN")
     con.executemany(
         'INSERT INTO "user" (id, name, role, active, password_hash, created_at, failed_logins) '
