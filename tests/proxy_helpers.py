@@ -55,10 +55,10 @@ def site_config(*, listen: int, upstreams: list[int]) -> str:
     text, listens = re.subn(r"(?m)^(\s*)listen \d+;", rf"\1listen 127.0.0.1:{listen};", text)
     servers = "\n".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in upstreams)
     text, upstream_lines = re.subn(r"(?m)^\s*server 127\.0\.0\.1:\d+ .*;\n", "", text)
-    text = text.replace(
-        "    hash $annotator_route consistent;\n", f"    hash $annotator_route consistent;\n{servers}\n"
-    )
-    assert listens == 1 and upstream_lines >= 1, (
+    balancers = ("hash $annotator_route consistent;", "least_conn;")  # pages, then labels
+    for balancing in balancers:
+        text = text.replace(f"    {balancing}\n", f"    {balancing}\n{servers}\n")
+    assert listens == 1 and upstream_lines >= 2 and all(f"    {b}\n" in text for b in balancers), (
         "deploy/nginx-annotator.conf no longer has the expected lines"
     )
     return text

@@ -731,6 +731,83 @@ def behind_proxy(processes: int) -> Deployment:
     return deploy
 
 
+CPU_PERIOD_US = 100_000
+"""The budget's accounting period: the kernel's default (a server that spends its budget early
+waits for the rest of the period, as it would for a busy core)."""
+
+
+def _cpu_cgroup_root() -> tuple[Path, bool]:
+    """Where CPU-limited groups can be made: (folder, is cgroup v2); RuntimeError saying how
+    to get one when neither hierarchy is writable."""
+    v1 = Path("/sys/fs/cgroup/cpu")
+    if (v1 / "cpu.cfs_quota_us").exists() and os.access(v1, os.W_OK):
+        return v1, False
+    v2 = Path("/sys/fs/cgroup")
+    controllers = v2 / "cgroup.subtree_control"
+    if controllers.exists() and "cpu" in controllers.read_text().split() and os.access(v2, os.W_OK):
+        return v2, True
+    raise RuntimeError(
+        "a CPU budget per server needs a writable cgroup CPU controller (/sys/fs/cgroup/cpu or "
+        "cgroup v2 with 'cpu' in cgroup.subtree_control): run as root on such a machine, or "
+        "measure without --cpu-per-process"
+    )
+
+
+@dataclass
+class Throttling:
+    periods: int = 0
+    throttled: int = 0
+
+
+@contextlib.contextmanager
+def cpu_budget(pids: list[int], cores: float) -> Iterator[list[Throttling]]:
+    """Each process in ``pids`` (all its threads) in a cgroup of its own that may use at most
+    ``cores`` CPUs: a machine with a core to spare per server, carved out of a shared one, so
+    that what servers add is measured even where they share the cores with the load generator
+    and the database. Yields one Throttling per process, filled when the block ends (how many
+    accounting periods the budget was the limit: a budget that never binds measures nothing)."""
+    root, v2 = _cpu_cgroup_root()
+    groups: list[Path] = []
+    stats = [Throttling() for _ in pids]
+    try:
+        for pid in pids:
+            group = root / f"annotator-bench-{pid}"
+            group.mkdir()
+            groups.append(group)
+            quota = max(1000, int(cores * CPU_PERIOD_US))
+            if v2:
+                (group / "cpu.max").write_text(f"{quota} {CPU_PERIOD_US}")
+            else:
+                (group / "cpu.cfs_period_us").write_text(str(CPU_PERIOD_US))
+                (group / "cpu.cfs_quota_us").write_text(str(quota))
+            (group / "cgroup.procs").write_text(str(pid))
+        yield stats
+    finally:
+        for stat, group in zip(stats, groups, strict=False):
+            counters = dict(
+                line.split() for line in (group / "cpu.stat").read_text().splitlines() if line.count(" ") == 1
+            )
+            stat.periods = int(counters.get("nr_periods", 0))
+            stat.throttled = int(counters.get("nr_throttled", 0))
+            for pid in (group / "cgroup.procs").read_text().split():
+                with contextlib.suppress(OSError):  # it may have exited meanwhile
+                    (root / "cgroup.procs").write_text(pid)
+            group.rmdir()
+
+
+def budgeted(deploy: Deployment, cores: float, throttling: list[Throttling]) -> Deployment:
+    """``deploy`` with each server process limited to ``cores`` CPUs (``cpu_budget``); the
+    throttling counters of each deployment are appended to ``throttling``."""
+
+    @contextlib.contextmanager
+    def deploy_budgeted(db_url: str, workdir: Path) -> Iterator[tuple[list[str], list[int]]]:
+        with deploy(db_url, workdir) as (urls, pids), cpu_budget(pids, cores) as stats:
+            yield urls, pids
+        throttling.extend(stats)
+
+    return deploy_budgeted
+
+
 def sweep(
     counts: list[int],
     *,
@@ -778,22 +855,32 @@ def main() -> None:
         metavar="PROCESSES",
         help="annotator serve --processes PROCESSES behind nginx (deploy/nginx-annotator.conf)",
     )
+    parser.add_argument(
+        "--cpu-per-process",
+        type=float,
+        metavar="CORES",
+        help="limit each server process to CORES CPUs (a cgroup each; needs root), e.g. 0.25",
+    )
     parser.add_argument("--pace", type=float, default=2.0, help="seconds between labels, per annotator")
     parser.add_argument("--seconds", type=float, default=40.0, help="measured window per N")
     args = parser.parse_args()
+    deploy = behind_proxy(args.behind_nginx) if args.behind_nginx else one_server(defaults=args.defaults)
+    throttling: list[Throttling] = []
+    if args.cpu_per_process:
+        deploy = budgeted(deploy, args.cpu_per_process, throttling)
     with c.bench_dir("capacity") as workdir:
         figures = sweep(
             [int(n) for n in args.annotators.split(",")],
             base_url=args.db_url,
-            deploy=behind_proxy(args.behind_nginx)
-            if args.behind_nginx
-            else one_server(defaults=args.defaults),
+            deploy=deploy,
             pace_s=args.pace,
             seconds=args.seconds,
             workdir=workdir,
         )
     for f in figures:
         print(f.line())
+    for t in throttling:
+        print(f"CPU budget {args.cpu_per_process} cores: throttled in {t.throttled} of {t.periods} periods")
     print(f"largest N with p99 <= {P99_TARGET_S * 1000:.0f} ms: {largest_holding(figures)}")
 
 
