@@ -289,15 +289,17 @@ async def _annotate(
                     if panel.get("save"):
                         async with http.post(panel["save"]["url"], data=post_body(action, panel)) as answer:
                             acked = await answer.json() if answer.status == 200 else None
+                            status = answer.status
                         arrived, drawn = time.perf_counter(), panel  # the panel keeps what it has
                     else:
                         drawn, arrived = await asyncio.wait_for(connection.rerun(action), LABEL_TIMEOUT_S)
-                        acked = drawn
+                        acked, status = drawn, None
                 except TimeoutError:
                     result.errors.append(f"no answer within {LABEL_TIMEOUT_S:.0f} s")
                     return result
                 if acked is None or drawn is None or not acknowledges(action, acked):
-                    result.errors.append(f"label on sentence {panel['cursor']} not acknowledged")
+                    answered = f" (HTTP {status})" if status not in (None, 200) else ""
+                    result.errors.append(f"label on sentence {panel['cursor']} not acknowledged{answered}")
                     return result
                 if acked is not drawn and acked["article"] != [panel["signature"], panel["suggested"]]:
                     result.errors.append("the save route says the article changed; nothing changes it here")
