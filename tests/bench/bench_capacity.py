@@ -38,7 +38,6 @@ COUNTS = [5, 10, 20, 40, 80, 120, 200]
 PACE_S = 2.0
 CPU_TARGET_MS = 5.0
 HOLD_TARGET = 200
-SCALE_OUT_TARGET = 1.8
 SESSION_MIB_TARGET = 1.0
 BROWSERS = 2
 BROWSER_PRESSES = 12
@@ -111,14 +110,10 @@ def _proxy_rows(counts: list[int], seconds: float, pg_url: str, workdir: Path) -
     }
     one, two = (w.largest_holding(sweeps[k]) for k in (1, 2))
     rows = [
-        c.row(
+        w.scale_out_row(
             "postgresql behind nginx: largest N held, serve --processes 2 vs 1",
-            two,
-            "annotators",
-            floor=one,
-            ratio=two / one if one else None,
-            target=f"≥ {SCALE_OUT_TARGET:g}× one process",
-            ok=bool(one) and two / one >= SCALE_OUT_TARGET,
+            two=two,
+            one=one,
             note=f"{os.cpu_count()} CPUs shared with the load generator and nginx; granularity: N = "
             + ", ".join(map(str, counts)),
         )

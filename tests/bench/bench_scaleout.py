@@ -35,7 +35,6 @@ BASE_COUNTS = [40, 45, 50, 55, 60, 65, 70, 75, 80, 90]
 CORES_PER_PROCESS = 0.25
 ROUNDS = 3
 PACE_S = 2.0
-SCALE_OUT_TARGET = 1.8
 NGINX = Path("/usr/sbin/nginx")
 
 
@@ -101,15 +100,11 @@ def run(scale: float = 1.0) -> list[dict[str, Any]]:
     one, two = statistics.median(held[1]), statistics.median(held[2])
     rows.insert(
         0,
-        c.row(
+        w.scale_out_row(
             f"postgresql behind nginx, {CORES_PER_PROCESS:g} CPU per process: "
             "largest N held, 2 processes vs 1 (median)",
-            two,
-            "annotators",
-            floor=one,
-            ratio=two / one if one else None,
-            target=f"≥ {SCALE_OUT_TARGET:g}× one process",
-            ok=bool(one) and two / one >= SCALE_OUT_TARGET,
+            two=two,
+            one=one,
             note=f"{len(held[1])} round(s); N = K × "
             + ", ".join(map(str, counts))
             + f"; {seconds:.0f} s windows; load {os.getloadavg()[0]:.1f}",

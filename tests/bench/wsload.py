@@ -810,6 +810,24 @@ def budgeted(deploy: Deployment, cores: float, throttling: list[Throttling]) -> 
     return deploy_budgeted
 
 
+SCALE_OUT_TARGET = 1.8
+"""Issue 15: two processes behind the proxy hold at least this many times what one holds."""
+
+
+def scale_out_row(name: str, *, two: float, one: float, note: str) -> dict[str, Any]:
+    """The benchmark row comparing the largest N two processes held with one's, against the target."""
+    return c.row(
+        name,
+        two,
+        "annotators",
+        floor=one,
+        ratio=two / one if one else None,
+        target=f"≥ {SCALE_OUT_TARGET:g}× one process",
+        ok=bool(one) and two / one >= SCALE_OUT_TARGET,
+        note=note,
+    )
+
+
 def sweep(
     counts: list[int],
     *,
