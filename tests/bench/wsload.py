@@ -288,8 +288,8 @@ async def _annotate(
                 try:
                     if panel.get("save"):
                         async with http.post(panel["save"]["url"], data=post_body(action, panel)) as answer:
-                            acked = await answer.json() if answer.status == 200 else None
                             status = answer.status
+                            acked = await answer.json() if status == 200 else None
                         arrived, drawn = time.perf_counter(), panel  # the panel keeps what it has
                     else:
                         drawn, arrived = await asyncio.wait_for(connection.rerun(action), LABEL_TIMEOUT_S)
